@@ -1,0 +1,172 @@
+"""Catalog data: one title space (movies and shows), seasons, episodes, genres, people, availability."""
+
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+
+region_code_validator = RegexValidator(r"^[A-Z]{2}$", "Use an ISO 3166-1 alpha-2 code such as US or DE.")
+language_code_validator = RegexValidator(r"^[a-z]{2}$", "Use an ISO 639-1 code such as en or fr.")
+
+
+class Kind(models.TextChoices):
+    MOVIE = "movie", "Movie"
+    SHOW = "show", "Show"
+
+
+class Maturity(models.IntegerChoices):
+    """An ordered scale, so "at most PG-13" is `maturity_rating__lte=Maturity.PG_13`.
+
+    TV ratings map onto it: TV-Y/TV-G -> G, TV-PG -> PG, TV-14 -> PG-13, TV-MA -> R.
+    """
+
+    G = 0, "G"
+    PG = 10, "PG"
+    PG_13 = 20, "PG-13"
+    R = 30, "R"
+    NC_17 = 40, "NC-17"
+
+    @classmethod
+    def from_label(cls, label: str) -> "Maturity":
+        normalized = label.strip().upper().replace("_", "-")
+        aliases = {"TV-Y": "G", "TV-Y7": "G", "TV-G": "G", "TV-PG": "PG", "TV-14": "PG-13", "TV-MA": "R"}
+        normalized = aliases.get(normalized, normalized)
+        for member in cls:
+            if member.label == normalized:
+                return member
+        raise ValueError(f"Unknown maturity rating {label!r}.")
+
+
+class Genre(models.Model):
+    name = models.CharField(max_length=64, unique=True)
+    slug = models.SlugField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Person(models.Model):
+    name = models.CharField(max_length=200, db_index=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "people"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Title(models.Model):
+    """Anything a viewer can watch: a movie, or a show with seasons and episodes."""
+
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    release_date = models.DateField(null=True, blank=True)
+    release_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    runtime_s = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Running time in seconds (for shows: a typical episode)."
+    )
+    original_language = models.CharField(max_length=2, blank=True, validators=[language_code_validator])
+    maturity_rating = models.PositiveSmallIntegerField(
+        choices=Maturity.choices, null=True, blank=True, help_text="Empty means not rated."
+    )
+    popularity = models.FloatField(default=0.0, validators=[MinValueValidator(0.0)])
+    external_ids = models.JSONField(default=dict, blank=True, help_text='e.g. {"movielens": "242"}')
+    genres = models.ManyToManyField(Genre, related_name="titles", blank=True)
+    people = models.ManyToManyField(Person, through="Credit", related_name="titles", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title", "id"]
+        indexes = [
+            models.Index(fields=["kind", "title"]),
+            models.Index(fields=["kind", "-popularity"]),
+            models.Index(fields=["kind", "release_date"]),
+            models.Index(fields=["release_year"]),
+            models.Index(fields=["maturity_rating"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.release_year})" if self.release_year else self.title
+
+
+class CreditRole(models.TextChoices):
+    DIRECTOR = "director", "Director"
+    CREATOR = "creator", "Creator"
+    WRITER = "writer", "Writer"
+    CAST = "cast", "Cast"
+
+
+class Credit(models.Model):
+    title = models.ForeignKey(Title, on_delete=models.CASCADE, related_name="credits")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="credits")
+    role = models.CharField(max_length=16, choices=CreditRole.choices)
+    character = models.CharField(max_length=200, blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["title", "role", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["title", "person", "role"], name="catalog_credit_unique_role"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} ({self.get_role_display()}) in {self.title}"
+
+
+class Season(models.Model):
+    show = models.ForeignKey(
+        Title, on_delete=models.CASCADE, related_name="seasons", limit_choices_to={"kind": Kind.SHOW}
+    )
+    number = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["show", "number"]
+        constraints = [models.UniqueConstraint(fields=["show", "number"], name="catalog_season_unique_number")]
+
+    def __str__(self) -> str:
+        return f"{self.show.title} S{self.number:02d}"
+
+
+class Episode(models.Model):
+    season = models.ForeignKey(Season, on_delete=models.CASCADE, related_name="episodes")
+    number = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    runtime_s = models.PositiveIntegerField(null=True, blank=True)
+    air_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["season", "number"]
+        constraints = [models.UniqueConstraint(fields=["season", "number"], name="catalog_episode_unique_number")]
+
+    def __str__(self) -> str:
+        return f"{self.season} E{self.number:02d} {self.title}"
+
+
+class Availability(models.Model):
+    """A licence window: the title may be watched in `region` from `starts_at` until `ends_at` (open if empty)."""
+
+    title = models.ForeignKey(Title, on_delete=models.CASCADE, related_name="availabilities")
+    region = models.CharField(max_length=2, validators=[region_code_validator])
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["title", "region", "starts_at"]
+        verbose_name_plural = "availabilities"
+        indexes = [models.Index(fields=["region", "starts_at", "ends_at", "title"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__isnull=True) | Q(ends_at__gt=models.F("starts_at")),
+                name="catalog_availability_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} in {self.region}"

@@ -1,0 +1,31 @@
+"""What a viewer's parental controls ask the catalog to hide, in the catalog's own terms."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Q, QuerySet
+
+
+@dataclass(frozen=True)
+class ContentRestrictions:
+    max_maturity: int | None = None  # a catalog.models.Maturity value; None = no ceiling
+    block_unrated: bool = False
+    blocked_genre_ids: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def is_unrestricted(self) -> bool:
+        return self.max_maturity is None and not self.block_unrated and not self.blocked_genre_ids
+
+    def apply(self, titles: QuerySet) -> QuerySet:
+        if self.max_maturity is not None:
+            allowed = Q(maturity_rating__lte=self.max_maturity)
+            if not self.block_unrated:
+                allowed |= Q(maturity_rating__isnull=True)
+            titles = titles.filter(allowed)
+        elif self.block_unrated:
+            titles = titles.filter(maturity_rating__isnull=False)
+        if self.blocked_genre_ids:
+            titles = titles.exclude(genres__in=self.blocked_genre_ids)
+        return titles
+
+
+UNRESTRICTED = ContentRestrictions()

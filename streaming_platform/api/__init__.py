@@ -1,0 +1,1 @@
+"""Building blocks every service's REST API shares: pagination, errors, status, routing."""

@@ -1,0 +1,86 @@
+"""The conventions every endpoint keeps: status, JSON errors, optional trailing slash, schema, docs."""
+
+import pytest
+from django.test import override_settings
+
+from streaming_platform.apps import service_configs
+
+SERVICES = ["catalog", "identity", "recommend", "stream", "analytics"]
+
+
+def test_every_service_is_discovered():
+    assert sorted(config.label for config in service_configs()) == sorted(SERVICES)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("suffix", ["", "/"])
+def test_status_answers_with_and_without_slash(api_client, service, suffix):
+    response = api_client.get(f"/api/{service}/status{suffix}")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["service"] == service
+    assert body["status"] == "ok"
+    assert body["version"]
+    assert body["uptime_s"] >= 0
+    assert body["checks"]["database"]["status"] == "ok"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/nope", "/api/catalog/nope/", "/api/catalog/movies/x/y/z"])
+def test_unknown_api_paths_are_json_404(api_client, path):
+    response = api_client.get(path)
+
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json() == {"detail": "Not found."}
+
+
+@pytest.mark.django_db
+def test_wrong_method_is_json_405(api_client):
+    response = api_client.post("/api/catalog/status", {})
+
+    assert response.status_code == 405
+    assert "detail" in response.json()
+
+
+@pytest.mark.django_db
+def test_unhandled_error_is_json_500(client, monkeypatch):
+    from streaming_platform.api import status as status_module
+
+    def explode():
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(status_module, "database_check", explode)
+    client.raise_request_exception = False
+
+    response = client.get("/api/catalog/status")
+
+    assert response.status_code == 500
+    assert response.json() == {"detail": "Internal server error."}
+
+
+@pytest.mark.django_db
+@override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=1000)
+def test_oversized_body_is_json_413(user_client):
+    response = user_client.post(
+        "/api/identity/auth/logout", data="x" * 5000, content_type="application/json"
+    )
+
+    assert response.status_code == 413
+    assert response.json()["detail"]
+
+
+@pytest.mark.django_db
+def test_openapi_schema_and_local_swagger_ui(api_client):
+    schema = api_client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert schema.status_code == 200
+    assert schema.json()["openapi"].startswith("3.")
+    assert "/api/catalog/status/" in schema.json()["paths"]
+
+    docs = api_client.get("/api/docs/")
+    assert docs.status_code == 200
+    html = docs.content.decode()
+    assert "swagger-ui" in html
+    assert "cdn.jsdelivr" not in html and "unpkg.com" not in html

@@ -1,0 +1,24 @@
+"""Root URLs: every service's API under /api/<service>/, the schema and docs, the admin."""
+
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from streaming_platform.apps import service_configs
+from streaming_platform.views import api_not_found
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    *(
+        path(f"api/{config.label}/", include((f"{config.name}.urls", config.label)))
+        for config in service_configs()
+    ),
+    # Anything else under /api/ is a JSON 404, in DEBUG too.
+    re_path(r"^api/", api_not_found),
+    # Pages outside /api/ (the operator dashboard) belong to topology.
+    path("", include(("topology.page_urls", "topology_pages"))),
+]
+
+handler500 = "streaming_platform.views.server_error"

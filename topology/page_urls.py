@@ -1,0 +1,3 @@
+"""Pages outside /api/: the operator dashboard."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""WebSocket routes of the topology app."""
+
+websocket_urlpatterns: list = []
