@@ -7,8 +7,10 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from catalog.models import Availability, Title
+from streaming_platform.boundary import boundary
 
 
+@boundary
 def viewer_region(user, region: str | None = None) -> str:
     """A viewer's region comes from their account; staff and anonymous callers may name one."""
     if user is not None and user.is_authenticated and not (user.is_staff and region):
@@ -25,6 +27,7 @@ def available_in(region: str, *, at: datetime | None = None) -> Q:
     return Q(Exists(windows))
 
 
+@boundary
 def titles_visible_to(user, region: str | None = None, *, at: datetime | None = None) -> QuerySet[Title]:
     """The one rule for what a viewer may see: regional availability now, then parental controls."""
     from identity.selectors import content_restrictions_for
