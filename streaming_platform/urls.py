@@ -11,10 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
-    *(
-        path(f"api/{config.label}/", include((f"{config.name}.urls", config.label)))
-        for config in service_configs()
-    ),
+    *(path(f"api/{config.label}/", include((f"{config.name}.urls", config.label))) for config in service_configs()),
     # Anything else under /api/ is a JSON 404, in DEBUG too.
     re_path(r"^api/", api_not_found),
     # Pages outside /api/ (the operator dashboard) belong to topology.

@@ -64,9 +64,7 @@ def test_unhandled_error_is_json_500(client, monkeypatch):
 @pytest.mark.django_db
 @override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=1000)
 def test_oversized_body_is_json_413(user_client):
-    response = user_client.post(
-        "/api/identity/auth/logout", data="x" * 5000, content_type="application/json"
-    )
+    response = user_client.post("/api/identity/auth/logout", data="x" * 5000, content_type="application/json")
 
     assert response.status_code == 413
     assert response.json()["detail"]
