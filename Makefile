@@ -5,7 +5,11 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: dev test test-fast lint format browser bench clean
+# The scale-out configuration: PostgreSQL and Redis (the servers on this machine unless told otherwise).
+SCALE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
+SCALE_REDIS_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: dev test test-fast test-scale serve lint format browser bench clean check-scale-services
 
 $(PY):
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is required")'
@@ -27,6 +31,23 @@ test: $(STAMP) browser
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest
+
+## test-scale: the whole suite against PostgreSQL and Redis (DATABASE_URL / REDIS_URL), failing if unreachable
+test-scale: $(STAMP) browser check-scale-services
+	DATABASE_URL=$${DATABASE_URL:-$(SCALE_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(SCALE_REDIS_URL)} \
+	  $(VENV)/bin/pytest
+
+check-scale-services: $(STAMP)
+	DATABASE_URL=$${DATABASE_URL:-$(SCALE_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(SCALE_REDIS_URL)} \
+	  $(PY) manage.py check_services
+
+## serve: the production configuration on port 8000 (DEBUG off, nginx + WSGI + ASGI workers, Redis)
+serve: $(STAMP)
+	@if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ] && [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; fi
+	DEBUG=false REDIS_URL=$${REDIS_URL:-$(SCALE_REDIS_URL)} $(PY) manage.py migrate --noinput
+	DEBUG=false $(PY) manage.py collectstatic --noinput -v0
+	DEBUG=false REDIS_URL=$${REDIS_URL:-$(SCALE_REDIS_URL)} $(PY) manage.py serve --port $${PORT:-8000}
 
 ## test-fast: the suite without the headless-browser tests
 test-fast: $(STAMP)

@@ -1,8 +1,8 @@
-"""Identity data: the viewer's account and plan."""
+"""Identity data: accounts and plans, preferences, parental controls, watch history, login failures."""
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 
@@ -79,3 +79,144 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def max_height(self) -> int:
         return PLAN_LIMITS[self.plan]["max_height"]
+
+
+class Preferences(models.Model):
+    """What the viewer likes; the Recommend service falls back on it for a viewer with no history."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="preferences")
+    favourite_genres = models.ManyToManyField("catalog.Genre", related_name="+", blank=True)
+    audio_languages = models.JSONField(default=list, blank=True, help_text="ISO 639-1 codes, most preferred first.")
+    subtitle_languages = models.JSONField(default=list, blank=True, help_text="ISO 639-1 codes, most preferred first.")
+    subtitles_enabled = models.BooleanField(default=False)
+    autoplay_next_episode = models.BooleanField(default=True)
+    autoplay_previews = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "preferences"
+
+    def __str__(self) -> str:
+        return f"Preferences of {self.user}"
+
+
+# Monday is 0, as in datetime.date.weekday().
+ALL_WEEKDAYS = [0, 1, 2, 3, 4, 5, 6]
+
+
+def all_weekdays() -> list[int]:
+    return list(ALL_WEEKDAYS)
+
+
+class ParentalControls(models.Model):
+    """Per-account limits: what may be seen (a catalog restriction) and when and how long (checked at stream start)."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="parental_controls")
+    max_maturity = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Highest catalog maturity allowed (catalog.models.Maturity); empty: none."
+    )
+    block_unrated = models.BooleanField(default=False)
+    blocked_genres = models.ManyToManyField("catalog.Genre", related_name="+", blank=True)
+    viewing_days = models.JSONField(default=all_weekdays, blank=True, help_text="Weekdays allowed, Monday = 0.")
+    viewing_start = models.TimeField(null=True, blank=True, help_text="Viewing allowed from (user's time zone).")
+    viewing_end = models.TimeField(
+        null=True, blank=True, help_text="Viewing allowed until (exclusive); may be earlier than the start."
+    )
+    daily_limit_minutes = models.PositiveIntegerField(null=True, blank=True, help_text="Empty: no daily limit.")
+    pin_hash = models.CharField(max_length=128, blank=True, help_text="The 4-digit PIN, hashed; empty: no PIN.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "parental controls"
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(viewing_start__isnull=True, viewing_end__isnull=True)
+                    | models.Q(viewing_start__isnull=False, viewing_end__isnull=False)
+                ),
+                name="identity_controls_viewing_hours_both_or_neither",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Parental controls of {self.user}"
+
+    @property
+    def has_pin(self) -> bool:
+        return bool(self.pin_hash)
+
+
+class WatchHistory(models.Model):
+    """One row per viewer and title (or episode), kept up to date as they watch."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="watch_history")
+    title = models.ForeignKey("catalog.Title", on_delete=models.CASCADE, related_name="+")
+    episode = models.ForeignKey("catalog.Episode", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    position_s = models.FloatField(
+        default=0.0, validators=[MinValueValidator(0.0)], help_text="Resume point; 0 means start from the beginning."
+    )
+    duration_s = models.FloatField(null=True, blank=True, validators=[MinValueValidator(0.0)])
+    completed = models.BooleanField(default=False, help_text="Watched to the end at least once.")
+    watch_count = models.PositiveIntegerField(default=0, help_text="How many times it was watched to the end.")
+    rating = models.FloatField(null=True, blank=True, validators=[MinValueValidator(0.0), MaxValueValidator(5.0)])
+    last_watched_at = models.DateTimeField(default=timezone.now)
+    hidden_from_continue_watching = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-last_watched_at", "-id"]
+        verbose_name_plural = "watch history"
+        indexes = [
+            models.Index(fields=["user", "-last_watched_at"]),
+            models.Index(fields=["title", "user"]),
+        ]
+        constraints = [
+            # NULL never equals NULL in a unique index, so the episode-less row needs its own constraint.
+            models.UniqueConstraint(
+                fields=["user", "title", "episode"],
+                condition=models.Q(episode__isnull=False),
+                name="identity_history_one_per_episode",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "title"],
+                condition=models.Q(episode__isnull=True),
+                name="identity_history_one_per_title",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(duration_s__isnull=True) | models.Q(position_s__lte=models.F("duration_s")),
+                name="identity_history_position_within_duration",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} watched {self.title}"
+
+
+class DailyWatchTime(models.Model):
+    """Seconds watched per viewer and calendar day in their time zone; the daily limit reads it."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="daily_watch_time")
+    day = models.DateField()
+    watched_s = models.FloatField(default=0.0, validators=[MinValueValidator(0.0)])
+
+    class Meta:
+        ordering = ["-day"]
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="identity_daily_watch_time_unique_day")]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.day}: {self.watched_s:.0f} s"
+
+
+class LoginFailures(models.Model):
+    """Recent failed logins per email (known or not, so a lockout never reveals which emails exist)."""
+
+    email = models.CharField(max_length=254, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    last_failure_at = models.DateTimeField(default=timezone.now)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "login failures"
+
+    def __str__(self) -> str:
+        return f"{self.email}: {self.failures} failures"

@@ -1,10 +1,218 @@
 """Reads of identity data; the only way other apps query accounts, controls and history."""
 
+from dataclasses import dataclass
+from datetime import datetime, time
+
+from django.db.models import Case, F, FloatField, Q, QuerySet, Value, When
+from django.db.models.functions import Cast
+from django.utils import timezone
+
+from catalog.models import Episode, Kind, Maturity, Title
 from catalog.restrictions import UNRESTRICTED, ContentRestrictions
+from identity.models import DailyWatchTime, ParentalControls, Preferences, User, WatchHistory
 from streaming_platform.boundary import boundary
+
+WEEKDAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+
+def _controls_of(user) -> ParentalControls | None:
+    """The user's controls; the related-object cache makes a second call in one request free."""
+    if user is None or not user.is_authenticated:
+        return None
+    try:
+        return user.parental_controls
+    except ParentalControls.DoesNotExist:
+        return None
+
+
+@boundary
+def parental_controls_for(*, user) -> ParentalControls | None:
+    return _controls_of(user)
 
 
 @boundary
 def content_restrictions_for(user) -> ContentRestrictions:
     """What the viewer's parental controls hide from the catalog (nothing for anonymous callers)."""
-    return UNRESTRICTED
+    controls = _controls_of(user)
+    if controls is None:
+        return UNRESTRICTED
+    blocked = getattr(controls, "_blocked_genre_ids", None)
+    if blocked is None:
+        blocked = frozenset(controls.blocked_genres.values_list("id", flat=True))
+        controls._blocked_genre_ids = blocked
+    return ContentRestrictions(
+        max_maturity=controls.max_maturity, block_unrated=controls.block_unrated, blocked_genre_ids=blocked
+    )
+
+
+def _within_hours(now: time, start: time, end: time) -> bool:
+    if start <= end:
+        return start <= now < end
+    return now >= start or now < end  # a window across midnight, e.g. 18:00-02:00
+
+
+@boundary
+def daily_watch_seconds(*, user, day) -> float:
+    row = DailyWatchTime.objects.filter(user=user, day=day).only("watched_s").first()
+    return row.watched_s if row else 0.0
+
+
+@boundary
+def viewing_allowed_now(*, user, at: datetime | None = None) -> tuple[bool, str | None]:
+    """May this viewer start watching at `at` (default now)? If not, the reason, in words a viewer reads."""
+    from identity.services import user_zone
+
+    controls = _controls_of(user)
+    if controls is None:
+        return True, None
+    local = (at or timezone.now()).astimezone(user_zone(user))
+    days = controls.viewing_days if controls.viewing_days is not None else list(range(7))
+    if local.weekday() not in days:
+        return False, f"Viewing is not allowed on {WEEKDAY_NAMES[local.weekday()]}s."
+    start, end = controls.viewing_start, controls.viewing_end
+    if start is not None and end is not None and not _within_hours(local.time(), start, end):
+        return False, f"Viewing is allowed only from {start:%H:%M} to {end:%H:%M} ({user.time_zone or 'UTC'})."
+    if controls.daily_limit_minutes is not None:
+        watched_s = daily_watch_seconds(user=user, day=local.date())
+        if watched_s >= controls.daily_limit_minutes * 60:
+            return False, f"The daily limit of {controls.daily_limit_minutes} minutes of watching is reached."
+    return True, None
+
+
+@boundary
+def resume_position_for(*, user, title: Title, episode: Episode | None = None) -> float | None:
+    """Where to resume the title (or episode) in seconds, or None to start from the beginning."""
+    if user is None or not user.is_authenticated:
+        return None
+    position = (
+        WatchHistory.objects.filter(user=user, title=title, episode=episode)
+        .values_list("position_s", flat=True)
+        .first()
+    )
+    return position if position else None
+
+
+def _progress_expression():
+    return Case(
+        When(completed=True, position_s=0, then=Value(1.0)),
+        When(duration_s__gt=0, then=Cast(F("position_s"), FloatField()) / F("duration_s")),
+        default=Value(0.0),
+        output_field=FloatField(),
+    )
+
+
+@boundary
+def history_interactions() -> QuerySet[WatchHistory]:
+    """Every viewer's history as interactions: user_id, title_id, episode_id, position_s, duration_s,
+    progress (0..1), completed, watch_count, rating (or None), last_watched_at."""
+    return WatchHistory.objects.annotate(progress=_progress_expression())
+
+
+@boundary
+def history_for(*, user) -> QuerySet[WatchHistory]:
+    """One viewer's history, newest first, with what a list shows already joined."""
+    return (
+        WatchHistory.objects.filter(user=user)
+        .annotate(progress=_progress_expression())
+        .select_related("title", "episode__season")
+        .order_by("-last_watched_at", "-id")
+    )
+
+
+@boundary
+def preferences_for(*, user) -> Preferences:
+    """The viewer's preferences (defaults, unsaved, when they never set any)."""
+    preferences = Preferences.objects.filter(user=user).prefetch_related("favourite_genres").first()
+    return preferences or Preferences(user=user)
+
+
+@boundary
+def favourite_genre_ids_for(*, user) -> list[int]:
+    return list(
+        Preferences.favourite_genres.through.objects.filter(preferences__user=user).values_list("genre_id", flat=True)
+    )
+
+
+@boundary
+def user_list() -> QuerySet[User]:
+    return User.objects.order_by("id")
+
+
+@dataclass(frozen=True)
+class ContinueWatchingItem:
+    title: Title
+    episode: Episode | None
+    position_s: float
+    duration_s: float | None
+    progress: float
+    last_watched_at: datetime
+    next_up: Episode | None
+
+
+def _next_episode(show_episodes: list[Episode], finished: Episode) -> Episode | None:
+    key = (finished.season.number, finished.number)
+    later = [episode for episode in show_episodes if (episode.season.number, episode.number) > key]
+    return min(later, key=lambda episode: (episode.season.number, episode.number)) if later else None
+
+
+@boundary
+def continue_watching_for(*, user, limit: int | None = None) -> list[ContinueWatchingItem]:
+    """Titles in progress, newest first, limited to what the viewer may still see; for shows, what is next.
+
+    A movie (or episode-less entry) is in progress while it has a resume point. A show appears when an
+    episode has a resume point (that episode, to resume) or when an episode was finished and a later one
+    exists (next up). Titles the viewer removed from the row stay out until they are watched again.
+    """
+    from catalog.selectors import titles_visible_to
+
+    visible = titles_visible_to(user).values("pk")
+    entries = list(
+        WatchHistory.objects.filter(user=user, hidden_from_continue_watching=False, title__in=visible)
+        .filter(Q(position_s__gt=0) | Q(title__kind=Kind.SHOW, episode__isnull=False, completed=True))
+        .select_related("title", "episode__season")
+        .order_by("-last_watched_at", "-id")
+    )
+    show_ids = {entry.title_id for entry in entries if entry.title.kind == Kind.SHOW}
+    episodes_by_show: dict[int, list[Episode]] = {}
+    for episode in Episode.objects.filter(season__show_id__in=show_ids).select_related("season"):
+        episodes_by_show.setdefault(episode.season.show_id, []).append(episode)
+
+    items: list[ContinueWatchingItem] = []
+    seen: set[int] = set()
+    for entry in entries:
+        if entry.title_id in seen:
+            continue
+        if entry.episode is not None and entry.position_s == 0:
+            next_up = _next_episode(episodes_by_show.get(entry.title_id, []), entry.episode)
+            if next_up is None:
+                continue  # finished the last episode: nothing to continue, unless an older entry is in progress
+            seen.add(entry.title_id)
+            items.append(
+                ContinueWatchingItem(
+                    entry.title, None, 0.0, float(next_up.runtime_s or 0) or None, 0.0, entry.last_watched_at, next_up
+                )
+            )
+        else:
+            seen.add(entry.title_id)
+            progress = entry.position_s / entry.duration_s if entry.duration_s else 0.0
+            next_up = None
+            if entry.episode is not None:
+                next_up = _next_episode(episodes_by_show.get(entry.title_id, []), entry.episode)
+            items.append(
+                ContinueWatchingItem(
+                    entry.title,
+                    entry.episode,
+                    entry.position_s,
+                    entry.duration_s,
+                    progress,
+                    entry.last_watched_at,
+                    next_up,
+                )
+            )
+        if limit is not None and len(items) >= limit:
+            break
+    return items
+
+
+def maturity_label(value: int | None) -> str | None:
+    return Maturity(value).label if value is not None else None

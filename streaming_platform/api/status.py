@@ -14,8 +14,6 @@ from rest_framework.views import APIView
 
 import streaming_platform
 
-PROCESS_STARTED_AT = time.monotonic()
-
 
 def database_check() -> dict:
     started = time.perf_counter()
@@ -59,7 +57,7 @@ class ServiceStatusView(APIView):
             "label": getattr(config, "service_label", config.verbose_name),
             "status": "ok" if healthy else "degraded",
             "version": streaming_platform.__version__,
-            "uptime_s": round(time.monotonic() - PROCESS_STARTED_AT, 3),
+            "uptime_s": round(time.monotonic() - streaming_platform.STARTED_AT, 3),
             "time": timezone.now(),
             "checks": checks,
         }

@@ -1,0 +1,436 @@
+"""Writes of identity data: accounts, tokens, logins, preferences, parental controls, watch history."""
+
+import logging
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from knox.models import AuthToken
+
+from catalog.models import Episode, Genre, Kind, Title
+from identity.languages import ISO_639_1_CODES
+from identity.models import DailyWatchTime, LoginFailures, ParentalControls, Plan, Preferences, User, WatchHistory
+from streaming_platform.boundary import boundary
+
+logger = logging.getLogger(__name__)
+
+# Resume rules (Jellyfin's defaults): below MIN no resume point; above MAX, or for short items, watched.
+RESUME_MIN_FRACTION = 0.05
+RESUME_MAX_FRACTION = 0.90
+SHORT_ITEM_MAX_S = 300
+PIN_PATTERN = re.compile(r"^\d{4}$")
+
+
+def user_zone(user) -> ZoneInfo:
+    """The viewer's time zone; an unknown name falls back to UTC rather than failing a request."""
+    try:
+        return ZoneInfo(user.time_zone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def _call_optional(module_name: str, function_name: str, **kwargs) -> None:
+    """Calls another service's hook when that service provides it; history is kept even if the hook fails."""
+    import importlib
+
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        return
+    function = getattr(module, function_name, None)
+    if function is None:
+        return
+    try:
+        function(**kwargs)
+    except Exception:
+        logger.exception("%s.%s failed", module_name, function_name)
+
+
+# --- Accounts ------------------------------------------------------------------------------------
+
+
+@boundary
+def user_register(
+    *,
+    email: str,
+    password: str,
+    display_name: str = "",
+    country: str = "US",
+    time_zone: str = "UTC",
+    plan: str = Plan.STANDARD,
+) -> User:
+    """A new viewer; the password must pass Django's validators."""
+    email = User.objects.normalize_email(email).lower()
+    user = User(email=email, display_name=display_name, country=country.upper(), time_zone=time_zone, plan=plan)
+    try:
+        validate_password(password, user=user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from exc
+    user.set_password(password)
+    user.full_clean()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:
+        raise ValidationError({"email": ["A user with this email already exists."]}) from exc
+    return user
+
+
+@boundary
+def user_update(*, user: User, **fields) -> User:
+    """Changes the viewer's own profile fields (display name, time zone)."""
+    for name, value in fields.items():
+        setattr(user, name, value)
+    user.full_clean()
+    user.save(update_fields=[*fields])
+    return user
+
+
+# --- Logins and tokens -------------------------------------------------------------------------------
+
+
+def _lockout_failures() -> int:
+    return settings.IDENTITY_LOGIN_LOCKOUT_FAILURES
+
+
+def _lockout_window() -> timedelta:
+    return timedelta(minutes=settings.IDENTITY_LOGIN_LOCKOUT_MINUTES)
+
+
+@boundary
+def login_locked_until(*, email: str) -> datetime | None:
+    """When the lock on this email ends, if it is locked now."""
+    record = LoginFailures.objects.filter(email=email.strip().lower()).first()
+    if record and record.locked_until and record.locked_until > timezone.now():
+        return record.locked_until
+    return None
+
+
+@boundary
+def login_failure_record(*, email: str) -> LoginFailures:
+    """Counts a failed login; enough failures within the window lock the email for the window."""
+    now = timezone.now()
+    with transaction.atomic():
+        record, _ = LoginFailures.objects.select_for_update().get_or_create(email=email.strip().lower())
+        if record.last_failure_at < now - _lockout_window() or (record.locked_until and record.locked_until <= now):
+            record.failures = 0
+            record.locked_until = None
+        record.failures += 1
+        record.last_failure_at = now
+        if record.failures >= _lockout_failures():
+            record.locked_until = now + _lockout_window()
+        record.save()
+    return record
+
+
+@boundary
+def login_failures_reset(*, email: str) -> None:
+    LoginFailures.objects.filter(email=email.strip().lower()).delete()
+
+
+@boundary
+def token_create(*, user: User) -> tuple[AuthToken, str]:
+    """A new bearer token for one device; the raw token is returned once, only its hash is stored."""
+    instance, token = AuthToken.objects.create(user=user)
+    User.objects.filter(pk=user.pk).update(last_login=timezone.now())
+    _call_optional("analytics.services", "server_event_record", type="login", user=user)
+    return instance, token
+
+
+@boundary
+def token_revoke(*, token: AuthToken) -> None:
+    token.delete()
+
+
+@boundary
+def tokens_revoke_all(*, user: User) -> int:
+    deleted, _ = AuthToken.objects.filter(user=user).delete()
+    return deleted
+
+
+# --- Preferences -----------------------------------------------------------------------------------
+
+
+def _validate_languages(field: str, codes: list[str]) -> list[str]:
+    codes = [str(code).strip().lower() for code in codes]
+    unknown = [code for code in codes if code not in ISO_639_1_CODES]
+    if unknown:
+        raise ValidationError({field: [f"Unknown ISO 639-1 language code(s): {', '.join(unknown)}."]})
+    return list(dict.fromkeys(codes))
+
+
+def _genres_from(field: str, genre_ids: list[int]) -> list[Genre]:
+    genres = list(Genre.objects.filter(pk__in=genre_ids))
+    unknown = sorted(set(genre_ids) - {genre.pk for genre in genres})
+    if unknown:
+        raise ValidationError({field: [f"Unknown genre id(s): {', '.join(map(str, unknown))}."]})
+    return genres
+
+
+@boundary
+def preferences_update(
+    *,
+    user: User,
+    favourite_genre_ids: list[int] | None = None,
+    audio_languages: list[str] | None = None,
+    subtitle_languages: list[str] | None = None,
+    subtitles_enabled: bool | None = None,
+    autoplay_next_episode: bool | None = None,
+    autoplay_previews: bool | None = None,
+) -> Preferences:
+    """Sets the given preferences (None leaves one unchanged); unknown genres or languages are rejected."""
+    with transaction.atomic():
+        preferences, _ = Preferences.objects.select_for_update().get_or_create(user=user)
+        if audio_languages is not None:
+            preferences.audio_languages = _validate_languages("audio_languages", audio_languages)
+        if subtitle_languages is not None:
+            preferences.subtitle_languages = _validate_languages("subtitle_languages", subtitle_languages)
+        for name, value in (
+            ("subtitles_enabled", subtitles_enabled),
+            ("autoplay_next_episode", autoplay_next_episode),
+            ("autoplay_previews", autoplay_previews),
+        ):
+            if value is not None:
+                setattr(preferences, name, value)
+        genres = _genres_from("favourite_genres", favourite_genre_ids) if favourite_genre_ids is not None else None
+        preferences.full_clean()
+        preferences.save()
+        if genres is not None:
+            preferences.favourite_genres.set(genres)
+    _call_optional("recommend.services", "recommendations_invalidate", user=user)
+    return preferences
+
+
+# --- Parental controls -----------------------------------------------------------------------------
+
+
+def _pin_matches(controls: ParentalControls | None, pin: str | None) -> bool:
+    if controls is None or not controls.pin_hash:
+        return True
+    return bool(pin) and check_password(str(pin), controls.pin_hash)
+
+
+@boundary
+def parental_pin_verify(*, user: User, pin: str | None) -> bool:
+    """True when the account has no PIN or `pin` is it."""
+    controls = ParentalControls.objects.filter(user=user).first()
+    return _pin_matches(controls, pin)
+
+
+class WrongPin(Exception):
+    """The account has a PIN and the one given is missing or wrong."""
+
+
+_UNSET = object()
+
+
+@boundary
+def parental_controls_update(
+    *,
+    user: User,
+    pin: str | None = None,
+    max_maturity=_UNSET,
+    block_unrated=_UNSET,
+    blocked_genre_ids=_UNSET,
+    viewing_days=_UNSET,
+    viewing_start=_UNSET,
+    viewing_end=_UNSET,
+    daily_limit_minutes=_UNSET,
+) -> ParentalControls:
+    """Changes the given controls; once the account has a PIN, `pin` must be it (else WrongPin)."""
+    with transaction.atomic():
+        controls, _ = ParentalControls.objects.select_for_update().get_or_create(user=user)
+        if not _pin_matches(controls, pin):
+            raise WrongPin
+        values = {
+            "max_maturity": max_maturity,
+            "block_unrated": block_unrated,
+            "viewing_days": viewing_days,
+            "viewing_start": viewing_start,
+            "viewing_end": viewing_end,
+            "daily_limit_minutes": daily_limit_minutes,
+        }
+        for name, value in values.items():
+            if value is not _UNSET:
+                setattr(controls, name, value)
+        if viewing_days is not _UNSET:
+            days = sorted(set(viewing_days))
+            if any(not isinstance(day, int) or not 0 <= day <= 6 for day in days):
+                raise ValidationError({"viewing_days": ["Use weekday numbers 0 (Monday) to 6 (Sunday)."]})
+            controls.viewing_days = days
+        if (controls.viewing_start is None) != (controls.viewing_end is None):
+            raise ValidationError({"viewing_end": ["Give both viewing_start and viewing_end, or neither."]})
+        genres = _genres_from("blocked_genres", blocked_genre_ids) if blocked_genre_ids is not _UNSET else None
+        controls.full_clean()
+        controls.save()
+        if genres is not None:
+            controls.blocked_genres.set(genres)
+    _call_optional("recommend.services", "recommendations_invalidate", user=user)
+    return controls
+
+
+@boundary
+def parental_pin_set(*, user: User, pin: str, current_pin: str | None = None) -> ParentalControls:
+    """Sets (or changes, given the current one) the account's 4-digit PIN, stored with Django's hasher."""
+    if not PIN_PATTERN.match(str(pin)):
+        raise ValidationError({"pin": ["The PIN is exactly 4 digits."]})
+    with transaction.atomic():
+        controls, _ = ParentalControls.objects.select_for_update().get_or_create(user=user)
+        if not _pin_matches(controls, current_pin):
+            raise WrongPin
+        controls.pin_hash = make_password(str(pin))
+        controls.save(update_fields=["pin_hash", "updated_at"])
+    return controls
+
+
+@boundary
+def parental_pin_clear(*, user: User, current_pin: str | None) -> None:
+    """Removes the PIN (the current one is required)."""
+    with transaction.atomic():
+        controls = ParentalControls.objects.select_for_update().filter(user=user).first()
+        if not _pin_matches(controls, current_pin):
+            raise WrongPin
+        if controls is not None:
+            controls.pin_hash = ""
+            controls.save(update_fields=["pin_hash", "updated_at"])
+
+
+# --- Watch history ---------------------------------------------------------------------------------
+
+
+def _known_duration(title: Title, episode: Episode | None, entry: WatchHistory | None) -> float | None:
+    if entry is not None and entry.duration_s:
+        return entry.duration_s
+    runtime = episode.runtime_s if episode is not None else title.runtime_s
+    return float(runtime) if runtime else None
+
+
+@boundary
+def history_record(
+    *,
+    user: User,
+    title: Title,
+    episode: Episode | None = None,
+    position_s: float,
+    duration_s: float | None = None,
+    watched_at: datetime | None = None,
+    watched_s: float = 0.0,
+    rating: float | None = None,
+) -> WatchHistory:
+    """Records progress on a title or episode (one row each, upserted) with the resume rules.
+
+    Below 5% of the duration no resume point is kept; from 90%, or for items shorter than 300 s, the
+    item counts as watched (watch_count goes up once per viewing) and leaves continue-watching.
+    `watched_s` adds to the viewer's watch time of that day (their time zone), which the daily limit reads.
+    An update older than the stored one does not move the resume point back.
+    """
+    watched_at = watched_at or timezone.now()
+    errors: dict[str, list[str]] = {}
+    if episode is not None and (title.kind != Kind.SHOW or episode.season.show_id != title.pk):
+        errors["episode"] = [f"Episode {episode.pk} is not an episode of title {title.pk}."]
+    if duration_s is not None and duration_s <= 0:
+        errors["duration_s"] = ["The duration must be positive."]
+    if position_s is None or position_s < 0:
+        errors["position_s"] = ["The position must be 0 or more."]
+    if watched_s < 0:
+        errors["watched_s"] = ["Watched time must be 0 or more."]
+    if rating is not None and not 0 <= rating <= 5:
+        errors["rating"] = ["Ratings run from 0 to 5."]
+    if errors:
+        raise ValidationError(errors)
+
+    with transaction.atomic():
+        entry = WatchHistory.objects.select_for_update().filter(user=user, title=title, episode=episode).first()
+        duration = float(duration_s) if duration_s is not None else _known_duration(title, episode, entry)
+        if duration is not None and position_s > duration:
+            raise ValidationError({"position_s": [f"The position is beyond the duration ({duration:g} s)."]})
+        if entry is None:
+            entry = WatchHistory(user=user, title=title, episode=episode, last_watched_at=watched_at)
+            stale = False
+        else:
+            stale = watched_at < entry.last_watched_at
+        if not stale:
+            _apply_resume_rules(entry, position_s=float(position_s), duration=duration)
+            entry.last_watched_at = watched_at
+            entry.hidden_from_continue_watching = False
+        if rating is not None:
+            entry.rating = rating
+        entry.full_clean(exclude=["user", "title", "episode"], validate_constraints=False)
+        entry.save()
+        if watched_s:
+            _daily_watch_time_add(user=user, day=watched_at.astimezone(user_zone(user)).date(), seconds=watched_s)
+
+    _call_optional("recommend.services", "recommendations_invalidate", user=user)
+    _call_optional(
+        "analytics.services",
+        "server_event_record",
+        type="history_update",
+        user=user,
+        title=title,
+        properties={
+            "episode_id": episode.pk if episode else None,
+            "position_s": entry.position_s,
+            "completed": entry.completed,
+            "watch_count": entry.watch_count,
+        },
+        occurred_at=watched_at,
+    )
+    return entry
+
+
+def _apply_resume_rules(entry: WatchHistory, *, position_s: float, duration: float | None) -> None:
+    entry.duration_s = duration
+    if duration is None:
+        # Without a duration no fraction can be computed: keep the position as the resume point.
+        entry.position_s = position_s
+        return
+    fraction = position_s / duration
+    if duration < SHORT_ITEM_MAX_S or fraction >= RESUME_MAX_FRACTION:
+        # A repeated report past the end of the same viewing (no resume point since) is not a new viewing.
+        already_counted = entry.pk is not None and entry.completed and entry.position_s == 0
+        if not already_counted:
+            entry.watch_count += 1
+        entry.completed = True
+        entry.position_s = 0.0
+    elif fraction < RESUME_MIN_FRACTION:
+        entry.position_s = 0.0
+    else:
+        entry.position_s = position_s
+
+
+def _daily_watch_time_add(*, user: User, day, seconds: float) -> None:
+    updated = DailyWatchTime.objects.filter(user=user, day=day).update(watched_s=F("watched_s") + seconds)
+    if not updated:
+        DailyWatchTime.objects.create(user=user, day=day, watched_s=seconds)
+
+
+@boundary
+def history_entry_delete(*, entry: WatchHistory) -> None:
+    user = entry.user
+    entry.delete()
+    _call_optional("recommend.services", "recommendations_invalidate", user=user)
+
+
+@boundary
+def history_clear(*, user: User, before: datetime | None = None) -> int:
+    """Deletes the viewer's history last watched before `before` (all of it when None); returns the count."""
+    entries = WatchHistory.objects.filter(user=user)
+    if before is not None:
+        entries = entries.filter(last_watched_at__lt=before)
+    deleted, _ = entries.delete()
+    if deleted:
+        _call_optional("recommend.services", "recommendations_invalidate", user=user)
+    return deleted
+
+
+@boundary
+def continue_watching_hide(*, user: User, title: Title) -> int:
+    """Takes a title out of continue-watching, keeping its history; watching it again brings it back."""
+    return WatchHistory.objects.filter(user=user, title=title).update(hidden_from_continue_watching=True)

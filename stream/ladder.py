@@ -1,0 +1,60 @@
+"""The bitrate ladder (Apple HLS authoring spec, H.264 16:9) and the caps plans and devices put on it."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Rung:
+    width: int
+    height: int
+    video_kbps: int
+    codecs: str
+    frame_rate: float = 30.0
+
+    @property
+    def average_bandwidth(self) -> int:
+        """Bits per second of video plus audio, as AVERAGE-BANDWIDTH wants it."""
+        return (self.video_kbps + AUDIO_KBPS) * 1000
+
+    @property
+    def peak_bandwidth(self) -> int:
+        """BANDWIDTH is the peak segment bitrate; encoders keep VBR peaks within about 110% of the average."""
+        return (round(self.video_kbps * PEAK_TO_AVERAGE) + AUDIO_KBPS) * 1000
+
+
+AUDIO_KBPS = 128
+PEAK_TO_AVERAGE = 1.1
+DEFAULT_RUNG_KBPS = 2000
+AUDIO_CODEC = "mp4a.40.2"
+
+LADDER: tuple[Rung, ...] = (
+    Rung(416, 234, 145, f"avc1.42e00a,{AUDIO_CODEC}"),
+    Rung(640, 360, 365, f"avc1.42e01e,{AUDIO_CODEC}"),
+    Rung(768, 432, 730, f"avc1.4d401e,{AUDIO_CODEC}"),
+    Rung(768, 432, 1100, f"avc1.4d401e,{AUDIO_CODEC}"),
+    Rung(960, 540, 2000, f"avc1.4d401f,{AUDIO_CODEC}"),
+    Rung(1280, 720, 3000, f"avc1.4d401f,{AUDIO_CODEC}"),
+    Rung(1280, 720, 4500, f"avc1.640028,{AUDIO_CODEC}"),
+    Rung(1920, 1080, 6000, f"avc1.640028,{AUDIO_CODEC}"),
+    Rung(1920, 1080, 7800, f"avc1.640028,{AUDIO_CODEC}"),
+)
+RUNGS_BY_KBPS = {rung.video_kbps: rung for rung in LADDER}
+
+# The highest frame height worth sending to a device type when it does not tell us its screen size.
+DEVICE_MAX_HEIGHT = {"mobile": 720, "tablet": 1080, "web": 1080, "tv": 2160, "console": 2160}
+
+
+def max_height_for(*, plan_max_height: int, device_type: str, screen_height: int | None = None) -> int:
+    """The lowest of the plan's ceiling, the device type's and the screen's own resolution."""
+    ceilings = [plan_max_height, DEVICE_MAX_HEIGHT.get(device_type, 1080)]
+    if screen_height:
+        ceilings.append(screen_height)
+    # Never below the smallest rung: a tiny screen still gets something to play.
+    return max(min(ceilings), LADDER[0].height)
+
+
+def ladder_for(max_height: int) -> list[Rung]:
+    """Rungs no taller than `max_height`, the default rung (2000 kbps, or the best below it) first."""
+    allowed = [rung for rung in LADDER if rung.height <= max_height]
+    default = max((rung for rung in allowed if rung.video_kbps <= DEFAULT_RUNG_KBPS), key=lambda r: r.video_kbps)
+    return [default, *(rung for rung in allowed if rung is not default)]

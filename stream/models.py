@@ -1,0 +1,151 @@
+"""Stream data: CDNs and playback sessions with the running quality-of-experience aggregates."""
+
+import secrets
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+
+def new_session_id() -> str:
+    """32 random bytes, URL-safe: a session id is a bearer of playback rights, so it must not be guessable."""
+    return secrets.token_urlsafe(32)
+
+
+class Cdn(models.Model):
+    """A content delivery network the platform may hand a player to (admin-managed data)."""
+
+    name = models.SlugField(max_length=64, unique=True, help_text="Also the HLS pathway id.")
+    base_url = models.URLField(max_length=300, help_text="Origin of the media segments, e.g. https://cdn-a.example")
+    regions = models.JSONField(
+        default=list, blank=True, help_text='Regions served (ISO 3166-1 alpha-2), e.g. ["US", "CA"]; empty = all.'
+    )
+    capacity = models.PositiveIntegerField(
+        default=1000, validators=[MinValueValidator(1)], help_text="Concurrent sessions it can carry."
+    )
+    weight = models.PositiveIntegerField(
+        default=100, validators=[MinValueValidator(1)], help_text="Relative share of new sessions."
+    )
+    enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "CDN"
+        verbose_name_plural = "CDNs"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def serves(self, region: str) -> bool:
+        return not self.regions or region in self.regions
+
+
+class DeviceType(models.TextChoices):
+    TV = "tv", "TV"
+    MOBILE = "mobile", "Mobile"
+    TABLET = "tablet", "Tablet"
+    WEB = "web", "Web browser"
+    CONSOLE = "console", "Game console"
+
+
+class SessionStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    ENDED = "ended", "Ended"
+
+
+class PlayerState(models.TextChoices):
+    """The player's state, as CMCD v2 `sta` names them."""
+
+    STARTING = "starting", "Starting"
+    PLAYING = "playing", "Playing"
+    SEEKING = "seeking", "Seeking"
+    REBUFFERING = "rebuffering", "Rebuffering"
+    PAUSED = "paused", "Paused"
+    ENDED = "ended", "Ended"
+    ERROR = "error", "Fatal error"
+
+
+class EndReason(models.TextChoices):
+    CLIENT = "client", "Ended by the player"
+    IDLE = "idle", "No update within the idle timeout"
+    ERROR = "error", "Fatal playback error"
+
+
+class PlaybackSession(models.Model):
+    """One view: from the play request to its end, with the QoE aggregates kept up to date per update."""
+
+    id = models.CharField(primary_key=True, max_length=64, default=new_session_id, editable=False)
+    user = models.ForeignKey("identity.User", on_delete=models.CASCADE, related_name="playback_sessions")
+    title = models.ForeignKey("catalog.Title", on_delete=models.CASCADE, related_name="playback_sessions")
+    episode = models.ForeignKey(
+        "catalog.Episode", on_delete=models.CASCADE, null=True, blank=True, related_name="playback_sessions"
+    )
+    cdn = models.ForeignKey(Cdn, on_delete=models.PROTECT, related_name="sessions")
+    region = models.CharField(max_length=2)
+    device_type = models.CharField(max_length=16, choices=DeviceType.choices)
+    device_id = models.CharField(max_length=128)
+    max_height = models.PositiveIntegerField(help_text="Highest rendition height offered (plan and device).")
+    ladder_kbps = models.JSONField(default=list, help_text="Video bitrates offered, default rung first.")
+    initial_bitrate_kbps = models.PositiveIntegerField(null=True, blank=True)
+
+    status = models.CharField(max_length=8, choices=SessionStatus.choices, default=SessionStatus.ACTIVE)
+    state = models.CharField(max_length=16, choices=PlayerState.choices, default=PlayerState.STARTING)
+    end_reason = models.CharField(max_length=8, choices=EndReason.choices, blank=True)
+    started_at = models.DateTimeField(help_text="When play was requested.")
+    last_seen_at = models.DateTimeField(help_text="Last update from the player (or the start).")
+    ended_at = models.DateTimeField(null=True, blank=True)
+    last_sequence = models.BigIntegerField(default=-1, help_text="Highest update sequence number applied.")
+
+    position_s = models.FloatField(default=0.0)
+    duration_s = models.FloatField(null=True, blank=True)
+    bitrate_kbps = models.PositiveIntegerField(null=True, blank=True, help_text="Rendition now playing.")
+    buffer_ms = models.PositiveIntegerField(null=True, blank=True)
+    throughput_kbps = models.PositiveIntegerField(null=True, blank=True, help_text="Last measured throughput.")
+
+    # Running QoE aggregates; the summary at the end is read straight from them.
+    first_frame_at = models.DateTimeField(null=True, blank=True)
+    startup_time_ms = models.FloatField(null=True, blank=True)
+    watch_time_s = models.FloatField(default=0.0, help_text="Seconds with the playhead moving.")
+    rebuffer_count = models.PositiveIntegerField(default=0)
+    rebuffer_duration_s = models.FloatField(default=0.0)
+    bitrate_time_kbps_s = models.FloatField(default=0.0, help_text="Sum of bitrate x seconds played.")
+    bitrate_time_s = models.FloatField(default=0.0, help_text="Seconds played with a known bitrate.")
+    rendition_switches = models.PositiveIntegerField(default=0)
+    dropped_frames = models.PositiveIntegerField(default=0)
+    fatal_error = models.BooleanField(default=False)
+    error_code = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [
+            models.Index(fields=["user", "status"]),
+            models.Index(fields=["status", "last_seen_at"]),
+            models.Index(fields=["cdn", "last_seen_at"]),
+            models.Index(fields=["region", "device_type", "-started_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="active", ended_at__isnull=True) | Q(status="ended", ended_at__isnull=False),
+                name="stream_session_ended_at_matches_status",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} watching {self.title} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == SessionStatus.ACTIVE
+
+    @property
+    def avg_bitrate_kbps(self) -> float | None:
+        """Time-weighted: sum(bitrate_i x seconds_i) / sum(seconds_i)."""
+        if self.bitrate_time_s <= 0:
+            return None
+        return self.bitrate_time_kbps_s / self.bitrate_time_s
+
+    @property
+    def exited_before_start(self) -> bool:
+        """Asked to play, never saw a first frame, and did not fail (failures are counted apart)."""
+        return self.first_frame_at is None and not self.fatal_error

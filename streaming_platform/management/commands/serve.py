@@ -1,0 +1,164 @@
+"""`manage.py serve`: the production stack on one port: nginx in front, WSGI workers, ASGI workers.
+
+Plain HTTP goes to gunicorn's WSGI workers (several times faster per core for Django than an ASGI
+server, see README "Production serving"); WebSocket upgrades go to uvicorn's ASGI workers. nginx
+sits in front so both share one port, serves the collected static files, and buffers slow clients.
+Without nginx on the machine, uvicorn alone serves everything on the port.
+"""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+NGINX_TEMPLATE = """\
+worker_processes {nginx_workers};
+pid {run}/nginx.pid;
+error_log {run}/nginx-error.log warn;
+daemon off;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    client_body_temp_path {run}/client_body;
+    proxy_temp_path {run}/proxy;
+    fastcgi_temp_path {run}/fastcgi;
+    uwsgi_temp_path {run}/uwsgi;
+    scgi_temp_path {run}/scgi;
+    client_max_body_size {max_body};
+    types {{ text/css css; application/javascript js; image/svg+xml svg; image/png png;
+             text/plain txt; application/json json; text/html html; font/woff2 woff2; }}
+    upstream wsgi {{ server unix:{run}/http.sock; keepalive 64; }}
+    upstream asgi {{ server unix:{run}/ws.sock; }}
+    map $http_upgrade $connection_upgrade {{ default upgrade; "" ""; }}
+    server {{
+        listen {host}:{port};
+        location /static/ {{ alias {static_root}/; expires 7d; }}
+        location / {{
+            proxy_http_version 1.1;
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_set_header Connection "";
+            if ($http_upgrade ~* websocket) {{ return 418; }}
+            error_page 418 = @websocket;
+            proxy_pass http://wsgi;
+        }}
+        location @websocket {{
+            proxy_http_version 1.1;
+            proxy_set_header Host $http_host;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection $connection_upgrade;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_read_timeout 1h;
+            proxy_pass http://asgi;
+        }}
+    }}
+}}
+"""
+
+
+class Command(BaseCommand):
+    help = "Serve HTTP and WebSocket on one port with several worker processes (production)."
+
+    def add_arguments(self, parser):
+        cores = os.cpu_count() or 1
+        parser.add_argument("--host", default="0.0.0.0")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--http-workers", type=int, default=cores, help="WSGI processes (default: cores).")
+        parser.add_argument("--threads", type=int, default=4, help="Threads per WSGI process (default 4).")
+        parser.add_argument("--ws-workers", type=int, default=1, help="ASGI processes for WebSocket (default 1).")
+
+    def handle(self, *args, **options):
+        if settings.DEBUG:
+            raise CommandError("serve runs the production configuration: set DEBUG=false (and SECRET_KEY).")
+        run = Path(settings.BASE_DIR) / "var" / "serve"
+        run.mkdir(parents=True, exist_ok=True)
+        bin_dir = Path(sys.executable).parent
+        nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+        processes: list[subprocess.Popen] = []
+
+        def spawn(command: list[str]) -> None:
+            processes.append(subprocess.Popen(command))
+
+        if nginx:
+            for sock in ("http.sock", "ws.sock"):
+                (run / sock).unlink(missing_ok=True)
+            spawn(
+                [
+                    str(bin_dir / "gunicorn"),
+                    "streaming_platform.wsgi:application",
+                    f"--bind=unix:{run / 'http.sock'}",
+                    f"--workers={options['http_workers']}",
+                    "--worker-class=gthread",
+                    f"--threads={options['threads']}",
+                    "--keep-alive=30",
+                    "--graceful-timeout=10",
+                ]
+            )
+            spawn(
+                [
+                    str(bin_dir / "uvicorn"),
+                    "streaming_platform.asgi:application",
+                    f"--uds={run / 'ws.sock'}",
+                    f"--workers={options['ws_workers']}",
+                    "--no-access-log",
+                    "--lifespan=off",
+                ]
+            )
+            config = run / "nginx.conf"
+            config.write_text(
+                NGINX_TEMPLATE.format(
+                    run=run,
+                    host=options["host"],
+                    port=options["port"],
+                    nginx_workers=max(1, (os.cpu_count() or 1) // 2),
+                    static_root=settings.STATIC_ROOT,
+                    max_body=f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024 + 64}k",
+                )
+            )
+            spawn([nginx, "-c", str(config), "-e", str(run / "nginx-error.log")])
+            self.stdout.write(
+                f"Serving on http://{options['host']}:{options['port']}: nginx -> {options['http_workers']} WSGI "
+                f"x {options['threads']} threads (HTTP), {options['ws_workers']} ASGI (WebSocket)."
+            )
+        else:
+            workers = options["http_workers"]
+            spawn(
+                [
+                    str(bin_dir / "uvicorn"),
+                    "streaming_platform.asgi:application",
+                    f"--host={options['host']}",
+                    f"--port={options['port']}",
+                    f"--workers={workers}",
+                    "--no-access-log",
+                    "--lifespan=off",
+                ]
+            )
+            self.stdout.write(f"nginx not found: uvicorn serves HTTP and WebSocket with {workers} workers.")
+
+        def stop(*_):
+            for process in processes:
+                if process.poll() is None:
+                    process.terminate()
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        try:
+            while all(process.poll() is None for process in processes):
+                time.sleep(0.5)
+        finally:
+            stop()
+            for process in processes:
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+        failed = [p.args[0] for p in processes if p.returncode not in (0, -signal.SIGTERM, -signal.SIGINT)]
+        if failed:
+            raise CommandError(f"Stopped because a server process exited: {', '.join(map(str, failed))}")
