@@ -45,9 +45,11 @@ check-scale-services: $(STAMP)
 serve: $(STAMP)
 	@if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ] && [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; fi
-	DEBUG=false REDIS_URL=$${REDIS_URL:-$(SCALE_REDIS_URL)} $(PY) manage.py migrate --noinput
-	DEBUG=false $(PY) manage.py collectstatic --noinput -v0
-	DEBUG=false REDIS_URL=$${REDIS_URL:-$(SCALE_REDIS_URL)} $(PY) manage.py serve --port $${PORT:-8000}
+	@mkdir -p var && [ -s var/secret_key ] || $(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > var/secret_key
+	export SECRET_KEY=$${SECRET_KEY:-$$(cat var/secret_key)}; \
+	DEBUG=false REDIS_URL=$${REDIS_URL:-$(SCALE_REDIS_URL)} $(PY) manage.py migrate --noinput && \
+	DEBUG=false $(PY) manage.py collectstatic --noinput -v0 && \
+	DEBUG=false HTTPS=$${HTTPS:-false} REDIS_URL=$${REDIS_URL:-$(SCALE_REDIS_URL)} $(PY) manage.py serve --port $${PORT:-8000}
 
 ## test-fast: the suite without the headless-browser tests
 test-fast: $(STAMP)

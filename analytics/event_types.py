@@ -1,5 +1,6 @@
 """The documented event types, the properties each one takes, and the validation of one event."""
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -67,7 +68,7 @@ def _check_prop(name: str, spec: Prop, value) -> str | None:
         return f"properties.{name} must be a number."
     if spec.kind == "integer" and not isinstance(value, int):
         return f"properties.{name} must be a whole number."
-    if value < 0 or value != value or value in (float("inf"),):
+    if not math.isfinite(value) or value < 0:
         return f"properties.{name} must be a finite number >= 0."
     return None
 

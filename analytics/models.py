@@ -23,9 +23,7 @@ class Event(models.Model):
     )
     region = models.CharField(max_length=2, blank=True)
     title = models.ForeignKey("catalog.Title", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    episode = models.ForeignKey(
-        "catalog.Episode", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    episode = models.ForeignKey("catalog.Episode", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     session_id = models.CharField(max_length=64, blank=True)
     device_type = models.CharField(max_length=16, blank=True)
     properties = models.JSONField(default=dict, blank=True)
@@ -56,9 +54,7 @@ class ViewSummary(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     title = models.ForeignKey("catalog.Title", on_delete=models.CASCADE, related_name="+")
-    episode = models.ForeignKey(
-        "catalog.Episode", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    episode = models.ForeignKey("catalog.Episode", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     region = models.CharField(max_length=2)
     device_type = models.CharField(max_length=16, help_text="web, mobile, tablet, tv, ...")
     cdn = models.CharField(max_length=32)
@@ -133,6 +129,9 @@ class ViewRollup(models.Model):
             models.Index(fields=["title", "hour"]),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.title_id} {self.region} {self.device_type} {self.cdn} at {self.hour:%Y-%m-%d %H:00}"
+
 
 class UserActivity(models.Model):
     """That a user was active (any event or view) in an hour, on a device: the base of active-user counts."""
@@ -154,6 +153,9 @@ class UserActivity(models.Model):
             models.Index(fields=["hour", "user"]),
         ]
 
+    def __str__(self) -> str:
+        return f"user {self.user_id} at {self.hour:%Y-%m-%d %H:00}"
+
 
 class Viewer(models.Model):
     """When each user first watched something: tells new viewers from returning ones."""
@@ -161,3 +163,6 @@ class Viewer(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+")
     region = models.CharField(max_length=2)
     first_view_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"user {self.user_id} since {self.first_view_at:%Y-%m-%d}"

@@ -1,7 +1,8 @@
 """Shared benchmark harness: a fresh database, the production-like server, a wrk load runner, ratio reports.
 
-Every benchmark serves the app as in production (uvicorn, 2 worker processes, DEBUG off,
-`bench.settings`) on 127.0.0.1 and compares its endpoints with the bare baseline endpoint
+Every benchmark serves the app as in production (`manage.py serve`: nginx, 2 WSGI worker processes for
+HTTP and an ASGI worker for WebSocket; DEBUG off; `bench.settings`) on 127.0.0.1 and compares its
+endpoints with the bare baseline endpoint
 `/bench/baseline/` measured in the same run, so figures are ratios that survive a change of machine.
 
 Usage (a complete benchmark is a short script; see bench/catalog_bench.py)::
@@ -32,8 +33,9 @@ API:
 - `Request(path, method="GET", headers=None, body=None)`: one request; plain strings are GET paths.
 - `bench_database(name) -> Path`: creates `bench/.data/<name>.sqlite3` afresh and migrates it.
 - `django_setup(db_path)`: points this process at `db_path` with `bench.settings` and calls `django.setup()`.
-- `serve(db_path, *, workers=2, env=None, startup_timeout_s=60) -> ContextManager[str]`: runs
-  `uvicorn streaming_platform.asgi:application` as a subprocess and yields its base URL.
+- `serve(db_path, *, workers=2, env=None, startup_timeout_s=60, stack=None) -> ContextManager[str]`: runs
+  the server as a subprocess and yields its base URL; `stack` is "production" (`manage.py serve`, the
+  default; `BENCH_STACK` changes it) or "asgi" (uvicorn alone).
 - `run_load(base_url, requests, *, duration_s=10, connections=16, threads=2, headers=None,
   timeout_s=10, warmup_s=1) -> dict`: drives wrk with a Lua script that cycles through `requests`; returns
   `{"requests", "duration_s", "rps", "p50_ms", "p90_ms", "p95_ms", "p99_ms", "max_ms", "mean_ms",
@@ -155,38 +157,73 @@ def wait_until_answering(url: str, process: subprocess.Popen, timeout_s: float) 
     raise BenchError(f"The server did not answer {url} within {timeout_s:.0f} s.")
 
 
+# The stack `serve` runs: "production" is `manage.py serve` (nginx in front of WSGI workers for HTTP and
+# an ASGI worker for WebSocket, as `make serve` runs it); "asgi" is uvicorn alone with `workers` processes.
+DEFAULT_STACK = os.environ.get("BENCH_STACK", "production")
+
+
+def server_command(stack: str, port: int, workers: int, run_dir: str) -> list[str]:
+    if stack == "production":
+        return [
+            sys.executable,
+            str(PROJECT_DIR / "manage.py"),
+            "serve",
+            "--host",
+            HOST,
+            "--port",
+            str(port),
+            "--http-workers",
+            str(workers),
+            "--ws-workers",
+            "1",
+            "--run-dir",
+            run_dir,
+        ]
+    if stack == "asgi":
+        return [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            ASGI_APP,
+            "--host",
+            HOST,
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ]
+    raise BenchError(f"Unknown server stack {stack!r} (production or asgi).")
+
+
 @contextmanager
 def serve(
-    db_path: Path, *, workers: int = 2, env: dict[str, str] | None = None, startup_timeout_s: float = 60
+    db_path: Path,
+    *,
+    workers: int = 2,
+    env: dict[str, str] | None = None,
+    startup_timeout_s: float = 60,
+    stack: str | None = None,
 ) -> Iterator[str]:
-    """Run the production ASGI server on a free 127.0.0.1 port against `db_path`; yield its base URL."""
+    """Run the production server on a free 127.0.0.1 port against `db_path`; yield its base URL."""
     port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        ASGI_APP,
-        "--host",
-        HOST,
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--no-access-log",
-        "--log-level",
-        "warning",
-    ]
-    # Its own session, so stopping it also stops the worker processes it forked.
-    process = subprocess.Popen(command, cwd=PROJECT_DIR, env=bench_environment(db_path, env), start_new_session=True)
-    base_url = f"http://{HOST}:{port}"
-    try:
-        wait_until_answering(base_url + BASELINE_PATH, process, startup_timeout_s)
-        # Every worker imports the app lazily; a few requests warm them all before measuring.
-        for _ in range(workers * 4):
-            urllib.request.urlopen(base_url + BASELINE_PATH, timeout=5).read()
-        yield base_url
-    finally:
-        stop_process_group(process)
+    with tempfile.TemporaryDirectory(prefix="bench-serve-") as run_dir:
+        command = server_command(stack or DEFAULT_STACK, port, workers, run_dir)
+        # Its own session, so stopping it also stops the worker processes it forked.
+        process = subprocess.Popen(
+            command, cwd=PROJECT_DIR, env=bench_environment(db_path, env), start_new_session=True
+        )
+        base_url = f"http://{HOST}:{port}"
+        try:
+            wait_until_answering(base_url + BASELINE_PATH, process, startup_timeout_s)
+            # Every worker imports the app lazily; a few requests warm them all before measuring.
+            for _ in range(workers * 4):
+                urllib.request.urlopen(base_url + BASELINE_PATH, timeout=5).read()
+            yield base_url
+        finally:
+            stop_process_group(process)
 
 
 def stop_process_group(process: subprocess.Popen, timeout_s: float = 15) -> None:
@@ -295,13 +332,8 @@ end
 
 def lua_script(requests: list[Request], headers: dict[str, str]) -> str:
     specs = ",\n".join(
-        "{path = %s, method = %s, headers = %s, body = %s}"
-        % (
-            lua_string(r.path),
-            lua_string(r.method),
-            lua_table(r.headers),
-            "nil" if r.body is None else lua_string(r.body),
-        )
+        f"{{path = {lua_string(r.path)}, method = {lua_string(r.method)}, headers = {lua_table(r.headers)}, "
+        f"body = {'nil' if r.body is None else lua_string(r.body)}}}"
         for r in requests
     )
     return LUA_TEMPLATE % {"specs": specs, "headers": lua_table(headers)}
@@ -384,7 +416,7 @@ def ratio(a: float, b: float) -> float:
 
 def print_report(name: str, baseline: dict, results: dict[str, dict], targets: list[tuple[str, bool]] | None = None):
     """One table: each endpoint's throughput and latency, and its throughput as a ratio of the baseline."""
-    print(f"\n== {name} (uvicorn, DEBUG off, 127.0.0.1) ==")
+    print(f"\n== {name} ({DEFAULT_STACK} server stack, DEBUG off, 127.0.0.1) ==")
     header = f"{'endpoint':<28} {'req/s':>9} {'x base':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'non2xx':>7}"
     print(header)
     print("-" * len(header))

@@ -5,9 +5,11 @@ import warnings
 
 # Set before the project settings are read, so everything that depends on DEBUG is computed as in production.
 os.environ.setdefault("DEBUG", "false")
+# Served over plain HTTP on 127.0.0.1: no HTTPS redirect, no secure-only cookies.
+os.environ.setdefault("HTTPS", "false")
 os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-any-real-deployment-0123456789")
 
-from streaming_platform.settings import *  # noqa: E402, F403
+from streaming_platform.settings import *  # noqa: F403
 
 DEBUG = False
 ROOT_URLCONF = "bench.urls"

@@ -1,13 +1,21 @@
 """Reads of catalog data; the only way other apps query titles."""
 
+import logging
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 
-from catalog.models import Availability, Title
+from catalog import search
+from catalog.models import Availability, Credit, Episode, Genre, Season, Title
 from streaming_platform.boundary import boundary
+
+logger = logging.getLogger(__name__)
 
 
 @boundary
@@ -34,3 +42,122 @@ def titles_visible_to(user, region: str | None = None, *, at: datetime | None = 
 
     titles = Title.objects.filter(available_in(viewer_region(user, region), at=at))
     return content_restrictions_for(user).apply(titles)
+
+
+def with_list_relations(titles: QuerySet[Title]) -> QuerySet[Title]:
+    """What a title card shows, fetched in a constant number of queries."""
+    return titles.prefetch_related(Prefetch("genres", queryset=Genre.objects.order_by("name")))
+
+
+def with_detail_relations(titles: QuerySet[Title], *, region: str) -> QuerySet[Title]:
+    """Everything a title page shows: genres, people with roles, the region's windows, seasons and episodes."""
+    return with_list_relations(titles).prefetch_related(
+        Prefetch("credits", queryset=Credit.objects.select_related("person").order_by("role", "order", "id")),
+        Prefetch("availabilities", queryset=Availability.objects.filter(region=region).order_by("starts_at")),
+        Prefetch(
+            "seasons",
+            queryset=Season.objects.order_by("number").prefetch_related(
+                Prefetch("episodes", queryset=Episode.objects.order_by("number"))
+            ),
+        ),
+    )
+
+
+@boundary
+def titles_list(*, user, region: str | None = None, kind: str | None = None) -> QuerySet[Title]:
+    """Visible titles of one kind (or all), ready to serialize as cards."""
+    titles = titles_visible_to(user, region)
+    if kind:
+        titles = titles.filter(kind=kind)
+    return with_list_relations(titles)
+
+
+@boundary
+def titles_detail(*, user, region: str | None = None, kind: str | None = None) -> QuerySet[Title]:
+    """Visible titles with everything their detail page shows; look one up by id."""
+    titles = titles_visible_to(user, region)
+    if kind:
+        titles = titles.filter(kind=kind)
+    return with_detail_relations(titles, region=viewer_region(user, region))
+
+
+@boundary
+def title_get_visible(*, user, title_id: int, region: str | None = None) -> Title:
+    """The title if this viewer may see it now; Http404 otherwise (unknown and hidden look the same)."""
+    try:
+        return titles_visible_to(user, region).get(pk=int(title_id))
+    except (Title.DoesNotExist, TypeError, ValueError):
+        raise Http404("No such title.") from None
+
+
+class RankedTitles(Sequence):
+    """Search results in rank order; slicing loads only that page's titles (with their genres)."""
+
+    def __init__(self, ids: list[int]):
+        self.ids = ids
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            page_ids = self.ids[index]
+            by_id = {title.id: title for title in with_list_relations(Title.objects.filter(id__in=page_ids))}
+            return [by_id[title_id] for title_id in page_ids if title_id in by_id]
+        return self[index : index + 1 or None][0]
+
+
+def genres_matching(values: Iterable[str]) -> list[Genre]:
+    """Genres named by id or slug; unknown names are left out (callers validate)."""
+    values = [str(value).strip().lower() for value in values if str(value).strip()]
+    ids = [int(value) for value in values if value.isdigit()]
+    slugs = [value for value in values if not value.isdigit()]
+    return list(Genre.objects.filter(Q(id__in=ids) | Q(slug__in=slugs)))
+
+
+@boundary
+def search_titles(
+    *, query: str, user, region: str | None = None, genres: Sequence[Genre | int] | None = None, kind: str = ""
+) -> RankedTitles:
+    """Visible titles matching `query` and/or `genres`, best match first (most popular first without a query)."""
+    titles = titles_visible_to(user, region)
+    if genres:
+        genre_ids = [genre.pk if isinstance(genre, Genre) else int(genre) for genre in genres]
+        titles = titles.filter(Exists(Title.genres.through.objects.filter(title=OuterRef("pk"), genre__in=genre_ids)))
+    if kind:
+        titles = titles.filter(kind=kind)
+    query = (query or "").strip()
+    if not query:
+        ids = list(titles.order_by("-popularity", "id").values_list("id", flat=True)[: search.MAX_CANDIDATES])
+    else:
+        ranked = search.ranked_title_ids(query)
+        visible = set(titles.filter(id__in=ranked).values_list("id", flat=True)) if ranked else set()
+        ids = [title_id for title_id in ranked if title_id in visible]
+    search_event_record(user=user, query=query, genres=genres, results=len(ids))
+    return RankedTitles(ids)
+
+
+def search_event_record(*, user, query: str, genres, results: int) -> None:
+    """Tells analytics about the search when that service can record it."""
+    try:
+        from analytics.services import server_event_record
+    except ImportError:
+        return
+    try:
+        server_event_record(
+            type="search",
+            user=user if user is not None and user.is_authenticated else None,
+            properties={
+                "query": query,
+                "genres": [genre.slug if isinstance(genre, Genre) else genre for genre in genres or []],
+                "results": results,
+            },
+        )
+    except (DatabaseError, ValidationError):
+        # Losing one analytics event must never cost the viewer their search results.
+        logger.warning("Could not record a search event.", exc_info=True)
+
+
+@boundary
+def genres_all() -> QuerySet[Genre]:
+    return Genre.objects.order_by("name")

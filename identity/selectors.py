@@ -182,18 +182,18 @@ def continue_watching_for(*, user, limit: int | None = None) -> list[ContinueWat
     for entry in entries:
         if entry.title_id in seen:
             continue
+        # The newest entry of a title decides: finishing a show's last episode takes the show out of the row.
+        seen.add(entry.title_id)
         if entry.episode is not None and entry.position_s == 0:
             next_up = _next_episode(episodes_by_show.get(entry.title_id, []), entry.episode)
             if next_up is None:
-                continue  # finished the last episode: nothing to continue, unless an older entry is in progress
-            seen.add(entry.title_id)
+                continue
             items.append(
                 ContinueWatchingItem(
                     entry.title, None, 0.0, float(next_up.runtime_s or 0) or None, 0.0, entry.last_watched_at, next_up
                 )
             )
         else:
-            seen.add(entry.title_id)
             progress = entry.position_s / entry.duration_s if entry.duration_s else 0.0
             next_up = None
             if entry.episode is not None:

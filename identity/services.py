@@ -1,9 +1,10 @@
 """Writes of identity data: accounts, tokens, logins, preferences, parental controls, watch history."""
 
+import functools
 import logging
 import re
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
@@ -34,6 +35,16 @@ def user_zone(user) -> ZoneInfo:
         return ZoneInfo(user.time_zone or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo("UTC")
+
+
+@functools.cache
+def _time_zone_names() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def _validate_time_zone(name: str) -> None:
+    if name not in _time_zone_names():
+        raise ValidationError({"time_zone": [f"Unknown IANA time zone {name!r}, e.g. Europe/Berlin."]})
 
 
 def _call_optional(module_name: str, function_name: str, **kwargs) -> None:
@@ -68,6 +79,7 @@ def user_register(
 ) -> User:
     """A new viewer; the password must pass Django's validators."""
     email = User.objects.normalize_email(email).lower()
+    _validate_time_zone(time_zone)
     user = User(email=email, display_name=display_name, country=country.upper(), time_zone=time_zone, plan=plan)
     try:
         validate_password(password, user=user)
@@ -86,6 +98,8 @@ def user_register(
 @boundary
 def user_update(*, user: User, **fields) -> User:
     """Changes the viewer's own profile fields (display name, time zone)."""
+    if "time_zone" in fields:
+        _validate_time_zone(fields["time_zone"])
     for name, value in fields.items():
         setattr(user, name, value)
     user.full_clean()

@@ -1,11 +1,33 @@
 """URLs of the identity service, mounted at /api/identity/."""
 
+from django.urls import path
+
+from identity import views
 from streaming_platform.api.routers import ServiceRouter
 from streaming_platform.api.status import status_path
 
 router = ServiceRouter()
+router.register("users", views.UserViewSet, basename="user")
+
+account = "users/<int:user_id>"
 
 urlpatterns = [
     status_path("identity"),
+    path("auth/login/", views.LoginView.as_view(), name="login"),
+    path("auth/logout/", views.LogoutView.as_view(), name="logout"),
+    path("auth/logout-all/", views.LogoutAllView.as_view(), name="logout-all"),
+    path(f"{account}/preferences/", views.PreferencesView.as_view(), name="preferences"),
+    path(f"{account}/history/", views.HistoryView.as_view(), name="history"),
+    path(f"{account}/history/<int:entry_id>/", views.HistoryEntryView.as_view(), name="history-entry"),
+    path(f"{account}/continue-watching/", views.ContinueWatchingView.as_view(), name="continue-watching"),
+    path(
+        f"{account}/continue-watching/<int:title_id>/",
+        views.ContinueWatchingEntryView.as_view(),
+        name="continue-watching-entry",
+    ),
+    path(f"{account}/controls/", views.ControlsView.as_view(), name="controls"),
+    path(f"{account}/controls/pin/", views.PinView.as_view(), name="controls-pin"),
+    path(f"{account}/controls/pin/verify/", views.PinVerifyView.as_view(), name="controls-pin-verify"),
+    path(f"{account}/viewing-allowed/", views.ViewingAllowedView.as_view(), name="viewing-allowed"),
     *router.urls,
 ]

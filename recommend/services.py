@@ -1,10 +1,126 @@
-"""Writes of the recommend service: building the model, building and invalidating viewers' lists."""
+"""Writes of the recommend service: building the model, building, serving and invalidating viewers' lists."""
 
-from django.db import transaction
-from django.db.models import F
+from __future__ import annotations
 
-from recommend.models import RecommendationList, RecommenderState
+import datetime as dt
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+
+import numpy as np
+from django.db import close_old_connections, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from catalog.models import Title
+from catalog.selectors import titles_visible_to, viewer_region
+from identity.selectors import favourite_genre_ids_for, history_interactions, user_list
+from recommend import engine
+from recommend.models import RecommendationList, RecommenderModel, RecommenderState
+from recommend.selectors import (
+    STARTED_AT_PROGRESS,
+    catalogue_for_model,
+    history_arrays,
+    recommendation_list_for,
+    recommendation_list_is_fresh,
+    recommender_model_current,
+    setting,
+)
 from streaming_platform.boundary import boundary
+
+logger = logging.getLogger(__name__)
+
+MAX_LIMIT = 100
+KEPT_MODELS = 2
+# A rebuild that has not finished after this long is presumed dead, and another process may start one.
+REBUILD_CLAIM_TIMEOUT = dt.timedelta(minutes=30)
+
+
+# --- the model ---------------------------------------------------------------------------------------
+
+
+@boundary
+def recommender_build(*, stdout=None) -> RecommenderModel:
+    """Learns a new model from all history and the whole catalog, stores it, and makes it the served one."""
+    started = time.perf_counter()
+
+    def say(message: str) -> None:
+        if stdout is not None:
+            stdout.write(message)
+
+    catalogue = catalogue_for_model()
+    say(f"Recommender: {len(catalogue.title_ids)} titles.")
+    rows = history_arrays(history_interactions())
+    weights = engine.like_weights(rows["progress"], rows["completed"], rows["rating"], rows["watch_count"])
+    history = engine.History(
+        user_ids=rows["user_id"],
+        title_ids=rows["title_id"],
+        weights=weights,
+        times=rows["last_watched_at"],
+        regions=rows["region"],
+    )
+    say(f"Recommender: {len(weights)} history rows, {int((weights > 0).sum())} likes.")
+    model = engine.build(catalogue, history)
+    blob = model.to_bytes()
+    with transaction.atomic():
+        row = RecommenderModel(
+            built_at=timezone.now(),
+            build_seconds=round(time.perf_counter() - started, 3),
+            viewers=len(np.unique(rows["user_id"])),
+            titles=len(catalogue.title_ids),
+            interactions=len(weights),
+            data=blob,
+        )
+        row.full_clean(exclude=["data"])
+        row.save()
+        stale = RecommenderModel.objects.order_by("-id").values_list("id", flat=True)[KEPT_MODELS:]
+        RecommenderModel.objects.filter(id__in=list(stale)).delete()
+        RecommenderState.objects.update_or_create(pk=1, defaults={"new_history": 0, "rebuild_started_at": None})
+    say(f"Recommender: model #{row.pk} built in {row.build_seconds:.1f} s ({len(blob) / 1e6:.1f} MB).")
+    return row
+
+
+def _rebuild_threshold() -> int:
+    """New history rows that make the model due: a floor, or a share of what the model learnt from."""
+    latest = RecommenderModel.objects.order_by("-id").values_list("interactions", flat=True).first() or 0
+    return max(setting("RECOMMEND_REBUILD_MIN_NEW_HISTORY", 1000), int(latest * setting("RECOMMEND_REBUILD_SHARE", 0.1)))
+
+
+def _rebuild_claim() -> bool:
+    """Only one process rebuilds at a time: claim the state row, or let the claimant finish."""
+    now = timezone.now()
+    claimable = Q(rebuild_started_at__isnull=True) | Q(rebuild_started_at__lt=now - REBUILD_CLAIM_TIMEOUT)
+    return bool(RecommenderState.objects.filter(claimable, pk=1).update(rebuild_started_at=now))
+
+
+def _rebuild_in_background() -> None:
+    def run():
+        try:
+            recommender_build()
+        except Exception:
+            logger.exception("Automatic recommender rebuild failed")
+            RecommenderState.objects.filter(pk=1).update(rebuild_started_at=None)
+        finally:
+            close_old_connections()
+
+    threading.Thread(target=run, name="recommender-rebuild", daemon=True).start()
+
+
+@boundary
+def recommender_rebuild_if_due() -> bool:
+    """Starts a rebuild when enough new history arrived since the last one (RECOMMEND_AUTO_REBUILD says how)."""
+    mode = setting("RECOMMEND_AUTO_REBUILD", "background")
+    if mode == "off":
+        return False
+    state = RecommenderState.objects.filter(pk=1).values_list("new_history", flat=True).first() or 0
+    if state < _rebuild_threshold() or not _rebuild_claim():
+        return False
+    if mode == "inline":
+        recommender_build()
+    else:
+        transaction.on_commit(_rebuild_in_background)
+    return True
 
 
 @boundary
@@ -14,3 +130,185 @@ def recommendations_invalidate(*, user) -> None:
         RecommendationList.objects.filter(user_id=user.pk).update(invalidated=True)
         if not RecommenderState.objects.filter(pk=1).update(new_history=F("new_history") + 1):
             RecommenderState.objects.get_or_create(pk=1, defaults={"new_history": 1})
+    recommender_rebuild_if_due()
+
+
+# --- one viewer's list -------------------------------------------------------------------------------
+
+
+def _viewer_history(user) -> dict[str, np.ndarray]:
+    """The viewer's history rows folded per title: strongest like, latest time, started or not."""
+    rows = history_arrays(history_interactions().filter(user_id=user.pk))
+    weights = engine.like_weights(rows["progress"], rows["completed"], rows["rating"], rows["watch_count"])
+    titles, inverse = np.unique(rows["title_id"], return_inverse=True)
+    folded_weight = np.zeros(len(titles), dtype=np.float32)
+    np.maximum.at(folded_weight, inverse, weights)
+    latest = np.zeros(len(titles))
+    np.maximum.at(latest, inverse, rows["last_watched_at"])
+    started = np.zeros(len(titles), dtype=bool)
+    progress = np.nan_to_num(rows["progress"], nan=0.0)
+    np.logical_or.at(started, inverse, rows["completed"] | (progress >= STARTED_AT_PROGRESS))
+    return {"title_ids": titles, "weights": folded_weight, "times": latest, "started": started}
+
+
+def _reason(
+    position: int, scored: engine.Scored, *, names: dict[int, str], model: engine.Model, favourites: set[int],
+    has_history: bool
+) -> str:
+    because = int(scored.because[position])
+    genre_ids = set(model.genre_ids[model.genres.indices[model.genres.indptr[position] : model.genres.indptr[position + 1]]])
+    if has_history and because >= 0 and scored.collaborative[position] >= scored.content[position] * 0.5:
+        return f"Because you watched {names.get(int(model.title_ids[because]), 'a title you liked')}"
+    if favourites & genre_ids:
+        return "Matches your favourite genres"
+    if has_history and scored.content[position] > 0:
+        return "Similar in genre and style to titles you watched"
+    return "Popular in your region" if not has_history else "Trending with viewers like you"
+
+
+def _new_titles(user, model: engine.Model, *, taste: dict[int, float], limit: int) -> list[tuple[int, float]]:
+    """Titles added after the model was built, scored by how well their genres match the viewer's taste."""
+    newest = int(model.title_ids.max()) if len(model.title_ids) else 0
+    rows = titles_visible_to(user).filter(id__gt=newest).order_by("-id").values_list("id", "genres")[: limit * 10]
+    genres: dict[int, set[int]] = {}
+    for title_id, genre_id in rows:
+        genres.setdefault(title_id, set())
+        if genre_id is not None:
+            genres[title_id].add(genre_id)
+    scored = []
+    for title_id, own in genres.items():
+        match = sum(taste.get(g, 0.0) for g in own) / max(len(own), 1)
+        scored.append((title_id, match))
+    return sorted(scored, key=lambda pair: -pair[1])[:limit]
+
+
+@boundary
+def recommendations_generate(*, user, now: dt.datetime | None = None) -> RecommendationList:
+    """Builds the viewer's list now from the current model, and caches it with its freshness."""
+    now = now or timezone.now()
+    loaded = recommender_model_current()
+    if loaded is None:
+        recommender_build()
+        loaded = recommender_model_current()
+    model = loaded.model
+    size = setting("RECOMMEND_LIST_SIZE", MAX_LIMIT)
+    history = _viewer_history(user)
+    positions = model.index_of(history["title_ids"])
+    known = positions >= 0
+    favourites = set(favourite_genre_ids_for(user=user))
+    region = viewer_region(user)
+    scored = engine.score(
+        model,
+        history_idx=positions[known],
+        history_weights=history["weights"][known],
+        history_times=history["times"][known],
+        region=region,
+        favourite_genre_ids=sorted(favourites),
+    )
+    has_history = bool((history["weights"][known] > 0).any())
+    scores = scored.scores.copy()
+    scores[positions[known & history["started"]]] = -np.inf
+    excluded = set(history["title_ids"][history["started"]].tolist())
+
+    # Walk down the ranking until enough visible titles are found (visibility is one query per batch).
+    order = np.argsort(-scores, kind="stable")
+    order = order[np.isfinite(scores[order])]
+    visible_positions: list[int] = []
+    batch = max(size * 4, 200)
+    visible_query = titles_visible_to(user)
+    for start in range(0, len(order), batch):
+        chunk = order[start : start + batch]
+        ids = model.title_ids[chunk]
+        visible = set(visible_query.filter(id__in=ids.tolist()).values_list("id", flat=True))
+        visible_positions.extend(int(p) for p, t in zip(chunk, ids, strict=True) if int(t) in visible)
+        if len(visible_positions) >= size * 3 or start + batch >= len(order):
+            break
+    chosen = engine.diversify(np.array(visible_positions, dtype=np.int64), model, limit=size)
+
+    because_ids = {int(model.title_ids[scored.because[p]]) for p in chosen if scored.because[p] >= 0}
+    names = dict(Title.objects.filter(id__in=because_ids).values_list("id", "title"))
+    items = [
+        {
+            "title_id": int(model.title_ids[p]),
+            "score": round(float(scores[p]), 4),
+            "reason": _reason(p, scored, names=names, model=model, favourites=favourites, has_history=has_history),
+        }
+        for p in chosen
+    ]
+    # New titles (unknown to the model) get a place through their genres; they sit where their score says.
+    taste: dict[int, float] = {}
+    liked = positions[known][history["weights"][known] > 0]
+    if len(liked):
+        counts = np.asarray(model.genres[liked].sum(axis=0)).ravel()
+        taste = {int(g): float(c) / len(liked) for g, c in zip(model.genre_ids, counts, strict=False) if c}
+    for genre_id in favourites:
+        taste[genre_id] = max(taste.get(genre_id, 0.0), 1.0)
+    peak = max((item["score"] for item in items), default=1.0)
+    for title_id, match in _new_titles(user, model, taste=taste, limit=5):
+        if title_id in excluded or match <= 0:
+            continue
+        item = {"title_id": title_id, "score": round(match * peak * 0.5, 4), "reason": "New on the service, in genres you like"}
+        place = next((i for i, other in enumerate(items) if other["score"] < item["score"]), len(items))
+        items.insert(place, item)
+    items = items[:size]
+
+    ttl = dt.timedelta(seconds=setting("RECOMMEND_TTL_S", 3600))
+    recommendations, _ = RecommendationList.objects.update_or_create(
+        user_id=user.pk,
+        defaults={
+            "items": items,
+            "generated_at": now,
+            "fresh_until": now + ttl,
+            "invalidated": False,
+            "model_id": loaded.row_id,
+        },
+    )
+    return recommendations
+
+
+@boundary
+def recommendations_serve(*, user, limit: int = 10) -> tuple[RecommendationList, list[tuple[Title, dict]]]:
+    """The viewer's list as the API serves it: the cached one when fresh, else rebuilt inline.
+
+    Returns the list and its first `limit` items with their titles (genres prefetched).
+    """
+    recommendations = recommendation_list_for(user=user)
+    titles: dict[int, Title] = {}
+    if recommendations is not None:
+        ids = [item["title_id"] for item in recommendations.items]
+        titles = titles_visible_to(user).filter(id__in=ids).prefetch_related("genres").in_bulk()
+        if not recommendation_list_is_fresh(recommendations, visible_ids=set(titles)):
+            recommendations = None
+    if recommendations is None:
+        recommendations = recommendations_generate(user=user)
+        ids = [item["title_id"] for item in recommendations.items[:limit]]
+        titles = titles_visible_to(user).filter(id__in=ids).prefetch_related("genres").in_bulk()
+    items = [(titles[item["title_id"]], item) for item in recommendations.items if item["title_id"] in titles]
+    return recommendations, items[:limit]
+
+
+@boundary
+def recommendations_build_many(
+    *, user_ids: Iterable[int] | None = None, stale_only: bool = False, progress: Callable[[int, int], None] | None = None
+) -> int:
+    """Builds the lists of the given viewers (default: everyone); with `stale_only`, only lists not fresh now."""
+    users = user_list().filter(is_active=True)
+    if user_ids is not None:
+        users = users.filter(id__in=list(user_ids))
+    users = list(users)
+    built = 0
+    for done, user in enumerate(users, start=1):
+        if stale_only:
+            current = recommendation_list_for(user=user)
+            if current is not None:
+                ids = [item["title_id"] for item in current.items]
+                visible = set(titles_visible_to(user).filter(id__in=ids).values_list("id", flat=True))
+                if recommendation_list_is_fresh(current, visible_ids=visible):
+                    if progress:
+                        progress(done, len(users))
+                    continue
+        recommendations_generate(user=user)
+        built += 1
+        if progress:
+            progress(done, len(users))
+    return built

@@ -1,11 +1,18 @@
 """URLs of the stream service, mounted at /api/stream/."""
 
+from django.urls import path
+
+from stream import views
 from streaming_platform.api.routers import ServiceRouter
 from streaming_platform.api.status import status_path
 
 router = ServiceRouter()
+router.register("sessions", views.SessionViewSet, basename="session")
 
 urlpatterns = [
     status_path("stream"),
+    path("sessions/<str:session_id>/manifest.m3u8", views.ManifestView.as_view(), name="session-manifest"),
+    path("sessions/<str:session_id>/steering/", views.SteeringView.as_view(), name="session-steering"),
+    path("cdn/status/", views.CdnStatusView.as_view(), name="cdn-status"),
     *router.urls,
 ]

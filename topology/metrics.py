@@ -121,9 +121,7 @@ class MetricsStore:
         """Every series of the window (merged across processes when shared)."""
         cutoff = int(time.time()) - WINDOW_S
         with self._lock:
-            return {
-                key: {s: b for s, b in seconds.items() if s > cutoff} for key, seconds in self._series.items()
-            }
+            return {key: {s: b for s, b in seconds.items() if s > cutoff} for key, seconds in self._series.items()}
 
     def snapshot(self) -> dict:
         """`{"nodes": {service: figures}, "edges": {(caller, callee): figures}, "time": ...}` for the window."""

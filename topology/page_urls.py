@@ -1,3 +1,9 @@
 """Pages outside /api/: the operator dashboard."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from topology import views
+
+urlpatterns: list = [
+    path("", views.dashboard, name="dashboard"),
+]

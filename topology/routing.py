@@ -1,3 +1,10 @@
-"""WebSocket routes of the topology app."""
+"""WebSocket routes of the topology app: the documented root address and an explicit path."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from topology.consumers import TopologyConsumer
+
+websocket_urlpatterns: list = [
+    path("", TopologyConsumer.as_asgi()),
+    path("ws/topology/", TopologyConsumer.as_asgi()),
+]

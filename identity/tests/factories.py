@@ -1,8 +1,13 @@
 """Factories for identity data."""
 
-import factory
+import datetime as dt
 
-from identity.models import Plan, User
+import factory
+from django.contrib.auth.hashers import make_password
+from django.utils import timezone
+
+from catalog.tests.factories import TitleFactory
+from identity.models import ParentalControls, Plan, Preferences, User, WatchHistory
 
 TEST_PASSWORD = "correct-horse-battery-staple"
 
@@ -22,3 +27,46 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _save_password(obj, create, extracted, **kwargs):
         if create:
             obj.save(update_fields=["password"])
+
+
+class PreferencesFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Preferences
+
+    user = factory.SubFactory(UserFactory)
+    audio_languages = factory.LazyFunction(lambda: ["en"])
+
+
+class ParentalControlsFactory(factory.django.DjangoModelFactory):
+    """Controls with nothing restricted unless a test says so."""
+
+    class Meta:
+        model = ParentalControls
+        skip_postgeneration_save = True
+
+    user = factory.SubFactory(UserFactory)
+
+    @factory.post_generation
+    def blocked_genres(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.blocked_genres.add(*extracted)
+
+    @factory.post_generation
+    def pin(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.pin_hash = make_password(extracted)
+            obj.save(update_fields=["pin_hash"])
+
+
+class WatchHistoryFactory(factory.django.DjangoModelFactory):
+    """A movie watched half way, a minute ago."""
+
+    class Meta:
+        model = WatchHistory
+
+    user = factory.SubFactory(UserFactory)
+    title = factory.SubFactory(TitleFactory)
+    episode = None
+    duration_s = 6000.0
+    position_s = 3000.0
+    last_watched_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(minutes=1))

@@ -73,12 +73,15 @@ class Command(BaseCommand):
         parser.add_argument("--http-workers", type=int, default=cores, help="WSGI processes (default: cores).")
         parser.add_argument("--threads", type=int, default=4, help="Threads per WSGI process (default 4).")
         parser.add_argument("--ws-workers", type=int, default=1, help="ASGI processes for WebSocket (default 1).")
+        parser.add_argument("--run-dir", type=Path, default=None, help="Sockets, pid and logs (default var/serve).")
 
     def handle(self, *args, **options):
         if settings.DEBUG:
             raise CommandError("serve runs the production configuration: set DEBUG=false (and SECRET_KEY).")
-        run = Path(settings.BASE_DIR) / "var" / "serve"
+        run = (options["run_dir"] or Path(settings.BASE_DIR) / "var" / "serve").resolve()
         run.mkdir(parents=True, exist_ok=True)
+        # nginx's workers run as an unprivileged user when started as root; they must reach the sockets.
+        run.chmod(0o755)
         bin_dir = Path(sys.executable).parent
         nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
         processes: list[subprocess.Popen] = []

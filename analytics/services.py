@@ -1,0 +1,317 @@
+"""Writes of analytics data: client event batches, events and view summaries from other services, rollups."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from analytics.event_types import SERVER_EVENT_TYPES, event_clean
+from analytics.models import Event, EventSource, UserActivity, Viewer, ViewRollup, ViewSummary
+from streaming_platform.boundary import boundary
+
+MAX_BATCH_EVENTS = 1000
+# A view counts as completed once its playhead passed this share of the duration (Jellyfin's "watched").
+COMPLETION_THRESHOLD = 0.9
+
+
+@dataclass
+class IngestResult:
+    accepted: int
+    duplicates: int
+
+
+class EventBatchInvalid(Exception):
+    """A batch with at least one bad event; `errors` lists {index, field, reason}; nothing was stored."""
+
+    def __init__(self, errors: list[dict]):
+        super().__init__(f"{len({e['index'] for e in errors})} invalid event(s)")
+        self.errors = errors
+
+
+def hour_of(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def _db_value(model, field: str, value):
+    return model._meta.get_field(field).get_db_prep_save(value, connection)
+
+
+def _activity_insert(rows: set[tuple[datetime, int, str, str]], *, viewed: bool) -> None:
+    """Marks (hour, user, region, device) as active; existing marks stay (and become `viewed` if asked)."""
+    if not rows:
+        return
+    table = UserActivity._meta.db_table
+    update = "UPDATE SET viewed = TRUE" if viewed else "NOTHING"
+    sql = (
+        f"INSERT INTO {table} (hour, day, user_id, region, device_type, viewed) VALUES (%s, %s, %s, %s, %s, %s) "
+        f"ON CONFLICT (hour, user_id, device_type) DO {update}"
+    )
+    params = [
+        (
+            _db_value(UserActivity, "hour", hour),
+            _db_value(UserActivity, "day", hour.date()),
+            user_id,
+            region,
+            device,
+            viewed,
+        )
+        for hour, user_id, region, device in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+def _events_insert(rows: list[dict], *, source: str) -> int:
+    """Inserts events, skipping ids already stored for the same sender; returns how many were new."""
+    table = Event._meta.db_table
+    columns = [
+        "client_id",
+        "type",
+        "source",
+        "occurred_at",
+        "received_at",
+        "user_id",
+        "region",
+        "title_id",
+        "episode_id",
+        "session_id",
+        "device_type",
+        "properties",
+    ]
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) ON CONFLICT DO NOTHING"
+    )
+    received_at = _db_value(Event, "received_at", timezone.now())
+    time_field = Event._meta.get_field("occurred_at")
+    json_field = Event._meta.get_field("properties")
+    params = [
+        (
+            row["client_id"],
+            row["type"],
+            source,
+            time_field.get_db_prep_save(row["occurred_at"], connection),
+            received_at,
+            row["user_id"],
+            row["region"],
+            row["title_id"],
+            row["episode_id"],
+            row["session_id"],
+            row["device_type"],
+            json_field.get_db_prep_save(row["properties"], connection),
+        )
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+        return cursor.rowcount
+
+
+def _unknown_references(events: list[tuple[int, dict]]) -> list[dict]:
+    """Errors for events naming a title or episode that does not exist (or an episode of another title)."""
+    from catalog.models import Episode, Title
+
+    title_ids = {e["title_id"] for _, e in events if e["title_id"]}
+    episode_ids = {e["episode_id"] for _, e in events if e["episode_id"]}
+    known_titles = set(Title.objects.filter(pk__in=title_ids).values_list("pk", flat=True)) if title_ids else set()
+    episode_show = (
+        dict(Episode.objects.filter(pk__in=episode_ids).values_list("pk", "season__show_id")) if episode_ids else {}
+    )
+    errors = []
+    for index, event in events:
+        if event["title_id"] and event["title_id"] not in known_titles:
+            errors.append({"index": index, "field": "title", "reason": f"Title {event['title_id']} does not exist."})
+        episode_id = event["episode_id"]
+        if episode_id and episode_show.get(episode_id) != event["title_id"]:
+            errors.append(
+                {"index": index, "field": "episode", "reason": f"Episode {episode_id} is not an episode of the title."}
+            )
+    return errors
+
+
+@boundary
+def events_ingest(*, user, events: list) -> IngestResult:
+    """Stores a batch of client events all-or-nothing; ids already stored for this user count as duplicates."""
+    if not isinstance(events, list) or not events:
+        raise EventBatchInvalid([{"index": None, "field": "events", "reason": "Send one event or a non-empty list."}])
+    if len(events) > MAX_BATCH_EVENTS:
+        raise EventBatchInvalid(
+            [{"index": None, "field": "events", "reason": f"A batch holds at most {MAX_BATCH_EVENTS} events."}]
+        )
+    now = timezone.now()
+    errors: list[dict] = []
+    cleaned: list[tuple[int, dict]] = []
+    for index, raw in enumerate(events):
+        event, problems = event_clean(raw, now=now)
+        if problems:
+            errors.extend({"index": index, "field": field, "reason": reason} for field, reason in problems)
+        else:
+            cleaned.append((index, event))
+    errors.extend(_unknown_references(cleaned))
+    if errors:
+        errors.sort(key=lambda e: e["index"])
+        raise EventBatchInvalid(errors)
+    region = user.country
+    rows = []
+    activity = set()
+    for _, event in cleaned:
+        event["user_id"] = user.pk
+        event["region"] = region
+        rows.append(event)
+        activity.add((hour_of(event["occurred_at"]), user.pk, region, event["device_type"]))
+    with transaction.atomic():
+        accepted = _events_insert(rows, source=EventSource.CLIENT)
+        _activity_insert(activity, viewed=False)
+    return IngestResult(accepted=accepted, duplicates=len(rows) - accepted)
+
+
+@boundary
+def server_event_record(
+    *,
+    type: str,
+    user=None,
+    title=None,
+    properties: dict | None = None,
+    occurred_at: datetime | None = None,
+    event_id: str | None = None,
+    device_type: str = "",
+) -> Event:
+    """Records an event another service observed (login, history_update, search, ...)."""
+    from django.core.exceptions import ValidationError
+
+    if type not in SERVER_EVENT_TYPES:
+        raise ValidationError({"type": f"Unknown server event type {type!r}."})
+    event = Event(
+        client_id=event_id or uuid.uuid4().hex,
+        type=type,
+        source=EventSource.SERVER,
+        occurred_at=occurred_at or timezone.now(),
+        user=user if user is not None and user.is_authenticated else None,
+        region=getattr(user, "country", "") or "",
+        title=title,
+        device_type=device_type,
+        properties=properties or {},
+    )
+    event.full_clean(validate_constraints=False)
+    with transaction.atomic():
+        event.save()
+        if event.user_id:
+            _activity_insert({(hour_of(event.occurred_at), event.user_id, event.region, device_type)}, viewed=False)
+    return event
+
+
+def _rollup_add(view: ViewSummary) -> None:
+    hour = hour_of(view.started_at)
+    rollup, _ = ViewRollup.objects.get_or_create(
+        hour=hour,
+        title_id=view.title_id,
+        region=view.region,
+        device_type=view.device_type,
+        cdn=view.cdn,
+        defaults={"day": hour.date()},
+    )
+    has_bitrate = view.avg_bitrate_kbps is not None
+    ViewRollup.objects.filter(pk=rollup.pk).update(
+        views=F("views") + 1,
+        watch_time_s=F("watch_time_s") + view.watch_time_s,
+        completed_views=F("completed_views") + int(view.completed),
+        reach_views=F("reach_views") + int(view.reach is not None),
+        reach_sum=F("reach_sum") + (view.reach or 0),
+        startup_views=F("startup_views") + int(view.startup_time_ms is not None),
+        startup_sum_ms=F("startup_sum_ms") + (view.startup_time_ms or 0),
+        rebuffer_count=F("rebuffer_count") + view.rebuffer_count,
+        rebuffer_duration_s=F("rebuffer_duration_s") + view.rebuffer_duration_s,
+        bitrate_weighted_sum=F("bitrate_weighted_sum") + ((view.avg_bitrate_kbps or 0) * view.watch_time_s),
+        bitrate_watch_time_s=F("bitrate_watch_time_s") + (view.watch_time_s if has_bitrate else 0),
+        ebvs_views=F("ebvs_views") + int(view.exited_before_start and not view.fatal_error),
+        failed_views=F("failed_views") + int(view.fatal_error),
+    )
+
+
+def view_reach(*, position_s: float, duration_s: float | None) -> float | None:
+    if not duration_s or duration_s <= 0:
+        return None
+    return max(0.0, min(1.0, position_s / duration_s))
+
+
+@boundary
+def view_summary_record(
+    *,
+    session_id: str,
+    user,
+    title,
+    episode=None,
+    region: str,
+    device_type: str,
+    cdn: str,
+    started_at: datetime,
+    ended_at: datetime,
+    startup_time_ms: float | None,
+    watch_time_s: float,
+    rebuffer_count: int,
+    rebuffer_duration_s: float,
+    avg_bitrate_kbps: float | None,
+    rendition_switches: int,
+    dropped_frames: int,
+    exited_before_start: bool,
+    fatal_error: bool,
+    error_code: str = "",
+    position_s: float = 0,
+    duration_s: float | None = None,
+) -> ViewSummary:
+    """Stores the quality summary of a finished view and adds it to the rollups; once per session id."""
+    existing = ViewSummary.objects.filter(session_id=str(session_id)).first()
+    if existing is not None:
+        return existing
+    if duration_s is None:
+        duration_s = (episode.runtime_s if episode is not None else None) or title.runtime_s
+    reach = view_reach(position_s=position_s, duration_s=duration_s)
+    view = ViewSummary(
+        session_id=str(session_id),
+        user=user if user is not None and user.is_authenticated else None,
+        title=title,
+        episode=episode,
+        region=(region or getattr(user, "country", "") or "").upper(),
+        device_type=(device_type or "other").lower(),
+        cdn=cdn or "unknown",
+        started_at=started_at,
+        ended_at=max(ended_at, started_at),
+        startup_time_ms=startup_time_ms,
+        watch_time_s=max(0.0, watch_time_s),
+        rebuffer_count=rebuffer_count,
+        rebuffer_duration_s=max(0.0, rebuffer_duration_s),
+        avg_bitrate_kbps=avg_bitrate_kbps,
+        rendition_switches=rendition_switches,
+        dropped_frames=dropped_frames,
+        exited_before_start=exited_before_start,
+        fatal_error=fatal_error,
+        error_code=error_code or "",
+        position_s=max(0.0, position_s),
+        duration_s=duration_s,
+        reach=reach,
+        completed=reach is not None and reach >= COMPLETION_THRESHOLD,
+    )
+    view.full_clean(validate_unique=False, validate_constraints=False)
+    try:
+        with transaction.atomic():
+            view.save()
+            _rollup_add(view)
+            if view.user_id:
+                hour = hour_of(view.started_at)
+                _activity_insert({(hour, view.user_id, view.region, view.device_type)}, viewed=True)
+                viewer, created = Viewer.objects.get_or_create(
+                    user_id=view.user_id, defaults={"region": view.region, "first_view_at": view.started_at}
+                )
+                if not created and viewer.first_view_at > view.started_at:
+                    Viewer.objects.filter(pk=viewer.pk).update(first_view_at=view.started_at)
+    except IntegrityError:
+        # The same session was recorded concurrently: that record stands.
+        existing = ViewSummary.objects.filter(session_id=view.session_id).first()
+        if existing is None:
+            raise
+        return existing
+    return view

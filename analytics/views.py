@@ -1,0 +1,151 @@
+"""The analytics API: event ingestion for clients, reports for staff (JSON, or CSV with ?format=csv)."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.permissions import IsAdminUser, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from analytics import selectors, services
+from analytics.renderers import CSVRenderer
+from analytics.serializers import EventSerializer, IngestResultSerializer, ReportParamsSerializer
+
+
+class EventIngestView(APIView):
+    """`POST /events`: one event, a list of up to 1,000, or {"events": [...]}; all-or-nothing."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=EventSerializer(many=True),
+        responses={
+            201: IngestResultSerializer,
+            200: OpenApiResponse(IngestResultSerializer, description="Every event was a duplicate."),
+            400: OpenApiResponse(OpenApiTypes.OBJECT, description="{detail, errors: [{index, field, reason}]}"),
+            413: OpenApiResponse(OpenApiTypes.OBJECT, description="Body too large."),
+        },
+    )
+    def post(self, request):
+        data = request.data
+        events = data.get("events", data) if isinstance(data, dict) and "type" not in data else data
+        if isinstance(events, dict):
+            events = [events]
+        try:
+            result = services.events_ingest(user=request.user, events=events)
+        except services.EventBatchInvalid as exc:
+            bad = len({error["index"] for error in exc.errors})
+            body = {"detail": f"{bad} invalid event(s); nothing was stored.", "errors": exc.errors}
+            return Response(body, status=status.HTTP_400_BAD_REQUEST)
+        code = status.HTTP_201_CREATED if result.accepted else status.HTTP_200_OK
+        return Response({"accepted": result.accepted, "duplicates": result.duplicates}, status=code)
+
+
+class ReportView(APIView):
+    """Shared behaviour of the staff reports: parameter parsing, staff-only access, CSV download."""
+
+    permission_classes = [IsAdminUser]
+    renderer_classes = [JSONRenderer, CSVRenderer]
+    allowed_params: set[str] = {"from", "to"}
+    csv_name = "report"
+
+    def report_query(self, request):
+        params = ReportParamsSerializer(data=request.query_params, context={"allowed": self.allowed_params})
+        params.is_valid(raise_exception=True)
+        return params
+
+    def respond(self, request, params, body: dict, csv_rows: list[dict]) -> Response:
+        if getattr(request.accepted_renderer, "format", "") == "csv":
+            response = Response(csv_rows)
+            response["Content-Disposition"] = f'attachment; filename="{self.csv_name}.csv"'
+            return response
+        query = params.report_query()
+        meta = {"from": query.start, "to": query.end, "filters": query.filters}
+        if "granularity" in self.allowed_params:
+            meta["granularity"] = query.granularity
+        return Response({**meta, **body})
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # Errors stay JSON even when a CSV was asked for.
+        if response.status_code >= 400 and getattr(request, "accepted_renderer", None).__class__ is CSVRenderer:
+            request.accepted_renderer, request.accepted_media_type = JSONRenderer(), "application/json"
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+def report_schema(params: set[str], description: str):
+    from drf_spectacular.utils import OpenApiParameter
+
+    serializer_fields = ReportParamsSerializer().fields
+    parameters = [
+        OpenApiParameter(name, OpenApiTypes.STR, description=str(serializer_fields[name].help_text or ""))
+        for name in sorted(params)
+    ]
+    parameters.append(OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv"]))
+    return extend_schema(parameters=parameters, responses={200: OpenApiTypes.OBJECT}, description=description)
+
+
+FILTERS = {"from", "to", "region", "device", "kind", "genre"}
+
+
+class EngagementView(ReportView):
+    allowed_params = {"from", "to", "region", "device", "granularity"}
+    csv_name = "engagement"
+
+    @report_schema(allowed_params, "Active users, viewers, views, watch time and completion; totals and series.")
+    def get(self, request):
+        params = self.report_query(request)
+        report = selectors.engagement_report(params.report_query())
+        return self.respond(request, params, report, report["series"])
+
+
+class ContentView(ReportView):
+    allowed_params = FILTERS | {"order", "limit"}
+    csv_name = "content"
+
+    @report_schema(allowed_params, "Top titles: views, unique viewers, watch time, completion, share watched.")
+    def get(self, request):
+        params = self.report_query(request)
+        data = params.validated_data
+        rows = selectors.content_report(params.report_query(), order=data["order"], limit=data["limit"])
+        return self.respond(request, params, {"order": data["order"], "results": rows}, rows)
+
+
+class TitleContentView(ReportView):
+    allowed_params = {"from", "to", "region", "device", "granularity"}
+    csv_name = "title"
+
+    @report_schema(allowed_params, "One title: totals, time series and the retention curve (every 5% of runtime).")
+    def get(self, request, title_id: int):
+        from catalog.models import Title
+
+        params = self.report_query(request)
+        title = get_object_or_404(Title, pk=title_id)
+        report = selectors.title_report(params.report_query(), title=title)
+        return self.respond(request, params, report, report["series"])
+
+
+class StreamingView(ReportView):
+    allowed_params = FILTERS | {"cdn", "granularity"}
+    csv_name = "streaming"
+
+    @report_schema(allowed_params, "Quality of experience overall, by CDN, region and device, with a time series.")
+    def get(self, request):
+        params = self.report_query(request)
+        report = selectors.streaming_report(params.report_query())
+        rows = [{"dimension": "overall", "key": "all", **report["overall"]}]
+        for name in ("by_cdn", "by_region", "by_device"):
+            rows.extend({"dimension": name.removeprefix("by_"), **row} for row in report[name])
+        return self.respond(request, params, report, rows)
+
+
+class RegionsView(ReportView):
+    allowed_params = {"from", "to", "device"}
+    csv_name = "regions"
+
+    @report_schema(allowed_params, "Per region: active users, viewers, views, watch time and quality figures.")
+    def get(self, request):
+        params = self.report_query(request)
+        rows = selectors.regions_report(params.report_query())
+        return self.respond(request, params, {"results": rows}, rows)

@@ -1,0 +1,56 @@
+"""SQLite FTS5 search: bm25 ranking (title weighted above people, genres and description), prefix and typo matching."""
+
+from django.db import connection
+
+from catalog.search.fuzzy import Vocabulary
+
+FTS_TABLE = "catalog_title_fts"
+VOCAB_TABLE = "catalog_title_fts_vocab"
+# bm25 weights per column, in table order: title, description, genres, people.
+BM25_WEIGHTS = (10.0, 1.0, 2.0, 3.0)
+
+
+def load_vocabulary():
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT term, doc FROM {VOCAB_TABLE}")
+        return cursor.fetchall()
+
+
+vocabulary = Vocabulary(load_vocabulary)
+
+
+def quoted(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+def has_prefix_match(cursor, token: str) -> bool:
+    # Terms sort as text, so every term starting with `token` lies in [token, token + U+10FFFF).
+    cursor.execute(f"SELECT 1 FROM {VOCAB_TABLE} WHERE term >= %s AND term < %s LIMIT 1", [token, token + "\U0010ffff"])
+    return cursor.fetchone() is not None
+
+
+def match_expression(cursor, tokens: list[str]) -> str | None:
+    """An FTS5 query: every word as a prefix; a word with no match is replaced by its close terms."""
+    parts = []
+    for token in tokens:
+        if has_prefix_match(cursor, token):
+            parts.append(quoted(token) + "*")
+            continue
+        alternatives = vocabulary.close_terms(token)
+        if not alternatives:
+            return None
+        parts.append("(" + " OR ".join(quoted(term) for term in alternatives) + ")")
+    return " AND ".join(parts)
+
+
+def ranked_title_ids(tokens: list[str], *, limit: int) -> list[int]:
+    with connection.cursor() as cursor:
+        expression = match_expression(cursor, tokens)
+        if expression is None:
+            return []
+        weights = ", ".join(str(weight) for weight in BM25_WEIGHTS)
+        cursor.execute(
+            f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s ORDER BY bm25({FTS_TABLE}, {weights}) LIMIT %s",
+            [expression, limit],
+        )
+        return [row[0] for row in cursor.fetchall()]

@@ -1,0 +1,181 @@
+"""Search: ranked full-text matching as you type, typo tolerance, the index kept in sync, visibility."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from catalog import search
+from catalog.models import Credit, Genre
+from catalog.selectors import search_titles
+from catalog.tests.factories import CreditFactory, GenreFactory, PersonFactory, ShowFactory, TitleFactory
+from identity.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+SEARCH = "/api/catalog/search/"
+
+
+def found(client, **params) -> list[str]:
+    response = client.get(SEARCH, params)
+    assert response.status_code == 200, response.content
+    return [item["title"] for item in response.json()["results"]]
+
+
+@pytest.fixture
+def classics():
+    drama = GenreFactory(name="Drama", slug="drama")
+    scifi = GenreFactory(name="Sci-Fi", slug="sci-fi")
+    godfather = TitleFactory(title="The Godfather", description="The aging patriarch of a crime dynasty.")
+    godfather.genres.add(drama)
+    star_wars = TitleFactory(title="Star Wars", description="A farm boy joins a rebellion.", genres=[scifi])
+    TitleFactory(title="Toy Story", description="Toys come to life when nobody watches.")
+    return {"godfather": godfather, "star_wars": star_wars}
+
+
+def test_matches_as_you_type(api_client, classics):
+    assert found(api_client, q="star wa") == ["Star Wars"]
+    assert found(api_client, q="godf") == ["The Godfather"]
+    assert found(api_client, q="STAR") == ["Star Wars"]
+
+
+def test_tolerates_a_typo_in_a_longer_word(api_client, classics):
+    assert found(api_client, q="godfater") == ["The Godfather"]
+    assert found(api_client, q="rebelion") == ["Star Wars"]
+
+
+def test_short_words_are_not_guessed(api_client, classics):
+    assert found(api_client, q="tyo") == []
+
+
+def test_nothing_found(api_client, classics):
+    response = api_client.get(SEARCH, {"q": "zzzzqqqq"})
+    assert response.status_code == 200
+    assert response.json() == {"count": 0, "next": None, "previous": None, "results": []}
+
+
+def test_title_matches_rank_above_description_matches(api_client):
+    TitleFactory(title="A quiet evening", description="A story about a detective in Lisbon.", popularity=100)
+    TitleFactory(title="Detective", description="Nothing else to say here.", popularity=0)
+    assert found(api_client, q="detective") == ["Detective", "A quiet evening"]
+
+
+def test_searches_genres_and_people(api_client, classics):
+    CreditFactory(title=classics["godfather"], person=PersonFactory(name="Marlon Brando"), role="cast")
+    assert found(api_client, q="brando") == ["The Godfather"]
+    assert found(api_client, q="sci-fi") == ["Star Wars"]
+
+
+def test_index_follows_title_changes(api_client, classics):
+    godfather = classics["godfather"]
+    godfather.title = "The Padrino"
+    godfather.save()
+    assert found(api_client, q="padrino") == ["The Padrino"]
+    assert found(api_client, q="godfather") == []
+
+    godfather.delete()
+    assert found(api_client, q="padrino") == []
+
+
+def test_index_follows_genre_and_credit_links(api_client, classics):
+    star_wars = classics["star_wars"]
+    western = GenreFactory(name="Western", slug="western")
+    star_wars.genres.add(western)
+    assert found(api_client, q="western") == ["Star Wars"]
+    star_wars.genres.remove(western)
+    assert found(api_client, q="western") == []
+
+    western.name = "Space Western"
+    western.save()
+    star_wars.genres.add(western)
+    assert found(api_client, q="space western") == ["Star Wars"]
+
+    person = PersonFactory(name="Mark Hamill")
+    credit = CreditFactory(title=star_wars, person=person)
+    assert found(api_client, q="hamill") == ["Star Wars"]
+    person.name = "Mark Hamill Jr"
+    person.save()
+    assert found(api_client, q="hamill jr") == ["Star Wars"]
+    Credit.objects.filter(pk=credit.pk).delete()
+    assert found(api_client, q="hamill") == []
+
+    Genre.objects.filter(pk=western.pk).delete()
+    assert found(api_client, q="western") == []
+
+
+def test_applies_the_visibility_rule(api_client):
+    TitleFactory(title="Heat", regions=["DE"])
+    assert found(api_client, q="heat") == []
+    assert found(api_client, q="heat", region="DE") == ["Heat"]
+    viewer = UserFactory(country="DE")
+    api_client.force_authenticate(viewer)
+    assert found(api_client, q="heat") == ["Heat"]
+
+
+def test_genre_only_search_orders_by_popularity(api_client):
+    drama = GenreFactory(name="Drama", slug="drama")
+    TitleFactory(title="Small", genres=[drama], popularity=1)
+    TitleFactory(title="Big", genres=[drama], popularity=9)
+    TitleFactory(title="Other", popularity=50)
+    assert found(api_client, genre="drama") == ["Big", "Small"]
+
+
+def test_query_and_genre_and_kind(api_client):
+    drama = GenreFactory(name="Drama", slug="drama")
+    TitleFactory(title="Night Train", genres=[drama])
+    TitleFactory(title="Night Shift")
+    ShowFactory(title="Night Watch", genres=[drama])
+    assert found(api_client, q="night", genre="drama", kind="movie") == ["Night Train"]
+    assert found(api_client, q="night", kind="show") == ["Night Watch"]
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({}, "q"),
+        ({"q": "  "}, "q"),
+        ({"q": "x" * 201}, "q"),
+        ({"genre": "nope"}, "genre"),
+        ({"q": "a", "kind": "x"}, "kind"),
+    ],
+)
+def test_bad_search_input_is_400(api_client, params, field):
+    response = api_client.get(SEARCH, params)
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+def test_fts_syntax_in_queries_is_harmless(api_client, classics):
+    for query in ['"star', "star AND OR", "godfather*", "-star", "NEAR(star wars)", "star:wars", "'; DROP"]:
+        assert api_client.get(SEARCH, {"q": query}).status_code == 200
+
+
+def test_paginated_query_count_is_constant(api_client):
+    for number in range(30):
+        TitleFactory(title=f"Voyage {number}")
+    counts = []
+    for page_size in (1, 25):
+        with CaptureQueriesContext(connection) as queries:
+            response = api_client.get(SEARCH, {"q": "voyage", "page_size": page_size})
+        assert len(response.json()["results"]) == page_size
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
+def test_search_titles_for_other_services():
+    TitleFactory(title="Toy Story")
+    results = search_titles(query="toy", user=None)
+    assert [title.title for title in results] == ["Toy Story"]
+    assert len(results) == 1
+
+
+def test_ranked_title_ids_without_words():
+    assert search.ranked_title_ids("  !! ") == []
+
+
+def test_search_is_recorded_for_analytics(api_client, classics):
+    from analytics.models import Event
+
+    api_client.get(SEARCH, {"q": "godfather"})
+    event = Event.objects.get(type="search")
+    assert event.properties["query"] == "godfather"
+    assert event.properties["results"] == 1

@@ -1,0 +1,88 @@
+"""Catalog API: movies, shows and search, open to everyone, always through the visibility rule."""
+
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import AllowAny
+
+from catalog import selectors
+from catalog.filtersets import SearchFilterSet, TitleFilterSet
+from catalog.models import Kind, Title
+from catalog.serializers import ShowDetailSerializer, TitleCardSerializer, TitleDetailSerializer
+
+REGION_PARAMETER = OpenApiParameter(
+    "region", str, description="Region for anonymous and staff callers (ISO 3166-1 alpha-2)."
+)
+
+
+class CatalogViewMixin:
+    permission_classes = [AllowAny]
+
+    @property
+    def region_param(self) -> str | None:
+        # Validated by the filterset on lists; detail pages validate it the same way here.
+        region = self.request.query_params.get("region") or None
+        if region is not None and not (len(region) == 2 and region.isascii() and region.isalpha()):
+            raise ValidationError({"region": ["Use an ISO 3166-1 alpha-2 code such as US or DE."]})
+        return region
+
+
+class TitleViewSet(CatalogViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Visible titles of one kind: a paginated, filterable list and a detail page."""
+
+    kind: str = ""
+    detail_serializer_class = TitleDetailSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = TitleFilterSet
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        if self.action == "retrieve":
+            return selectors.titles_detail(user=self.request.user, region=self.region_param, kind=self.kind)
+        return selectors.titles_list(user=self.request.user, region=self.region_param, kind=self.kind)
+
+    def get_serializer_class(self):
+        return self.detail_serializer_class if self.action == "retrieve" else TitleCardSerializer
+
+    def filter_queryset(self, queryset):
+        # Filters are for lists; a detail page only needs the visibility rule.
+        return queryset if self.action == "retrieve" else super().filter_queryset(queryset)
+
+
+@extend_schema(parameters=[REGION_PARAMETER])
+class MovieViewSet(TitleViewSet):
+    kind = Kind.MOVIE
+    queryset = Title.objects.none()
+
+
+@extend_schema(parameters=[REGION_PARAMETER])
+class ShowViewSet(TitleViewSet):
+    kind = Kind.SHOW
+    detail_serializer_class = ShowDetailSerializer
+    queryset = Title.objects.none()
+
+
+class SearchView(CatalogViewMixin, GenericAPIView):
+    """Ranked full-text search over title, description, genres and people (prefix and typo tolerant)."""
+
+    serializer_class = TitleCardSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = SearchFilterSet
+    queryset = Title.objects.none()
+
+    def get(self, request):
+        filterset = SearchFilterSet(data=request.query_params, queryset=self.queryset, request=request)
+        if not filterset.is_valid():
+            raise ValidationError(filterset.errors)
+        data = filterset.form.cleaned_data
+        results = selectors.search_titles(
+            query=data.get("q") or "",
+            user=request.user,
+            region=self.region_param,
+            genres=filterset.resolved_genres,
+            kind=data.get("kind") or "",
+        )
+        page = self.paginate_queryset(results)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)

@@ -1,0 +1,33 @@
+"""List filters of the identity API: accounts (staff) and a viewer's watch history."""
+
+import django_filters
+
+from catalog.models import Kind
+from identity.models import Plan, User, WatchHistory
+
+
+class UserFilterSet(django_filters.FilterSet):
+    email = django_filters.CharFilter(lookup_expr="icontains")
+    country = django_filters.CharFilter(method="filter_country")
+    plan = django_filters.ChoiceFilter(choices=Plan.choices)
+    is_staff = django_filters.BooleanFilter()
+
+    class Meta:
+        model = User
+        fields = ["email", "country", "plan", "is_staff"]
+
+    def filter_country(self, queryset, name, value):
+        return queryset.filter(country=value.upper())
+
+
+class WatchHistoryFilterSet(django_filters.FilterSet):
+    title = django_filters.NumberFilter(field_name="title_id")
+    kind = django_filters.ChoiceFilter(field_name="title__kind", choices=Kind.choices)
+    completed = django_filters.BooleanFilter()
+    date = django_filters.DateFilter(field_name="last_watched_at", lookup_expr="date")
+    since = django_filters.IsoDateTimeFilter(field_name="last_watched_at", lookup_expr="gte")
+    until = django_filters.IsoDateTimeFilter(field_name="last_watched_at", lookup_expr="lt")
+
+    class Meta:
+        model = WatchHistory
+        fields = ["title", "kind", "completed", "date", "since", "until"]

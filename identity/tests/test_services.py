@@ -1,0 +1,248 @@
+"""Watch history rules, parental controls as restrictions and viewing limits, through the service API."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from catalog.models import Maturity
+from catalog.selectors import titles_visible_to
+from catalog.tests.factories import EpisodeFactory, GenreFactory, SeasonFactory, ShowFactory, TitleFactory
+from identity import selectors, services
+from identity.models import DailyWatchTime, WatchHistory
+from identity.tests.factories import ParentalControlsFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_history_below_five_percent_keeps_no_resume_point(user):
+    title = TitleFactory(runtime_s=6000)
+
+    entry = services.history_record(user=user, title=title, position_s=200)
+
+    assert entry.position_s == 0
+    assert entry.duration_s == 6000
+    assert not entry.completed
+    assert selectors.resume_position_for(user=user, title=title) is None
+
+
+def test_history_between_five_and_ninety_percent_is_a_resume_point(user):
+    title = TitleFactory()
+
+    services.history_record(user=user, title=title, position_s=1200, duration_s=6000)
+
+    assert selectors.resume_position_for(user=user, title=title) == 1200
+
+
+def test_history_above_ninety_percent_counts_as_watched_once_per_viewing(user):
+    title = TitleFactory()
+    services.history_record(user=user, title=title, position_s=3000, duration_s=6000)
+
+    services.history_record(user=user, title=title, position_s=5500, duration_s=6000)
+    entry = services.history_record(user=user, title=title, position_s=5900, duration_s=6000)
+
+    assert entry.completed and entry.watch_count == 1 and entry.position_s == 0
+    assert selectors.resume_position_for(user=user, title=title) is None
+    # A second viewing that gets past the middle and then to the end counts again.
+    services.history_record(user=user, title=title, position_s=3000, duration_s=6000)
+    entry = services.history_record(user=user, title=title, position_s=6000, duration_s=6000)
+    assert entry.watch_count == 2
+    assert WatchHistory.objects.filter(user=user, title=title).count() == 1
+
+
+def test_short_items_count_as_watched(user):
+    title = TitleFactory(runtime_s=240)
+
+    entry = services.history_record(user=user, title=title, position_s=60)
+
+    assert entry.completed and entry.watch_count == 1 and entry.position_s == 0
+
+
+def test_history_is_one_row_per_episode_and_one_per_title(user):
+    episode = EpisodeFactory()
+    show = episode.season.show
+
+    services.history_record(user=user, title=show, episode=episode, position_s=600)
+    services.history_record(user=user, title=show, episode=episode, position_s=900)
+    services.history_record(user=user, title=show, position_s=900)
+    services.history_record(user=user, title=show, position_s=1000)
+
+    assert WatchHistory.objects.filter(user=user, title=show, episode=episode).get().position_s == 900
+    assert WatchHistory.objects.filter(user=user, title=show, episode__isnull=True).get().position_s == 1000
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"position_s": -1}, "position_s"),
+        ({"position_s": 7000}, "position_s"),
+        ({"position_s": 10, "duration_s": 0}, "duration_s"),
+        ({"position_s": 10, "rating": 6}, "rating"),
+        ({"position_s": 10, "watched_s": -5}, "watched_s"),
+    ],
+)
+def test_history_rejects_bad_values(user, kwargs, field):
+    with pytest.raises(ValidationError) as error:
+        services.history_record(user=user, title=TitleFactory(runtime_s=6000), **kwargs)
+
+    assert field in error.value.message_dict
+    assert not WatchHistory.objects.exists()
+
+
+def test_history_rejects_an_episode_of_another_show(user):
+    episode = EpisodeFactory()
+
+    with pytest.raises(ValidationError) as error:
+        services.history_record(user=user, title=ShowFactory(), episode=episode, position_s=10)
+
+    assert "episode" in error.value.message_dict
+
+
+def test_an_older_update_does_not_move_the_resume_point_back(user):
+    title = TitleFactory()
+    now = timezone.now()
+    services.history_record(user=user, title=title, position_s=3000, watched_at=now)
+
+    entry = services.history_record(user=user, title=title, position_s=1000, watched_at=now - dt.timedelta(hours=1))
+
+    assert entry.position_s == 3000 and entry.last_watched_at == now
+
+
+def test_history_interactions_expose_progress_and_rating(user):
+    watched, started = TitleFactory(), TitleFactory()
+    services.history_record(user=user, title=watched, position_s=6000, rating=4.0)
+    services.history_record(user=user, title=started, position_s=1500)
+
+    rows = {row["title_id"]: row for row in selectors.history_interactions().values()}
+
+    assert rows[watched.pk]["progress"] == 1.0 and rows[watched.pk]["rating"] == 4.0
+    assert rows[watched.pk]["completed"] and rows[watched.pk]["watch_count"] == 1
+    assert rows[started.pk]["progress"] == pytest.approx(0.25) and rows[started.pk]["rating"] is None
+
+
+def test_restrictions_follow_parental_controls(user):
+    drama = GenreFactory(name="Drama")
+    kids = TitleFactory(maturity_rating=Maturity.G)
+    adult = TitleFactory(maturity_rating=Maturity.R)
+    unrated = TitleFactory(maturity_rating=None)
+    dramatic = TitleFactory(maturity_rating=Maturity.PG, genres=[drama])
+    assert set(titles_visible_to(user)) == {kids, adult, unrated, dramatic}
+
+    ParentalControlsFactory(user=user, max_maturity=Maturity.PG, block_unrated=True, blocked_genres=[drama])
+    user.refresh_from_db()
+
+    assert set(titles_visible_to(user)) == {kids}
+    assert selectors.content_restrictions_for(user).blocked_genre_ids == {drama.pk}
+
+
+def test_anonymous_viewers_are_unrestricted():
+    from django.contrib.auth.models import AnonymousUser
+
+    assert selectors.content_restrictions_for(AnonymousUser()).is_unrestricted
+    assert selectors.content_restrictions_for(None).is_unrestricted
+
+
+def test_viewing_allowed_without_controls(user):
+    assert selectors.viewing_allowed_now(user=user) == (True, None)
+
+
+def test_viewing_hours_are_in_the_users_time_zone():
+    user = UserFactory(time_zone="Europe/Berlin")
+    ParentalControlsFactory(user=user, viewing_start=dt.time(7), viewing_end=dt.time(20))
+    berlin = ZoneInfo("Europe/Berlin")
+
+    allowed, _ = selectors.viewing_allowed_now(user=user, at=dt.datetime(2026, 11, 25, 19, 30, tzinfo=berlin))
+    refused, reason = selectors.viewing_allowed_now(user=user, at=dt.datetime(2026, 11, 25, 20, 30, tzinfo=berlin))
+    # 19:30 UTC is 20:30 in Berlin.
+    refused_utc, _ = selectors.viewing_allowed_now(user=user, at=dt.datetime(2026, 11, 25, 19, 30, tzinfo=dt.UTC))
+
+    assert allowed and not refused and not refused_utc
+    assert "07:00 to 20:00" in reason
+
+
+def test_viewing_hours_may_cross_midnight(user):
+    ParentalControlsFactory(user=user, viewing_start=dt.time(18), viewing_end=dt.time(2))
+
+    assert selectors.viewing_allowed_now(user=user, at=dt.datetime(2026, 11, 25, 23, tzinfo=dt.UTC))[0]
+    assert selectors.viewing_allowed_now(user=user, at=dt.datetime(2026, 11, 26, 1, tzinfo=dt.UTC))[0]
+    assert not selectors.viewing_allowed_now(user=user, at=dt.datetime(2026, 11, 26, 12, tzinfo=dt.UTC))[0]
+
+
+def test_viewing_days(user):
+    ParentalControlsFactory(user=user, viewing_days=[5, 6])
+
+    allowed, reason = selectors.viewing_allowed_now(user=user, at=dt.datetime(2026, 11, 25, 12, tzinfo=dt.UTC))
+
+    assert not allowed and reason == "Viewing is not allowed on Wednesdays."
+    assert selectors.viewing_allowed_now(user=user, at=dt.datetime(2026, 11, 28, 12, tzinfo=dt.UTC))[0]
+
+
+def test_daily_limit_counts_watched_time_per_local_day():
+    user = UserFactory(time_zone="America/New_York")
+    ParentalControlsFactory(user=user, daily_limit_minutes=60)
+    title = TitleFactory()
+    # 03:00 UTC on the 26th is still the 25th in New York.
+    late = dt.datetime(2026, 11, 26, 3, tzinfo=dt.UTC)
+
+    services.history_record(user=user, title=title, position_s=1800, watched_at=late, watched_s=1800)
+    assert selectors.viewing_allowed_now(user=user, at=late)[0]
+    services.history_record(user=user, title=title, position_s=3600, watched_at=late, watched_s=1800)
+    allowed, reason = selectors.viewing_allowed_now(user=user, at=late)
+
+    assert not allowed and "daily limit of 60 minutes" in reason
+    assert DailyWatchTime.objects.get(user=user).day == dt.date(2026, 11, 25)
+    # The next local day starts afresh.
+    assert selectors.viewing_allowed_now(user=user, at=late + dt.timedelta(days=1))[0]
+
+
+def test_history_record_tells_recommend_and_analytics(user, monkeypatch):
+    import importlib
+
+    calls = []
+
+    class Recorder:
+        def __init__(self, name):
+            self.name = name
+
+        def __call__(self, **kwargs):
+            calls.append((self.name, kwargs))
+
+    real_import = importlib.import_module
+
+    def fake_import(name, *args):
+        if name == "recommend.services":
+            return type("M", (), {"recommendations_invalidate": Recorder("invalidate")})
+        if name == "analytics.services":
+            return type("M", (), {"server_event_record": Recorder("event")})
+        return real_import(name, *args)
+
+    monkeypatch.setattr(importlib, "import_module", fake_import)
+    title = TitleFactory()
+
+    services.history_record(user=user, title=title, position_s=1200)
+
+    assert ("invalidate", {"user": user}) in calls
+    event = next(kwargs for name, kwargs in calls if name == "event")
+    assert event["type"] == "history_update" and event["user"] == user and event["title"] == title
+
+
+def test_continue_watching_keeps_visible_titles_and_next_up(user):
+    movie = TitleFactory()
+    gone = TitleFactory(regions=["DE"])
+    season = SeasonFactory(number=1)
+    first, second = EpisodeFactory(season=season, number=1), EpisodeFactory(season=season, number=2)
+    show = season.show
+    now = timezone.now()
+    services.history_record(user=user, title=movie, position_s=2000, watched_at=now - dt.timedelta(hours=3))
+    services.history_record(user=user, title=gone, position_s=2000, watched_at=now - dt.timedelta(hours=2))
+    services.history_record(user=user, title=show, episode=first, position_s=2700, watched_at=now)
+
+    items = selectors.continue_watching_for(user=user)
+
+    assert [item.title for item in items] == [show, movie]
+    assert items[0].episode is None and items[0].next_up == second
+
+    services.history_record(user=user, title=show, episode=second, position_s=2700)
+    assert [item.title for item in selectors.continue_watching_for(user=user)] == [movie]

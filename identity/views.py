@@ -1,0 +1,410 @@
+"""Thin API views of the identity service: auth, accounts, preferences, history, parental controls."""
+
+from django.contrib.auth import authenticate
+from django.contrib.auth import logout as session_logout
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils.dateparse import parse_date, parse_datetime
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from knox.models import AuthToken
+from rest_framework import exceptions, filters, mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from catalog.models import Episode, Title
+from catalog.selectors import titles_visible_to
+from identity import selectors, services
+from identity.filtersets import UserFilterSet, WatchHistoryFilterSet
+from identity.models import ParentalControls, User
+from identity.permissions import IsStaff, account_for
+from identity.serializers import (
+    CONTROL_DEFAULTS,
+    PREFERENCE_DEFAULTS,
+    ContinueWatchingSerializer,
+    HistoryClearedSerializer,
+    HistoryEntrySerializer,
+    HistoryInputSerializer,
+    LoginResponseSerializer,
+    LoginSerializer,
+    ParentalControlsSerializer,
+    PinSerializer,
+    PinSetSerializer,
+    PreferencesSerializer,
+    ProfileUpdateSerializer,
+    RegistrationSerializer,
+    UserSerializer,
+    ViewingAllowedSerializer,
+)
+from identity.throttles import LoginAccountThrottle, LoginAddressThrottle, PinThrottle
+
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class InvalidCredentials(exceptions.APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "Unable to log in with the given email and password."
+    default_code = "invalid_credentials"
+
+
+class AccountLocked(exceptions.PermissionDenied):
+    default_code = "account_locked"
+
+
+class WrongPinError(exceptions.PermissionDenied):
+    default_detail = "The PIN is wrong or missing."
+    default_code = "wrong_pin"
+
+
+# --- Authentication --------------------------------------------------------------------------------
+
+
+class LoginView(APIView):
+    """Exchanges email and password for a bearer token (one per device)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [LoginAddressThrottle, LoginAccountThrottle]
+
+    @extend_schema(request=LoginSerializer, responses={200: LoginResponseSerializer})
+    def post(self, request):
+        serializer = LoginSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        email = serializer.validated_data["email"].strip().lower()
+        locked_until = services.login_locked_until(email=email)
+        if locked_until is not None:
+            raise AccountLocked(self.locked_message(locked_until))
+        user = authenticate(request, email=email, password=serializer.validated_data["password"])
+        if user is None:
+            for throttle in self.get_throttles():
+                throttle.record_failure(request, self)
+            record = services.login_failure_record(email=email)
+            if record.locked_until is not None:
+                raise AccountLocked(self.locked_message(record.locked_until))
+            raise InvalidCredentials
+        services.login_failures_reset(email=email)
+        instance, token = services.token_create(user=user)
+        return Response({"token": token, "expiry": instance.expiry, "user": UserSerializer(user).data})
+
+    @staticmethod
+    def locked_message(until) -> str:
+        return (
+            "Too many failed logins: this account is locked until "
+            f"{until.replace(microsecond=0).isoformat()}. Try again later."
+        )
+
+
+class LogoutView(APIView):
+    """Revokes the token this request was made with (or ends the browser session)."""
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request):
+        request.data  # noqa: B018 - parsing the body makes an oversized one a 413, not a silent logout
+        if isinstance(request.auth, AuthToken):
+            services.token_revoke(token=request.auth)
+        else:
+            session_logout(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LogoutAllView(APIView):
+    """Revokes every token of the caller: logs them out on all devices."""
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request):
+        services.tokens_revoke_all(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- Accounts --------------------------------------------------------------------------------------
+
+
+class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Registration (anyone), the caller's own account, and the account list (staff)."""
+
+    queryset = User.objects.order_by("id")
+    serializer_class = UserSerializer
+    filterset_class = UserFilterSet
+    filter_backends = [DjangoFilterBackend, filters.SearchFilter, filters.OrderingFilter]
+    search_fields = ["email", "display_name"]
+    ordering_fields = ["id", "email", "date_joined", "country", "plan"]
+    lookup_value_regex = r"\d+"
+
+    def get_permissions(self):
+        if self.action == "create":
+            return [AllowAny()]
+        if self.action == "list":
+            return [*super().get_permissions(), IsStaff()]
+        return super().get_permissions()
+
+    def get_queryset(self):
+        return selectors.user_list()
+
+    def get_object(self):
+        return account_for(self.request, int(self.kwargs["pk"]), write=self.request.method in WRITE_METHODS)
+
+    @extend_schema(request=RegistrationSerializer, responses={201: UserSerializer})
+    def create(self, request):
+        serializer = RegistrationSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.user_register(**serializer.validated_data)
+        return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ProfileUpdateSerializer, responses={200: UserSerializer})
+    def partial_update(self, request, pk=None):
+        account = self.get_object()
+        serializer = ProfileUpdateSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        user = services.user_update(user=account, **serializer.validated_data)
+        return Response(UserSerializer(user).data)
+
+    @action(detail=False, methods=["get"], url_path="me")
+    def me(self, request):
+        return Response(UserSerializer(request.user).data)
+
+
+class AccountView(GenericAPIView):
+    """Base for the endpoints under /users/<id>/: the account is the caller's, or staff reading it."""
+
+    def account(self, *, write: bool | None = None) -> User:
+        if write is None:
+            write = self.request.method in WRITE_METHODS
+        return account_for(self.request, self.kwargs["user_id"], write=write)
+
+
+class PreferencesView(AccountView):
+    serializer_class = PreferencesSerializer
+
+    def get(self, request, user_id):
+        return Response(PreferencesSerializer(selectors.preferences_for(user=self.account())).data)
+
+    def put(self, request, user_id):
+        return self.update(partial=False)
+
+    def patch(self, request, user_id):
+        return self.update(partial=True)
+
+    def update(self, *, partial: bool):
+        account = self.account()
+        serializer = PreferencesSerializer(data=self.request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        values = serializer.validated_data if partial else {**PREFERENCE_DEFAULTS, **serializer.validated_data}
+        if "favourite_genres" in values:
+            values["favourite_genre_ids"] = values.pop("favourite_genres")
+        services.preferences_update(user=account, **values)
+        return Response(PreferencesSerializer(selectors.preferences_for(user=account)).data)
+
+
+HISTORY_BEFORE = OpenApiParameter(
+    "before",
+    OpenApiTypes.STR,
+    description="ISO 8601 date or date-time: delete only entries last watched before it (all when omitted).",
+)
+
+
+class HistoryView(AccountView):
+    """The viewer's watch history: list (newest first), record progress, clear (all or before a date)."""
+
+    serializer_class = HistoryEntrySerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = WatchHistoryFilterSet
+
+    def get_queryset(self):
+        return selectors.history_for(user=self.account())
+
+    @extend_schema(responses={200: HistoryEntrySerializer(many=True)})
+    def get(self, request, user_id):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(HistoryEntrySerializer(page, many=True).data)
+
+    @extend_schema(request=HistoryInputSerializer, responses={201: HistoryEntrySerializer})
+    def post(self, request, user_id):
+        account = self.account()
+        serializer = HistoryInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        # A title the viewer may not see is as unknown as one that does not exist.
+        title = titles_visible_to(account).filter(pk=data["title"]).first()
+        if title is None:
+            raise exceptions.ValidationError({"title": [f"Unknown title {data['title']}."]})
+        episode = None
+        if data.get("episode") is not None:
+            episode = Episode.objects.select_related("season").filter(pk=data["episode"]).first()
+            if episode is None:
+                raise exceptions.ValidationError({"episode": [f"Unknown episode {data['episode']}."]})
+        entry = services.history_record(
+            user=account,
+            title=title,
+            episode=episode,
+            position_s=data["position_s"],
+            duration_s=data.get("duration_s"),
+            watched_at=data.get("watched_at"),
+            rating=data.get("rating"),
+        )
+        entry = selectors.history_for(user=account).get(pk=entry.pk)
+        return Response(HistoryEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(parameters=[HISTORY_BEFORE], request=None, responses={200: HistoryClearedSerializer})
+    def delete(self, request, user_id):
+        account = self.account()
+        before = self.parse_before(request.query_params.get("before"))
+        return Response({"deleted": services.history_clear(user=account, before=before)})
+
+    @staticmethod
+    def parse_before(value: str | None):
+        if value is None:
+            return None
+        from datetime import datetime, time
+
+        from django.utils import timezone
+
+        moment = parse_datetime(value)
+        if moment is None:
+            day = parse_date(value)
+            if day is None:
+                raise exceptions.ValidationError({"before": ["Use an ISO 8601 date or date-time."]})
+            moment = datetime.combine(day, time.min)
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment, timezone.UTC)
+        return moment
+
+
+class HistoryEntryView(AccountView):
+    serializer_class = HistoryEntrySerializer
+
+    def entry(self):
+        return get_object_or_404(selectors.history_for(user=self.account()), pk=self.kwargs["entry_id"])
+
+    def get(self, request, user_id, entry_id):
+        return Response(HistoryEntrySerializer(self.entry()).data)
+
+    def delete(self, request, user_id, entry_id):
+        services.history_entry_delete(entry=self.entry())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ContinueWatchingView(AccountView):
+    """Titles in progress, newest first, with the next episode for shows."""
+
+    serializer_class = ContinueWatchingSerializer
+
+    @extend_schema(responses={200: ContinueWatchingSerializer(many=True)})
+    def get(self, request, user_id):
+        items = selectors.continue_watching_for(user=self.account())
+        page = self.paginate_queryset(items)
+        return self.get_paginated_response(ContinueWatchingSerializer(page, many=True).data)
+
+
+class ContinueWatchingEntryView(AccountView):
+    """Removes a title from continue-watching; its history stays."""
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request, user_id, title_id):
+        account = self.account()
+        if not selectors.history_for(user=account).filter(title_id=title_id).exists():
+            raise Http404
+        services.continue_watching_hide(user=account, title=get_object_or_404(Title, pk=title_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PinCheckedView(AccountView):
+    """Base for the endpoints that take the account's PIN; wrong PINs count towards the `pin` throttle."""
+
+    throttle_classes = [PinThrottle]
+
+    def pin_failed(self):
+        for throttle in self.get_throttles():
+            throttle.record_failure(self.request, self)
+        raise WrongPinError
+
+
+class ControlsView(PinCheckedView):
+    """Parental controls; once the account has a PIN, changing them needs it (wrong PINs are throttled)."""
+
+    serializer_class = ParentalControlsSerializer
+
+    def current(self, account: User) -> ParentalControls:
+        return ParentalControls.objects.filter(user=account).first() or ParentalControls(user=account)
+
+    def get(self, request, user_id):
+        return Response(ParentalControlsSerializer(self.current(self.account())).data)
+
+    def put(self, request, user_id):
+        return self.update(partial=False)
+
+    def patch(self, request, user_id):
+        return self.update(partial=True)
+
+    def update(self, *, partial: bool):
+        account = self.account()
+        serializer = ParentalControlsSerializer(data=self.request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        values = dict(serializer.validated_data)
+        pin = values.pop("pin", None)
+        if not partial:
+            values = {**CONTROL_DEFAULTS, **values}
+        if "blocked_genres" in values:
+            values["blocked_genre_ids"] = values.pop("blocked_genres")
+        try:
+            controls = services.parental_controls_update(user=account, pin=pin, **values)
+        except services.WrongPin:
+            self.pin_failed()
+        return Response(ParentalControlsSerializer(controls).data)
+
+
+class PinView(PinCheckedView):
+    """Sets or changes (POST, with the current PIN) or removes (DELETE, with the current PIN) the PIN."""
+
+    @extend_schema(request=PinSetSerializer, responses={204: None})
+    def post(self, request, user_id):
+        account = self.account()
+        serializer = PinSetSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            services.parental_pin_set(
+                user=account,
+                pin=serializer.validated_data["pin"],
+                current_pin=serializer.validated_data.get("current_pin"),
+            )
+        except services.WrongPin:
+            self.pin_failed()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=PinSerializer, responses={204: None})
+    def delete(self, request, user_id):
+        account = self.account()
+        serializer = PinSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            services.parental_pin_clear(user=account, current_pin=serializer.validated_data["pin"])
+        except services.WrongPin:
+            self.pin_failed()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PinVerifyView(PinCheckedView):
+    """Checks a PIN, e.g. before a player unlocks a profile switch: 204 when right, 403 when wrong."""
+
+    @extend_schema(request=PinSerializer, responses={204: None})
+    def post(self, request, user_id):
+        account = self.account()
+        serializer = PinSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        if not services.parental_pin_verify(user=account, pin=serializer.validated_data["pin"]):
+            self.pin_failed()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ViewingAllowedView(AccountView):
+    """May the viewer start watching now (viewing hours, daily limit), and if not, why."""
+
+    serializer_class = ViewingAllowedSerializer
+
+    def get(self, request, user_id):
+        allowed, reason = selectors.viewing_allowed_now(user=self.account())
+        return Response({"allowed": allowed, "reason": reason})

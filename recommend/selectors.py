@@ -1,0 +1,255 @@
+"""Reads of the recommend service: the current model, history as arrays, similarity, popularity."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import threading
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Count, QuerySet
+from django.utils import timezone
+
+from catalog.models import Credit, Title
+from catalog.selectors import titles_visible_to, viewer_region
+from identity.selectors import history_interactions
+from recommend import engine
+from recommend.models import RecommendationList, RecommenderModel
+from streaming_platform.boundary import boundary
+
+# History at or beyond this share watched is in progress or done: it is not recommended again.
+STARTED_AT_PROGRESS = 0.05
+CHUNK_ROWS = 200_000
+# Similarity components and their weights (they sum to 1, so the score stays in [0, 1]).
+SIMILARITY_WEIGHTS = {"co_viewing": 0.4, "genres": 0.25, "people": 0.15, "era": 0.1, "description": 0.1}
+ERA_SCALE_YEARS = 10.0
+
+_loaded: dict = {}
+_load_lock = threading.Lock()
+
+
+def setting(name: str, default):
+    return getattr(settings, name, default)
+
+
+@dataclass
+class LoadedModel:
+    row_id: int
+    built_at: dt.datetime
+    model: engine.Model
+
+
+@boundary
+def recommender_model_current() -> LoadedModel | None:
+    """The newest built model; each process keeps the one it loaded, so this is one small query."""
+    latest = RecommenderModel.objects.order_by("-id").values_list("id", "built_at").first()
+    if latest is None:
+        return None
+    row_id, built_at = latest
+    current = _loaded.get("current")
+    if current is not None and current.row_id == row_id:
+        return current
+    with _load_lock:
+        current = _loaded.get("current")
+        if current is None or current.row_id != row_id:
+            blob = RecommenderModel.objects.filter(pk=row_id).values_list("data", flat=True).first()
+            if blob is None:
+                return current
+            current = LoadedModel(row_id=row_id, built_at=built_at, model=engine.Model.from_bytes(blob))
+            _loaded["current"] = current
+    return current
+
+
+def _epoch_seconds(values: list) -> np.ndarray:
+    """Unix seconds from datetimes, or from the ISO strings SQLite hands back."""
+    if not values:
+        return np.zeros(0, dtype=np.float64)
+    if isinstance(values[0], str):
+        # SQLite stores "YYYY-MM-DD HH:MM:SS[.ffffff]" in UTC; NumPy parses it without Python objects.
+        stamps = np.array([value[:26].replace(" ", "T") for value in values], dtype="datetime64[us]")
+        return stamps.astype(np.int64) / 1e6
+    return np.array([value.timestamp() for value in values], dtype=np.float64)
+
+
+def _float_or_nan(values) -> np.ndarray:
+    return np.array([np.nan if value is None else value for value in values], dtype=np.float64)
+
+
+def history_arrays(queryset: QuerySet) -> dict[str, np.ndarray]:
+    """History rows (from `history_interactions()`) as arrays, read in chunks through a plain cursor."""
+    fields = ("user_id", "title_id", "progress", "completed", "watch_count", "rating", "last_watched_at")
+    query = queryset.order_by().values_list(*fields, "user__country")
+    sql, params = query.query.sql_with_params()
+    columns: dict[str, list] = {name: [] for name in (*fields, "region")}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(CHUNK_ROWS):
+            user, title, progress, completed, count, rating, when, region = zip(*rows, strict=True)
+            columns["user_id"].append(np.array(user, dtype=np.int64))
+            columns["title_id"].append(np.array(title, dtype=np.int64))
+            columns["progress"].append(_float_or_nan(progress))
+            columns["completed"].append(np.array(completed, dtype=bool))
+            columns["watch_count"].append(np.array(count, dtype=np.float64))
+            columns["rating"].append(_float_or_nan(rating))
+            columns["last_watched_at"].append(_epoch_seconds(list(when)))
+            columns["region"].append(np.array(region, dtype="U8"))
+    empty = {"region": np.zeros(0, dtype="U8"), "completed": np.zeros(0, dtype=bool)}
+    return {
+        name: (np.concatenate(parts) if parts else empty.get(name, np.zeros(0))) for name, parts in columns.items()
+    }
+
+
+@boundary
+def catalogue_for_model() -> engine.Catalogue:
+    """Every catalog title with what content similarity needs, in id order."""
+    rows = list(Title.objects.order_by("id").values_list("id", "title", "release_year", "description"))
+    index = {row[0]: i for i, row in enumerate(rows)}
+    genres: list[list[int]] = [[] for _ in rows]
+    people: list[list[int]] = [[] for _ in rows]
+    for title_id, genre_id in Title.genres.through.objects.values_list("title_id", "genre_id").iterator(10_000):
+        genres[index[title_id]].append(genre_id)
+    for title_id, person_id in Credit.objects.values_list("title_id", "person_id").iterator(10_000):
+        people[index[title_id]].append(person_id)
+    return engine.Catalogue(
+        title_ids=np.array([row[0] for row in rows], dtype=np.int64),
+        genres=genres,
+        people=people,
+        years=np.array([row[2] or 0 for row in rows], dtype=np.int64),
+        descriptions=[row[3] or "" for row in rows],
+        names=[row[1] for row in rows],
+    )
+
+
+@boundary
+def recommendation_list_for(*, user) -> RecommendationList | None:
+    return RecommendationList.objects.filter(user_id=user.pk).first()
+
+
+def recommendation_list_is_fresh(recommendations: RecommendationList, *, visible_ids: set[int], now=None) -> bool:
+    """Fresh: inside its time to live, no new history since, and every listed title still visible."""
+    now = now or timezone.now()
+    if recommendations.invalidated or recommendations.fresh_until <= now:
+        return False
+    return all(item["title_id"] in visible_ids for item in recommendations.items)
+
+
+# --- similarity --------------------------------------------------------------------------------------
+
+
+def _jaccard(a: set, b: set) -> float:
+    return len(a & b) / len(a | b) if a or b else 0.0
+
+
+def _liked_viewers(title_id: int) -> set[int]:
+    rows = history_interactions().filter(title_id=title_id).values_list("user_id", "progress", "completed")
+    return {user for user, progress, completed in rows if completed or (progress or 0) >= engine.ABANDONED_BELOW}
+
+
+def _description_terms(text: str) -> dict[str, float]:
+    words = [word for word in engine.WORD_RE.findall((text or "").lower()) if word not in engine.STOP_WORDS]
+    terms: dict[str, float] = defaultdict(float)
+    for word in words:
+        terms[word] += 1.0
+    return terms
+
+
+def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    dot = sum(value * b.get(term, 0.0) for term, value in a.items())
+    norm = math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values()))
+    return dot / norm if norm else 0.0
+
+
+@boundary
+def title_similarity(*, a: Title, b: Title) -> dict:
+    """A score in [0, 1] and its components; every component is symmetric, so the score is too.
+
+    co_viewing: cosine of the sets of viewers who liked each title; genres and people: Jaccard overlap;
+    era: exp(-|year difference| / 10); description: cosine of word counts.
+    """
+    if a.pk == b.pk:
+        components = dict.fromkeys(SIMILARITY_WEIGHTS, 1.0)
+    else:
+        viewers_a, viewers_b = _liked_viewers(a.pk), _liked_viewers(b.pk)
+        denominator = math.sqrt(len(viewers_a) * len(viewers_b))
+        genres = defaultdict(set)
+        for title_id, genre_id in Title.genres.through.objects.filter(title_id__in=[a.pk, b.pk]).values_list(
+            "title_id", "genre_id"
+        ):
+            genres[title_id].add(genre_id)
+        people = defaultdict(set)
+        for title_id, person_id in Credit.objects.filter(title_id__in=[a.pk, b.pk]).values_list(
+            "title_id", "person_id"
+        ):
+            people[title_id].add(person_id)
+        era = (
+            math.exp(-abs(a.release_year - b.release_year) / ERA_SCALE_YEARS)
+            if a.release_year and b.release_year
+            else 0.0
+        )
+        components = {
+            "co_viewing": len(viewers_a & viewers_b) / denominator if denominator else 0.0,
+            "genres": _jaccard(genres[a.pk], genres[b.pk]),
+            "people": _jaccard(people[a.pk], people[b.pk]),
+            "era": era,
+            "description": _cosine(_description_terms(a.description), _description_terms(b.description)),
+        }
+    components = {name: round(min(max(value, 0.0), 1.0), 4) for name, value in components.items()}
+    score = sum(SIMILARITY_WEIGHTS[name] * value for name, value in components.items())
+    return {"score": round(min(max(score, 0.0), 1.0), 4), "components": components, "weights": SIMILARITY_WEIGHTS}
+
+
+@boundary
+def titles_similar_to(*, title: Title, user, region: str | None = None, limit: int = 10) -> list[tuple[Title, float]]:
+    """"More like this": neighbours from viewing together and content, visible to the viewer, best first."""
+    loaded = recommender_model_current()
+    if loaded is None:
+        return []
+    model = loaded.model
+    position = int(model.index_of([title.pk])[0])
+    if position < 0:
+        return []
+    scores, _, _ = engine.similar_to(model, position)
+    order = np.argsort(-scores)[: max(limit * 5, 100)]
+    order = order[np.isfinite(scores[order]) & (scores[order] > 0)]
+    candidates = [int(model.title_ids[i]) for i in order]
+    visible = titles_visible_to(user, region).filter(id__in=candidates).in_bulk()
+    peak = float(scores[order[0]]) if len(order) else 1.0
+    result = []
+    for i, title_id in zip(order, candidates, strict=True):
+        if title_id in visible:
+            result.append((visible[title_id], round(float(scores[i]) / peak, 4) if peak > 0 else 0.0))
+        if len(result) >= limit:
+            break
+    return result
+
+
+# --- popularity --------------------------------------------------------------------------------------
+
+
+@boundary
+def titles_popular(*, user, region: str | None = None, days: int = 7, limit: int = 10) -> dict:
+    """Titles most watched by viewers of the region over the last `days`, visible to the caller."""
+    region = viewer_region(user, region)
+    since = timezone.now() - dt.timedelta(days=days)
+    key = f"recommend:popular:{region}:{days}"
+    counts = cache.get(key)
+    if counts is None:
+        counts = list(
+            history_interactions()
+            .filter(last_watched_at__gte=since, user__country=region)
+            .order_by()
+            .values("title_id")
+            .annotate(viewers=Count("user_id", distinct=True))
+            .order_by("-viewers", "title_id")
+            .values_list("title_id", "viewers")[:500]
+        )
+        cache.set(key, counts, setting("RECOMMEND_POPULAR_CACHE_S", 60))
+    ids = [title_id for title_id, _ in counts]
+    visible = titles_visible_to(user, region).filter(id__in=ids).prefetch_related("genres").in_bulk()
+    items = [(visible[title_id], viewers) for title_id, viewers in counts if title_id in visible][:limit]
+    return {"region": region, "since": since, "days": days, "items": items}

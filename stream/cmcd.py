@@ -1,0 +1,193 @@
+"""CMCD (CTA-5004, v1 and v2) parsing: the wire form players send, turned into typed values and metric fields."""
+
+import re
+
+from django.core.exceptions import ValidationError
+
+HEADERS = ("CMCD-Object", "CMCD-Request", "CMCD-Session", "CMCD-Status")
+
+# Keys we read or validate, with their CTA-5004 types. Other keys (custom `x-...` keys, newer ones) are ignored,
+# as the specification asks of receivers.
+INTEGER_KEYS = {"br", "bl", "bsd", "d", "dl", "df", "msd", "mtp", "pt", "rtp", "sn", "tb", "v"}
+DECIMAL_KEYS = {"pr"}
+STRING_KEYS = {"cid", "sid", "nor", "nrr", "ec"}
+TOKEN_KEYS = {"ot", "sf", "st", "sta"}
+FLAG_KEYS = {"bs", "su"}
+TOKENS = {
+    "ot": {"m", "a", "v", "av", "i", "c", "tt", "k", "o"},
+    "sf": {"d", "h", "s", "o"},
+    "st": {"v", "l", "ll"},
+    "sta": {"s", "p", "k", "r", "a", "e", "f", "w", "d"},
+}
+# CMCD v2 player states (`sta`) in our vocabulary; waiting (w) and preloading (d) are not yet playing.
+STATES = {
+    "s": "starting",
+    "p": "playing",
+    "k": "seeking",
+    "r": "rebuffering",
+    "a": "paused",
+    "e": "ended",
+    "f": "error",
+    "w": "starting",
+    "d": "starting",
+}
+MAX_INTEGER = 10**15  # CMCD integers are at most 15 digits (structured-field integers)
+
+_KEY = re.compile(r"^[a-zA-Z0-9_.*-]+$")
+_INTEGER = re.compile(r"^-?\d{1,15}$")
+_DECIMAL = re.compile(r"^-?\d{1,12}(\.\d{1,3})?$")
+_TOKEN = re.compile(r"^[a-zA-Z*][a-zA-Z0-9:/!#$%&'*+.^_`|~-]*$")
+
+
+def _split(payload: str, separator: str) -> list[str]:
+    """Splits on `separator` outside double-quoted strings and parentheses."""
+    parts, current, quoted, depth, escaped = [], [], False, 0, False
+    for char in payload:
+        if quoted:
+            current.append(char)
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                quoted = False
+            continue
+        if char == '"':
+            quoted = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth = max(0, depth - 1)
+        elif char == separator and depth == 0:
+            parts.append("".join(current))
+            current = []
+            continue
+        current.append(char)
+    parts.append("".join(current))
+    return [part.strip() for part in parts if part.strip()]
+
+
+def _bare_value(raw: str) -> str:
+    """Drops structured-field parameters (`;v`) after a value that is not a quoted string."""
+    if raw.startswith('"'):
+        end = raw.rfind('"')
+        return raw[: end + 1] if end > 0 else raw
+    return raw.split(";", 1)[0]
+
+
+def _typed(key: str, raw: str):
+    raw = raw.strip()
+    if raw.startswith("(") and ")" in raw:
+        # CMCD v2 inner lists (one value per media type, video first by convention): use the first item.
+        items = _split(raw[1 : raw.rfind(")")], " ")
+        if not items:
+            raise ValidationError({key: ["An empty list is not a valid value."]})
+        return _typed(key, items[0])
+    raw = _bare_value(raw)
+    if key in FLAG_KEYS:
+        if raw in ("?1", "true"):
+            return True
+        if raw in ("?0", "false"):
+            return False
+        raise ValidationError({key: ["A flag is sent as the bare key (true) or omitted (false)."]})
+    if key in INTEGER_KEYS:
+        if not _INTEGER.match(raw) or int(raw) < 0:
+            raise ValidationError({key: [f"Expected a non-negative integer, got {raw!r}."]})
+        return int(raw)
+    if key in DECIMAL_KEYS:
+        if not _DECIMAL.match(raw) or float(raw) < 0:
+            raise ValidationError({key: [f"Expected a non-negative decimal number, got {raw!r}."]})
+        return float(raw)
+    if key in STRING_KEYS:
+        if len(raw) < 2 or not (raw.startswith('"') and raw.endswith('"')):
+            raise ValidationError({key: [f"Expected a double-quoted string, got {raw!r}."]})
+        value = raw[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+        if len(value) > 64 and key != "nor":
+            raise ValidationError({key: ["At most 64 characters."]})
+        return value
+    if key in TOKEN_KEYS:
+        if raw not in TOKENS[key]:
+            raise ValidationError({key: [f"Unknown value {raw!r}; expected one of {', '.join(sorted(TOKENS[key]))}."]})
+        return raw
+    return raw  # an unknown key: kept as sent, never interpreted
+
+
+def parse(payload: str) -> dict:
+    """`bl=21300,br=3200,bs,cid="t42"` -> {"bl": 21300, "br": 3200, "bs": True, "cid": "t42"}.
+
+    Raises django ValidationError naming the offending key for a value of the wrong type or range.
+    """
+    values: dict = {}
+    for pair in _split(payload, ","):
+        key, has_value, raw = pair.partition("=")
+        key = key.strip()
+        if not _KEY.match(key):
+            raise ValidationError({"cmcd": [f"{key!r} is not a CMCD key."]})
+        if has_value:
+            values[key] = _typed(key, raw)
+        elif key in FLAG_KEYS or key not in INTEGER_KEYS | DECIMAL_KEYS | STRING_KEYS | TOKEN_KEYS:
+            values[key] = True  # a bare key is a true flag
+        else:
+            raise ValidationError({key: ["This key needs a value."]})
+    return values
+
+
+def parse_request(*, query_value: str | None, headers, body_value: str | None) -> dict:
+    """All CMCD a request carries (query parameter, the four headers, a `cmcd` body field), merged."""
+    values: dict = {}
+    for header in HEADERS:
+        if headers.get(header):
+            values.update(parse(headers[header]))
+    if query_value:
+        values.update(parse(query_value))
+    if body_value:
+        values.update(parse(body_value))
+    return values
+
+
+def to_metrics(values: dict) -> dict:
+    """CMCD values in the vocabulary of a JSON metric update (see the README's CMCD mapping)."""
+    metrics: dict = {}
+    if "sn" in values:
+        metrics["sequence"] = values["sn"]
+    if "pt" in values:
+        metrics["position_s"] = values["pt"] / 1000
+    if "br" in values:
+        metrics["bitrate_kbps"] = values["br"]
+    if "bl" in values:
+        metrics["buffer_ms"] = values["bl"]
+    if "mtp" in values:
+        metrics["throughput_kbps"] = values["mtp"]
+    if "msd" in values:
+        metrics["startup_time_ms"] = values["msd"]
+    if "df" in values:
+        metrics["dropped_frames"] = values["df"]
+    # The player state: CMCD v2 says it outright; v1 is read from its flags.
+    if "sta" in values:
+        metrics["state"] = STATES[values["sta"]]
+    elif values.get("su"):
+        metrics["state"] = "starting"
+    elif values.get("bs"):
+        metrics["state"] = "rebuffering"
+    elif values.get("pr") == 0:
+        metrics["state"] = "paused"
+    elif values:
+        metrics["state"] = "playing"
+    if metrics.get("state") == "error":
+        metrics["fatal_error"] = True
+        metrics["error_code"] = str(values.get("ec", ""))[:64]
+    return metrics
+
+
+# Which CMCD key a metric field came from, so a range error names the key the player sent.
+KEY_FOR_FIELD = {
+    "sequence": "sn",
+    "position_s": "pt",
+    "bitrate_kbps": "br",
+    "buffer_ms": "bl",
+    "throughput_kbps": "mtp",
+    "startup_time_ms": "msd",
+    "dropped_frames": "df",
+    "error_code": "ec",
+    "state": "sta",
+}

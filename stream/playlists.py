@@ -1,0 +1,41 @@
+"""HLS multivariant playlists and content steering manifests for a playback session."""
+
+from stream.ladder import RUNGS_BY_KBPS, Rung
+from stream.models import Cdn, PlaybackSession
+
+MIME_TYPE = "application/vnd.apple.mpegurl"
+HLS_VERSION = 7  # PATHWAY-ID and EXT-X-CONTENT-STEERING need a recent protocol version
+
+
+def media_path(session: PlaybackSession) -> str:
+    if session.episode_id:
+        return f"titles/{session.title_id}/episodes/{session.episode_id}"
+    return f"titles/{session.title_id}"
+
+
+def variant_uri(cdn: Cdn, session: PlaybackSession, rung: Rung) -> str:
+    return f"{cdn.base_url.rstrip('/')}/{media_path(session)}/{rung.video_kbps}k/index.m3u8"
+
+
+def render_multivariant(*, session: PlaybackSession, pathways: list[Cdn], steering_uri: str) -> str:
+    """One variant per allowed rung and pathway (CDN); the session's default rung first on its own CDN."""
+    rungs = [RUNGS_BY_KBPS[kbps] for kbps in session.ladder_kbps]
+    lines = [
+        "#EXTM3U",
+        f"#EXT-X-VERSION:{HLS_VERSION}",
+        "#EXT-X-INDEPENDENT-SEGMENTS",
+        f'#EXT-X-CONTENT-STEERING:SERVER-URI="{steering_uri}",PATHWAY-ID="{pathways[0].name}"',
+    ]
+    for cdn in pathways:
+        for rung in rungs:
+            lines.append(
+                f"#EXT-X-STREAM-INF:BANDWIDTH={rung.peak_bandwidth},AVERAGE-BANDWIDTH={rung.average_bandwidth},"
+                f'CODECS="{rung.codecs}",RESOLUTION={rung.width}x{rung.height},FRAME-RATE={rung.frame_rate:.3f},'
+                f'PATHWAY-ID="{cdn.name}"'
+            )
+            lines.append(variant_uri(cdn, session, rung))
+    return "\n".join(lines) + "\n"
+
+
+def steering_manifest(*, pathway_priority: list[str], reload_uri: str, ttl_s: int) -> dict:
+    return {"VERSION": 1, "TTL": ttl_s, "RELOAD-URI": reload_uri, "PATHWAY-PRIORITY": pathway_priority}

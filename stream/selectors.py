@@ -1,0 +1,178 @@
+"""Reads of stream data: sessions, live CDN health, CDN choice, steering order and bitrate hints."""
+
+import statistics
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet, Sum
+from django.http import Http404
+from django.utils import timezone
+
+from stream.models import Cdn, PlaybackSession, SessionStatus
+from streaming_platform.boundary import boundary
+
+# CDN health thresholds over the recent window (README, "CDN health").
+MIN_SESSIONS_FOR_RATES = 5  # error and rebuffer rates mean nothing over fewer sessions
+DOWN_ERROR_RATE = 0.5
+DEGRADED_ERROR_RATE = 0.05
+DEGRADED_REBUFFER_PCT = 2.0
+DEGRADED_P95_STARTUP_MS = 5000.0
+DEGRADED_LOAD = 0.9
+
+HINT_SESSIONS = 50  # recent sessions whose measured throughput makes the initial bitrate hint
+HINT_WINDOW = timedelta(days=7)
+
+
+class CdnState:
+    HEALTHY = "healthy"
+    DEGRADED = "degraded"
+    DOWN = "down"
+
+
+@dataclass
+class CdnHealth:
+    cdn: Cdn
+    active_sessions: int = 0
+    window_sessions: int = 0
+    error_rate: float | None = None
+    rebuffer_pct: float | None = None
+    p95_startup_ms: float | None = None
+    state: str = CdnState.HEALTHY
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def load(self) -> float:
+        return self.active_sessions / self.cdn.capacity
+
+    @property
+    def spare(self) -> int:
+        return self.cdn.capacity - self.active_sessions
+
+
+def _p95(values: list[float]) -> float | None:
+    if not values:
+        return None
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[94]
+
+
+def _judge(health: CdnHealth) -> None:
+    """Sets the state and the reasons for it, worst first."""
+    cdn, reasons = health.cdn, health.reasons
+    enough = health.window_sessions >= MIN_SESSIONS_FOR_RATES
+    if not cdn.enabled:
+        health.state = CdnState.DOWN
+        reasons.append("disabled")
+        return
+    if enough and health.error_rate is not None and health.error_rate >= DOWN_ERROR_RATE:
+        health.state = CdnState.DOWN
+        reasons.append(f"error rate {health.error_rate:.0%} >= {DOWN_ERROR_RATE:.0%}")
+        return
+    if enough and health.error_rate is not None and health.error_rate >= DEGRADED_ERROR_RATE:
+        reasons.append(f"error rate {health.error_rate:.0%} >= {DEGRADED_ERROR_RATE:.0%}")
+    if enough and health.rebuffer_pct is not None and health.rebuffer_pct >= DEGRADED_REBUFFER_PCT:
+        reasons.append(f"rebuffering {health.rebuffer_pct:.1f}% >= {DEGRADED_REBUFFER_PCT:g}%")
+    if enough and health.p95_startup_ms is not None and health.p95_startup_ms >= DEGRADED_P95_STARTUP_MS:
+        reasons.append(f"p95 startup {health.p95_startup_ms:.0f} ms >= {DEGRADED_P95_STARTUP_MS:.0f} ms")
+    if health.load >= DEGRADED_LOAD:
+        reasons.append(f"load {health.load:.0%} >= {DEGRADED_LOAD:.0%}")
+    health.state = CdnState.DEGRADED if reasons else CdnState.HEALTHY
+
+
+@boundary
+def cdn_health_list(*, at: datetime | None = None) -> list[CdnHealth]:
+    """Every CDN's live health from the sessions it served in the recent window (three queries)."""
+    at = at or timezone.now()
+    since = at - timedelta(seconds=settings.STREAM_CDN_HEALTH_WINDOW_S)
+    alive_since = at - timedelta(seconds=settings.STREAM_IDLE_TIMEOUT_S)
+    healths = {cdn.pk: CdnHealth(cdn=cdn) for cdn in Cdn.objects.all()}
+    rows = (
+        PlaybackSession.objects.filter(last_seen_at__gte=min(since, alive_since))
+        .values("cdn_id")
+        .annotate(
+            active=Count("pk", filter=Q(status=SessionStatus.ACTIVE, last_seen_at__gte=alive_since)),
+            sessions=Count("pk", filter=Q(last_seen_at__gte=since)),
+            errors=Count("pk", filter=Q(last_seen_at__gte=since, fatal_error=True)),
+            rebuffer_s=Sum("rebuffer_duration_s", filter=Q(last_seen_at__gte=since)),
+            watch_s=Sum("watch_time_s", filter=Q(last_seen_at__gte=since)),
+        )
+    )
+    for row in rows:
+        health = healths.get(row["cdn_id"])
+        if health is None:
+            continue
+        health.active_sessions = row["active"]
+        health.window_sessions = row["sessions"]
+        if row["sessions"]:
+            health.error_rate = row["errors"] / row["sessions"]
+        if row["watch_s"]:
+            health.rebuffer_pct = 100 * (row["rebuffer_s"] or 0) / row["watch_s"]
+    startups: dict[int, list[float]] = {}
+    for cdn_id, startup in PlaybackSession.objects.filter(
+        last_seen_at__gte=since, startup_time_ms__isnull=False
+    ).values_list("cdn_id", "startup_time_ms"):
+        startups.setdefault(cdn_id, []).append(startup)
+    for cdn_id, values in startups.items():
+        if cdn_id in healths:
+            healths[cdn_id].p95_startup_ms = _p95(values)
+    for health in healths.values():
+        _judge(health)
+    return list(healths.values())
+
+
+def _preference(health: CdnHealth, region: str) -> tuple:
+    """Sort key: healthy before degraded, in-region before elsewhere, then weight x spare capacity."""
+    in_region = health.cdn.serves(region)
+    has_room = health.spare > 0
+    tier = (0 if health.state == CdnState.HEALTHY else 2) + (0 if in_region else 1)
+    score = health.cdn.weight * max(health.spare, 0) / health.cdn.capacity
+    return (not has_room, tier, -score, health.cdn.name)
+
+
+@boundary
+def cdns_ranked(*, region: str, healths: list[CdnHealth] | None = None) -> list[CdnHealth]:
+    """CDNs that may serve `region`, best first; down ones are left out.
+
+    Order: CDNs with spare capacity first; then healthy in-region, healthy elsewhere (failover),
+    degraded in-region, degraded elsewhere; within a tier the largest weight x spare fraction wins,
+    so load spreads by weight as sessions accumulate.
+    """
+    healths = healths if healths is not None else cdn_health_list()
+    usable = [health for health in healths if health.state != CdnState.DOWN]
+    return sorted(usable, key=lambda health: _preference(health, region))
+
+
+@boundary
+def session_get(*, session_id: str, user=None) -> PlaybackSession:
+    """A session by id; with `user`, only the owner's (or any for staff). 404 otherwise."""
+    session = PlaybackSession.objects.select_related("cdn").filter(pk=session_id).first()
+    if session is None or (user is not None and not user.is_staff and session.user_id != user.pk):
+        raise Http404("No playback session matches the given id.")
+    return session
+
+
+@boundary
+def session_list(*, include_ended: bool = False) -> QuerySet[PlaybackSession]:
+    sessions = PlaybackSession.objects.select_related("user", "title", "episode", "cdn")
+    return sessions if include_ended else sessions.filter(status=SessionStatus.ACTIVE)
+
+
+@boundary
+def sessions_active_for(*, user) -> QuerySet[PlaybackSession]:
+    return PlaybackSession.objects.filter(user=user, status=SessionStatus.ACTIVE).select_related("title", "cdn")
+
+
+@boundary
+def initial_bitrate_hint(*, region: str, device_type: str, at: datetime | None = None) -> int | None:
+    """Median measured throughput (kbps) of recent sessions in the same region on the same device type."""
+    at = at or timezone.now()
+    throughputs = list(
+        PlaybackSession.objects.filter(
+            region=region, device_type=device_type, started_at__gte=at - HINT_WINDOW, throughput_kbps__isnull=False
+        )
+        .order_by("-started_at")
+        .values_list("throughput_kbps", flat=True)[:HINT_SESSIONS]
+    )
+    return round(statistics.median(throughputs)) if throughputs else None

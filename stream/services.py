@@ -1,0 +1,394 @@
+"""Writes of stream data: start, update and end playback sessions, reap idle ones, manage CDNs."""
+
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+from rest_framework.exceptions import APIException, PermissionDenied
+
+from catalog.models import Episode, Kind, Title
+from stream import selectors
+from stream.ladder import Rung, ladder_for, max_height_for
+from stream.models import Cdn, EndReason, PlaybackSession, PlayerState, SessionStatus
+from streaming_platform.api.errors import Conflict
+from streaming_platform.boundary import boundary
+
+REAP_EVERY_S = 30  # automatic reaping runs at most this often per process
+
+
+class TooManyStreams(Conflict):
+    default_detail = "Too many streams: the plan's limit of concurrent streams is reached."
+    default_code = "too_many_streams"
+
+    def __init__(self, *, max_streams: int, active_sessions: list[PlaybackSession]):
+        super().__init__(
+            f"Too many streams: your plan allows {max_streams} at a time. End one of the active sessions to start."
+        )
+        self.max_streams = max_streams
+        self.active_sessions = active_sessions
+
+
+class NoCdnAvailable(APIException):
+    status_code = 503
+    default_detail = "No CDN can serve this stream right now."
+    default_code = "no_cdn"
+
+
+@dataclass
+class StartedSession:
+    session: PlaybackSession
+    ladder: list[Rung]
+    resume_position_s: float | None
+
+
+# --- CDNs --------------------------------------------------------------------------------------------
+
+
+@boundary
+def cdn_upsert(
+    *, name: str, base_url: str, regions: list[str], capacity: int, weight: int = 100, enabled: bool = True
+) -> Cdn:
+    """Creates the CDN called `name`, or brings an existing one up to these values."""
+    with transaction.atomic():
+        cdn = Cdn.objects.filter(name=name).first() or Cdn(name=name)
+        cdn.base_url, cdn.regions, cdn.capacity, cdn.weight, cdn.enabled = (
+            base_url,
+            [region.upper() for region in regions],
+            capacity,
+            weight,
+            enabled,
+        )
+        cdn.full_clean()
+        cdn.save()
+    return cdn
+
+
+# --- Starting ------------------------------------------------------------------------------------------
+
+
+def _title_and_episode(*, user, title_id: int, episode_id: int | None) -> tuple[Title, Episode | None]:
+    from catalog.selectors import titles_visible_to
+
+    title = titles_visible_to(user).filter(pk=title_id).first()
+    if title is None:
+        # Same answer as the catalog gives for a title the viewer may not see.
+        raise Http404("No title matches the given query.")
+    if title.kind == Kind.SHOW:
+        if episode_id is None:
+            raise ValidationError({"episode": ["Choose an episode to play a show."]})
+        episode = Episode.objects.filter(pk=episode_id, season__show=title).first()
+        if episode is None:
+            raise ValidationError({"episode": [f"Episode {episode_id} is not an episode of title {title.pk}."]})
+        return title, episode
+    if episode_id is not None:
+        raise ValidationError({"episode": ["A movie has no episodes."]})
+    return title, None
+
+
+@boundary
+def session_start(
+    *,
+    user,
+    title_id: int,
+    episode_id: int | None = None,
+    device_type: str,
+    device_id: str,
+    screen_height: int | None = None,
+    at: datetime | None = None,
+) -> StartedSession:
+    """Checks entitlement, picks a CDN and the ladder, and opens a session.
+
+    Refuses with 404 (title not visible), 403 (outside viewing hours, daily limit) or 409 (the plan's
+    concurrent streams are all in use). The count and the insert run in one write transaction, with the
+    viewer's row locked where the database supports it, so two starts racing for the last slot cannot
+    both pass (SQLite's BEGIN IMMEDIATE serializes writers the same way).
+    """
+    from identity.selectors import resume_position_for, viewing_allowed_now
+
+    at = at or timezone.now()
+    title, episode = _title_and_episode(user=user, title_id=title_id, episode_id=episode_id)
+    allowed, reason = viewing_allowed_now(user=user, at=at)
+    if not allowed:
+        raise PermissionDenied(reason or "Viewing is not allowed now.")
+
+    region = user.country
+    max_height = max_height_for(plan_max_height=user.max_height, device_type=device_type, screen_height=screen_height)
+    ladder = ladder_for(max_height)
+    hint = selectors.initial_bitrate_hint(region=region, device_type=device_type, at=at)
+    with transaction.atomic():
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+        sessions_reap_idle(at=at, user=user)
+        active = list(selectors.sessions_active_for(user=user).order_by("started_at"))
+        if len(active) >= user.max_streams:
+            raise TooManyStreams(max_streams=user.max_streams, active_sessions=active)
+        ranked = selectors.cdns_ranked(region=region, healths=selectors.cdn_health_list(at=at))
+        if not ranked:
+            raise NoCdnAvailable()
+        session = PlaybackSession(
+            user=user,
+            title=title,
+            episode=episode,
+            cdn=ranked[0].cdn,
+            region=region,
+            device_type=device_type,
+            device_id=device_id,
+            max_height=max_height,
+            ladder_kbps=[rung.video_kbps for rung in ladder],
+            initial_bitrate_kbps=hint if hint is not None else ladder[0].video_kbps,
+            started_at=at,
+            last_seen_at=at,
+            duration_s=float(episode.runtime_s if episode else title.runtime_s or 0) or None,
+        )
+        session.full_clean(exclude=["user", "title", "episode", "cdn"], validate_constraints=False)
+        session.save(force_insert=True)
+    resume = resume_position_for(user=user, title=title, episode=episode)
+    return StartedSession(session=session, ladder=ladder, resume_position_s=resume)
+
+
+# --- Metric updates ----------------------------------------------------------------------------------------
+
+
+def _elapsed_s(since: datetime, until: datetime) -> float:
+    """Seconds between two updates; a silence longer than the idle timeout counts only up to it."""
+    return min(max((until - since).total_seconds(), 0.0), float(settings.STREAM_IDLE_TIMEOUT_S))
+
+
+def _account_interval(session: PlaybackSession, until: datetime) -> None:
+    """Credits the time since the last update to the state the player was in during it."""
+    seconds = _elapsed_s(session.last_seen_at, until)
+    started = session.first_frame_at is not None
+    if session.state == PlayerState.PLAYING:
+        session.watch_time_s += seconds
+        if session.bitrate_kbps:
+            session.bitrate_time_kbps_s += session.bitrate_kbps * seconds
+            session.bitrate_time_s += seconds
+    elif session.state == PlayerState.REBUFFERING and started:
+        session.rebuffer_duration_s += seconds
+
+
+NOT_CHANGED_BY_UPDATES = ["user", "title", "episode", "cdn", "ladder_kbps"]
+UPDATE_FIELDS = [
+    "state",
+    "last_seen_at",
+    "last_sequence",
+    "position_s",
+    "duration_s",
+    "bitrate_kbps",
+    "buffer_ms",
+    "throughput_kbps",
+    "first_frame_at",
+    "startup_time_ms",
+    "watch_time_s",
+    "rebuffer_count",
+    "rebuffer_duration_s",
+    "bitrate_time_kbps_s",
+    "bitrate_time_s",
+    "rendition_switches",
+    "dropped_frames",
+    "fatal_error",
+    "error_code",
+]
+
+
+def _apply(session: PlaybackSession, metrics: dict, at: datetime) -> None:
+    _account_interval(session, at)
+    previous = session.state
+    state = metrics.get("state")
+    if state is None and metrics.get("rebuffer") == "start":
+        state = PlayerState.REBUFFERING
+    elif state is None and metrics.get("rebuffer") == "end":
+        state = PlayerState.PLAYING
+    if metrics.get("fatal_error"):
+        state = PlayerState.ERROR
+        session.fatal_error = True
+        session.error_code = metrics.get("error_code") or session.error_code
+    if state is not None:
+        session.state = state
+    if session.state == PlayerState.PLAYING and session.first_frame_at is None:
+        session.first_frame_at = at
+        startup_ms = metrics.get("startup_time_ms")
+        session.startup_time_ms = (
+            float(startup_ms) if startup_ms is not None else (at - session.started_at).total_seconds() * 1000
+        )
+    elif metrics.get("startup_time_ms") is not None and session.first_frame_at is not None:
+        # The player's own measure (CMCD msd) is more precise than our clock; it may arrive a little later.
+        session.startup_time_ms = float(metrics["startup_time_ms"])
+    if (
+        session.state == PlayerState.REBUFFERING
+        and previous != PlayerState.REBUFFERING
+        and session.first_frame_at is not None
+    ):
+        session.rebuffer_count += 1
+    bitrate = metrics.get("bitrate_kbps")
+    if bitrate is not None and bitrate != session.bitrate_kbps:
+        if session.bitrate_kbps is not None:
+            session.rendition_switches += 1
+        session.bitrate_kbps = bitrate
+    for name in ("buffer_ms", "throughput_kbps", "position_s", "duration_s"):
+        if metrics.get(name) is not None:
+            setattr(session, name, metrics[name])
+    if metrics.get("dropped_frames") is not None:
+        # Players report the count since playback began (HTMLVideoElement.getVideoPlaybackQuality()).
+        session.dropped_frames = max(session.dropped_frames, metrics["dropped_frames"])
+    session.last_seen_at = max(at, session.last_seen_at)
+    session.last_sequence = metrics["sequence"]
+
+
+@boundary
+def session_update(*, session_id: str, metrics: dict, at: datetime | None = None) -> tuple[PlaybackSession, bool]:
+    """Applies one metric update (already validated); returns the session and whether it changed anything.
+
+    An update whose sequence number is not above the last applied one changes nothing (a retry or a late
+    packet). A fatal error ends the session.
+    """
+    at = at or timezone.now()
+    with transaction.atomic():
+        session = PlaybackSession.objects.select_for_update().select_related("cdn").get(pk=session_id)
+        if session.status != SessionStatus.ACTIVE:
+            raise Conflict("This session has ended.")
+        if metrics["sequence"] <= session.last_sequence:
+            return session, False
+        _apply(session, metrics, at)
+        # Input shapes were validated by the caller; field-level checks only (FKs and constraints are unchanged).
+        session.full_clean(
+            exclude=["user", "title", "episode", "cdn", "ladder_kbps"],
+            validate_unique=False,
+            validate_constraints=False,
+        )
+        session.save(update_fields=UPDATE_FIELDS)
+    if session.fatal_error:
+        session = session_end(session_id=session.pk, reason=EndReason.ERROR, at=at)
+    return session, True
+
+
+@boundary
+def session_pathway_report(*, session: PlaybackSession, pathway: str | None, throughput_kbps: int | None) -> None:
+    """Records what a steering request tells: the CDN (pathway) the player now uses and its throughput."""
+    changes: dict = {}
+    if throughput_kbps is not None:
+        changes["throughput_kbps"] = throughput_kbps
+    if pathway and pathway != session.cdn.name:
+        cdn = Cdn.objects.filter(name=pathway).first()
+        if cdn is not None:
+            changes["cdn"] = cdn
+    if changes and session.is_active:
+        PlaybackSession.objects.filter(pk=session.pk, status=SessionStatus.ACTIVE).update(**changes)
+        for name, value in changes.items():
+            setattr(session, name, value)
+
+
+# --- Ending --------------------------------------------------------------------------------------------
+
+
+@boundary
+def session_end(*, session_id: str, reason: str, at: datetime | None = None) -> PlaybackSession:
+    """Ends a session exactly once, whatever the path (player, idle reaper, fatal error).
+
+    The first call closes the running aggregates, records the viewer's progress through identity and the
+    view's quality summary through analytics, in one transaction; later calls return the ended session.
+    """
+    from analytics.services import view_summary_record
+    from identity.services import history_record
+
+    at = at or timezone.now()
+    with transaction.atomic():
+        session = (
+            PlaybackSession.objects.select_for_update()
+            .select_related("user", "title", "episode", "cdn")
+            .get(pk=session_id)
+        )
+        if session.status != SessionStatus.ACTIVE:
+            return session
+        if reason == EndReason.IDLE:
+            # The view ended when the player went silent, not when the reaper noticed.
+            ended_at = session.last_seen_at
+        else:
+            ended_at = max(at, session.last_seen_at)
+            _account_interval(session, ended_at)
+        session.status = SessionStatus.ENDED
+        session.end_reason = reason
+        session.ended_at = ended_at
+        if session.duration_s:
+            session.position_s = min(session.position_s, session.duration_s)
+        # A conditional update: whoever flips the status first ends the session, even without row locks.
+        flipped = PlaybackSession.objects.filter(pk=session.pk, status=SessionStatus.ACTIVE).update(
+            status=session.status,
+            end_reason=session.end_reason,
+            ended_at=session.ended_at,
+            position_s=session.position_s,
+            watch_time_s=session.watch_time_s,
+            rebuffer_duration_s=session.rebuffer_duration_s,
+            bitrate_time_kbps_s=session.bitrate_time_kbps_s,
+            bitrate_time_s=session.bitrate_time_s,
+        )
+        if not flipped:
+            return PlaybackSession.objects.get(pk=session.pk)
+        if session.first_frame_at is not None:
+            history_record(
+                user=session.user,
+                title=session.title,
+                episode=session.episode,
+                position_s=session.position_s,
+                duration_s=session.duration_s,
+                watched_at=ended_at,
+                watched_s=session.watch_time_s,
+            )
+        view_summary_record(
+            session_id=session.pk,
+            user=session.user,
+            title=session.title,
+            episode=session.episode,
+            region=session.region,
+            device_type=session.device_type,
+            cdn=session.cdn.name,
+            started_at=session.started_at,
+            ended_at=ended_at,
+            startup_time_ms=session.startup_time_ms,
+            watch_time_s=session.watch_time_s,
+            rebuffer_count=session.rebuffer_count,
+            rebuffer_duration_s=session.rebuffer_duration_s,
+            avg_bitrate_kbps=session.avg_bitrate_kbps,
+            rendition_switches=session.rendition_switches,
+            dropped_frames=session.dropped_frames,
+            exited_before_start=session.exited_before_start,
+            fatal_error=session.fatal_error,
+            error_code=session.error_code,
+            position_s=session.position_s,
+            duration_s=session.duration_s,
+        )
+    return session
+
+
+@boundary
+def sessions_reap_idle(*, at: datetime | None = None, user=None) -> int:
+    """Ends, as idle, the active sessions (of `user`, or everyone's) with no update within the idle timeout."""
+    at = at or timezone.now()
+    idle = PlaybackSession.objects.filter(
+        status=SessionStatus.ACTIVE, last_seen_at__lt=at - timedelta(seconds=settings.STREAM_IDLE_TIMEOUT_S)
+    )
+    if user is not None:
+        idle = idle.filter(user=user)
+    ended = 0
+    for session_id in list(idle.values_list("pk", flat=True)):
+        session_end(session_id=session_id, reason=EndReason.IDLE, at=at)
+        ended += 1
+    return ended
+
+
+_last_reap = {"at": float("-inf")}
+
+
+@boundary
+def sessions_reap_idle_if_due() -> int:
+    """The automatic reaper: lists and CDN status call it; it runs at most every REAP_EVERY_S per process."""
+    now = time.monotonic()
+    if now - _last_reap["at"] < REAP_EVERY_S:
+        return 0
+    _last_reap["at"] = now
+    return sessions_reap_idle()

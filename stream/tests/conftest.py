@@ -1,0 +1,43 @@
+"""Fixtures of the stream tests: a CDN, a movie, and a helper that starts a session through the API."""
+
+import pytest
+from django.core.cache import cache
+
+from catalog.tests.factories import TitleFactory
+from stream import services
+from stream.tests.factories import CdnFactory
+
+
+@pytest.fixture(autouse=True)
+def _fresh_state():
+    # Automatic reaping is throttled per process; every test starts as if it had never run.
+    services._last_reap["at"] = float("-inf")
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def cdn(db):
+    return CdnFactory(name="cdn-us", regions=["US"])
+
+
+@pytest.fixture
+def movie(db):
+    return TitleFactory(runtime_s=6000)
+
+
+@pytest.fixture
+def start(cdn):
+    """POSTs a session start with sensible defaults; returns the response."""
+
+    def _start(client, title, *, episode=None, device_type="web", device_id="laptop", max_resolution=None):
+        device = {"type": device_type, "id": device_id}
+        if max_resolution:
+            device["max_resolution"] = max_resolution
+        body = {"title": title.pk, "device": device}
+        if episode is not None:
+            body["episode"] = episode.pk
+        return client.post("/api/stream/sessions", body, format="json")
+
+    return _start
