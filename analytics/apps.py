@@ -8,3 +8,9 @@ class AnalyticsConfig(ServiceConfig):
     verbose_name = "Analytics"
     service_label = "Analytics Service"
     calls = ("catalog",)
+
+    def seed_demo(self, context) -> None:
+        """90 days of views and events; around the stream service's views when it already recorded some."""
+        from analytics.demo import demo_seed
+
+        demo_seed(context)

@@ -73,7 +73,7 @@ def _check_prop(name: str, spec: Prop, value) -> str | None:
     return None
 
 
-def _parse_time(value, now: datetime) -> tuple[datetime | None, str | None]:
+def _parse_time(value, earliest: datetime, latest: datetime) -> tuple[datetime | None, str | None]:
     if not isinstance(value, str):
         return None, "time must be an ISO 8601 string."
     try:
@@ -82,20 +82,28 @@ def _parse_time(value, now: datetime) -> tuple[datetime | None, str | None]:
         return None, "time is not a valid ISO 8601 date-time."
     if parsed.tzinfo is None:
         return None, "time must include a UTC offset (e.g. 2026-01-31T20:15:00Z)."
-    if parsed > now + max_event_skew():
+    if parsed > latest:
         return None, "time is too far in the future."
-    if parsed < now - max_event_age():
+    if parsed < earliest:
         return None, f"time is more than {max_event_age().days} days in the past."
     return parsed, None
 
 
-def event_clean(raw, *, now: datetime) -> tuple[dict | None, list[tuple[str, str]]]:
-    """One client event as sent: the cleaned event, or (None, [(field, reason), ...])."""
+def time_bounds(now: datetime) -> tuple[datetime, datetime]:
+    """The oldest and the latest time an event sent `now` may carry."""
+    return now - max_event_age(), now + max_event_skew()
+
+
+def event_clean(raw, *, bounds: tuple[datetime, datetime]) -> tuple[dict | None, list[tuple[str, str]]]:
+    """One client event as sent: the cleaned event, or (None, [(field, reason), ...]).
+
+    `bounds` comes from `time_bounds(now)`, computed once per batch (this runs for every event of it).
+    """
     if not isinstance(raw, dict):
         return None, [("non_field_errors", "An event must be a JSON object.")]
     errors: list[tuple[str, str]] = []
-    for unknown in sorted(set(raw) - EVENT_FIELDS):
-        errors.append((unknown, "Unknown field."))
+    if not raw.keys() <= EVENT_FIELDS:
+        errors.extend((unknown, "Unknown field.") for unknown in sorted(set(raw) - EVENT_FIELDS))
     client_id = raw.get("id")
     if not isinstance(client_id, str) or not ID_PATTERN.match(client_id):
         errors.append(("id", "id is required: 1 to 64 letters, digits or _ . : -"))
@@ -106,7 +114,7 @@ def event_clean(raw, *, now: datetime) -> tuple[dict | None, list[tuple[str, str
             errors.append(("type", f"'{event_type}' events are recorded by the server, not sent by clients."))
         else:
             errors.append(("type", f"Unknown event type {event_type!r}; use one of {', '.join(CLIENT_EVENT_TYPES)}."))
-    occurred_at, time_error = _parse_time(raw.get("time"), now)
+    occurred_at, time_error = _parse_time(raw.get("time"), *bounds)
     if time_error:
         errors.append(("time", time_error))
     title_id, episode_id = raw.get("title"), raw.get("episode")
@@ -129,8 +137,9 @@ def event_clean(raw, *, now: datetime) -> tuple[dict | None, list[tuple[str, str
     if not isinstance(properties, dict):
         errors.append(("properties", "properties must be a JSON object."))
     elif spec is not None:
-        for name in sorted(set(properties) - set(spec)):
-            errors.append(("properties", f"'{name}' is not a property of '{event_type}' events."))
+        if not properties.keys() <= spec.keys():
+            for name in sorted(set(properties) - set(spec)):
+                errors.append(("properties", f"'{name}' is not a property of '{event_type}' events."))
         for name, prop in spec.items():
             if name not in properties:
                 if prop.required:

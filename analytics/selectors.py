@@ -202,32 +202,43 @@ def _distinct_users(rows) -> int:
 @boundary
 def engagement_report(query: ReportQuery) -> dict:
     """Active users, views, watch time and completion: totals and a time series."""
-    activity = activity_for(query)
-    active_users = _distinct_users(activity)
-    user_days = activity.values("day", "user_id").distinct().count()
-    days = max(1, len(buckets(ReportQuery(start=query.start, end=query.end, granularity="day"))))
-    viewed = activity.filter(viewed=True)
-    viewers = _distinct_users(viewed)
-    new_viewers = _distinct_users(
-        viewed.filter(user_id__in=Viewer.objects.filter(first_view_at__gte=query.start).values("user_id"))
+    hour_start = query.start.replace(minute=0, second=0, microsecond=0)
+    week_start, month_start = query.end - timedelta(days=7), query.end - timedelta(days=30)
+    in_range = Q(hour__gte=hour_start)
+    new_viewer_ids = Viewer.objects.filter(first_view_at__gte=hour_start).values("user_id")
+    # One scan of the activity marks answers every distinct-user question at once.
+    users = activity_for(query, start=min(hour_start, month_start)).aggregate(
+        active_users=Count("user_id", distinct=True, filter=in_range),
+        viewers=Count("user_id", distinct=True, filter=in_range & Q(viewed=True)),
+        new_viewers=Count("user_id", distinct=True, filter=in_range & Q(viewed=True, user_id__in=new_viewer_ids)),
+        wau=Count("user_id", distinct=True, filter=Q(hour__gte=week_start.replace(minute=0, second=0, microsecond=0))),
+        mau=Count("user_id", distinct=True, filter=Q(hour__gte=month_start.replace(minute=0, second=0, microsecond=0))),
     )
+    activity = activity_for(query)
+    daily_active = {
+        _bucket_key(ReportQuery(start=query.start, end=query.end), row["day"]): row["users"]
+        for row in activity.values("day").annotate(users=Count("user_id", distinct=True)).order_by()
+    }
+    days = len(buckets(ReportQuery(start=query.start, end=query.end, granularity="day")))
     rollup_totals = _sums(rollups_for(query))[0]
     totals = {
-        "active_users": active_users,
-        "dau": _ratio(user_days, days),
-        "wau": _distinct_users(activity_for(query, start=query.end - timedelta(days=7))),
-        "mau": _distinct_users(activity_for(query, start=query.end - timedelta(days=30))),
-        "viewers": viewers,
-        "new_viewers": new_viewers,
-        "returning_viewers": viewers - new_viewers,
+        "active_users": users["active_users"],
+        "dau": _ratio(sum(daily_active.values()), days),
+        "wau": users["wau"],
+        "mau": users["mau"],
+        "viewers": users["viewers"],
+        "new_viewers": users["new_viewers"],
+        "returning_viewers": users["viewers"] - users["new_viewers"],
         **view_figures(rollup_totals),
-        "watch_time_per_active_user_s": _ratio(rollup_totals.get("watch_time_s") or 0, active_users),
+        "watch_time_per_active_user_s": _ratio(rollup_totals.get("watch_time_s") or 0, users["active_users"]),
     }
-    bucket_field = "hour" if query.granularity == "hour" else "day"
-    active_by_bucket = {
-        _bucket_key(query, row[bucket_field]): row["users"]
-        for row in activity.values(bucket_field).annotate(users=Count("user_id", distinct=True)).order_by()
-    }
+    if query.granularity == "hour":
+        active_by_bucket = {
+            row["hour"]: row["users"]
+            for row in activity.values("hour").annotate(users=Count("user_id", distinct=True)).order_by()
+        }
+    else:
+        active_by_bucket = daily_active
     series = _series(query, rollups_for(query), view_figures)
     for point in series:
         point["active_users"] = active_by_bucket.get(point["start"], 0)

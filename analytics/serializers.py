@@ -97,12 +97,12 @@ ReportParamsSerializer._declared_fields["to"] = DateOrDateTimeField(required=Fal
 ALL_PARAMS = set(ReportParamsSerializer._declared_fields)
 
 
-class IngestResultSerializer(serializers.Serializer):
+class EventIngestResultSerializer(serializers.Serializer):
     accepted = serializers.IntegerField()
     duplicates = serializers.IntegerField()
 
 
-class EventSerializer(serializers.Serializer):
+class AnalyticsEventSerializer(serializers.Serializer):
     """One client event (the documentation shape; validation is in `analytics.event_types`)."""
 
     id = serializers.CharField(max_length=64)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -10,7 +12,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from analytics.event_types import SERVER_EVENT_TYPES, event_clean
+from analytics.event_types import SERVER_EVENT_TYPES, event_clean, time_bounds
 from analytics.models import Event, EventSource, UserActivity, Viewer, ViewRollup, ViewSummary
 from streaming_platform.boundary import boundary
 
@@ -87,25 +89,23 @@ def _events_insert(rows: list[dict], *, source: str) -> int:
         f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) ON CONFLICT DO NOTHING"
     )
     received_at = _db_value(Event, "received_at", timezone.now())
-    time_field = Event._meta.get_field("occurred_at")
-    json_field = Event._meta.get_field("properties")
+    if connection.vendor == "sqlite":
+        # The same text Django's SQLite backend writes, without its per-value settings look-ups.
+        def adapt_time(value):
+            return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
+
+        adapt_json = json.dumps
+    else:
+        adapt_time = functools.partial(Event._meta.get_field("occurred_at").get_db_prep_save, connection=connection)
+        adapt_json = functools.partial(Event._meta.get_field("properties").get_db_prep_save, connection=connection)
     params = [
         (
-            row["client_id"],
-            row["type"],
-            source,
-            time_field.get_db_prep_save(row["occurred_at"], connection),
-            received_at,
-            row["user_id"],
-            row["region"],
-            row["title_id"],
-            row["episode_id"],
-            row["session_id"],
-            row["device_type"],
-            json_field.get_db_prep_save(row["properties"], connection),
+            row["client_id"], row["type"], source, adapt_time(row["occurred_at"]), received_at, row["user_id"],
+            row["region"], row["title_id"], row["episode_id"], row["session_id"], row["device_type"],
+            adapt_json(row["properties"]),
         )
         for row in rows
-    ]
+    ]  # fmt: skip
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
         return cursor.rowcount
@@ -142,11 +142,11 @@ def events_ingest(*, user, events: list) -> IngestResult:
         raise EventBatchInvalid(
             [{"index": None, "field": "events", "reason": f"A batch holds at most {MAX_BATCH_EVENTS} events."}]
         )
-    now = timezone.now()
+    bounds = time_bounds(timezone.now())
     errors: list[dict] = []
     cleaned: list[tuple[int, dict]] = []
     for index, raw in enumerate(events):
-        event, problems = event_clean(raw, now=now)
+        event, problems = event_clean(raw, bounds=bounds)
         if problems:
             errors.extend({"index": index, "field": field, "reason": reason} for field, reason in problems)
         else:
@@ -315,3 +315,52 @@ def view_summary_record(
             raise
         return existing
     return view
+
+
+def _hour_sql(column: str) -> tuple[str, str]:
+    """SQL for the start of the hour and the day of a datetime column, on the configured database."""
+    if connection.vendor == "sqlite":
+        return f"strftime('%Y-%m-%d %H:00:00', {column})", f"date({column})"
+    return f"date_trunc('hour', {column})", f"CAST(date_trunc('day', {column}) AS date)"
+
+
+@boundary
+def rollups_rebuild() -> dict[str, int]:
+    """Recomputes every rollup from the stored events and views (after bulk loads or repairs)."""
+    views, events = ViewSummary._meta.db_table, Event._meta.db_table
+    rollup, activity, viewer = ViewRollup._meta.db_table, UserActivity._meta.db_table, Viewer._meta.db_table
+    view_hour, view_day = _hour_sql("started_at")
+    event_hour, event_day = _hour_sql("occurred_at")
+    statements = [
+        f"DELETE FROM {rollup}",
+        f"DELETE FROM {activity}",
+        f"DELETE FROM {viewer}",
+        f"""INSERT INTO {rollup} (hour, day, title_id, region, device_type, cdn, views, watch_time_s, completed_views,
+            reach_views, reach_sum, startup_views, startup_sum_ms, rebuffer_count, rebuffer_duration_s,
+            bitrate_weighted_sum, bitrate_watch_time_s, ebvs_views, failed_views)
+        SELECT {view_hour}, {view_day}, title_id, region, device_type, cdn, COUNT(*), SUM(watch_time_s),
+            SUM(CASE WHEN completed THEN 1 ELSE 0 END), COUNT(reach), COALESCE(SUM(reach), 0),
+            COUNT(startup_time_ms), COALESCE(SUM(startup_time_ms), 0), SUM(rebuffer_count), SUM(rebuffer_duration_s),
+            COALESCE(SUM(avg_bitrate_kbps * watch_time_s), 0),
+            SUM(CASE WHEN avg_bitrate_kbps IS NOT NULL THEN watch_time_s ELSE 0 END),
+            SUM(CASE WHEN exited_before_start AND NOT fatal_error THEN 1 ELSE 0 END),
+            SUM(CASE WHEN fatal_error THEN 1 ELSE 0 END)
+        FROM {views} GROUP BY {view_hour}, {view_day}, title_id, region, device_type, cdn""",
+        f"""INSERT INTO {activity} (hour, day, user_id, region, device_type, viewed)
+        SELECT hour, day, user_id, MAX(region), device_type, MAX(viewed) = 1 FROM (
+            SELECT {event_hour} AS hour, {event_day} AS day, user_id, region, device_type, 0 AS viewed
+            FROM {events} WHERE user_id IS NOT NULL
+            UNION ALL
+            SELECT {view_hour}, {view_day}, user_id, region, device_type, 1 FROM {views} WHERE user_id IS NOT NULL
+        ) AS marks GROUP BY hour, day, user_id, device_type""",
+        f"""INSERT INTO {viewer} (user_id, region, first_view_at)
+        SELECT user_id, MIN(region), MIN(started_at) FROM {views} WHERE user_id IS NOT NULL GROUP BY user_id""",
+    ]
+    with transaction.atomic(), connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+    return {
+        "view_rollups": ViewRollup.objects.count(),
+        "activity": UserActivity.objects.count(),
+        "viewers": Viewer.objects.count(),
+    }

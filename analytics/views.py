@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 from analytics import selectors, services
 from analytics.renderers import CSVRenderer
-from analytics.serializers import EventSerializer, IngestResultSerializer, ReportParamsSerializer
+from analytics.serializers import AnalyticsEventSerializer, EventIngestResultSerializer, ReportParamsSerializer
 
 
 class EventIngestView(APIView):
@@ -20,10 +20,10 @@ class EventIngestView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        request=EventSerializer(many=True),
+        request=AnalyticsEventSerializer(many=True),
         responses={
-            201: IngestResultSerializer,
-            200: OpenApiResponse(IngestResultSerializer, description="Every event was a duplicate."),
+            201: EventIngestResultSerializer,
+            200: OpenApiResponse(EventIngestResultSerializer, description="Every event was a duplicate."),
             400: OpenApiResponse(OpenApiTypes.OBJECT, description="{detail, errors: [{index, field, reason}]}"),
             413: OpenApiResponse(OpenApiTypes.OBJECT, description="Body too large."),
         },
@@ -74,7 +74,7 @@ class ReportView(APIView):
         return super().finalize_response(request, response, *args, **kwargs)
 
 
-def report_schema(params: set[str], description: str):
+def report_schema(params: set[str], description: str, operation_id: str):
     from drf_spectacular.utils import OpenApiParameter
 
     serializer_fields = ReportParamsSerializer().fields
@@ -83,7 +83,12 @@ def report_schema(params: set[str], description: str):
         for name in sorted(params)
     ]
     parameters.append(OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv"]))
-    return extend_schema(parameters=parameters, responses={200: OpenApiTypes.OBJECT}, description=description)
+    return extend_schema(
+        operation_id=operation_id,
+        parameters=parameters,
+        responses={200: OpenApiTypes.OBJECT},
+        description=description,
+    )
 
 
 FILTERS = {"from", "to", "region", "device", "kind", "genre"}
@@ -93,7 +98,11 @@ class EngagementView(ReportView):
     allowed_params = {"from", "to", "region", "device", "granularity"}
     csv_name = "engagement"
 
-    @report_schema(allowed_params, "Active users, viewers, views, watch time and completion; totals and series.")
+    @report_schema(
+        allowed_params,
+        "Active users, viewers, views, watch time and completion; totals and series.",
+        "analytics_engagement",
+    )
     def get(self, request):
         params = self.report_query(request)
         report = selectors.engagement_report(params.report_query())
@@ -104,7 +113,11 @@ class ContentView(ReportView):
     allowed_params = FILTERS | {"order", "limit"}
     csv_name = "content"
 
-    @report_schema(allowed_params, "Top titles: views, unique viewers, watch time, completion, share watched.")
+    @report_schema(
+        allowed_params,
+        "Top titles: views, unique viewers, watch time, completion, share watched.",
+        "analytics_content_list",
+    )
     def get(self, request):
         params = self.report_query(request)
         data = params.validated_data
@@ -116,7 +129,11 @@ class TitleContentView(ReportView):
     allowed_params = {"from", "to", "region", "device", "granularity"}
     csv_name = "title"
 
-    @report_schema(allowed_params, "One title: totals, time series and the retention curve (every 5% of runtime).")
+    @report_schema(
+        allowed_params,
+        "One title: totals, time series and the retention curve (every 5% of runtime).",
+        "analytics_content_title",
+    )
     def get(self, request, title_id: int):
         from catalog.models import Title
 
@@ -130,7 +147,11 @@ class StreamingView(ReportView):
     allowed_params = FILTERS | {"cdn", "granularity"}
     csv_name = "streaming"
 
-    @report_schema(allowed_params, "Quality of experience overall, by CDN, region and device, with a time series.")
+    @report_schema(
+        allowed_params,
+        "Quality of experience overall, by CDN, region and device, with a time series.",
+        "analytics_streaming",
+    )
     def get(self, request):
         params = self.report_query(request)
         report = selectors.streaming_report(params.report_query())
@@ -144,7 +165,9 @@ class RegionsView(ReportView):
     allowed_params = {"from", "to", "device"}
     csv_name = "regions"
 
-    @report_schema(allowed_params, "Per region: active users, viewers, views, watch time and quality figures.")
+    @report_schema(
+        allowed_params, "Per region: active users, viewers, views, watch time and quality figures.", "analytics_regions"
+    )
     def get(self, request):
         params = self.report_query(request)
         rows = selectors.regions_report(params.report_query())

@@ -4,7 +4,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.exceptions import ValidationError
-from rest_framework.generics import GenericAPIView
+from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
 
 from catalog import selectors
@@ -64,7 +64,7 @@ class ShowViewSet(TitleViewSet):
     queryset = Title.objects.none()
 
 
-class SearchView(CatalogViewMixin, GenericAPIView):
+class SearchView(CatalogViewMixin, ListAPIView):
     """Ranked full-text search over title, description, genres and people (prefix and typo tolerant)."""
 
     serializer_class = TitleCardSerializer
@@ -72,7 +72,7 @@ class SearchView(CatalogViewMixin, GenericAPIView):
     filterset_class = SearchFilterSet
     queryset = Title.objects.none()
 
-    def get(self, request):
+    def list(self, request, *args, **kwargs):
         filterset = SearchFilterSet(data=request.query_params, queryset=self.queryset, request=request)
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)

@@ -1,5 +1,7 @@
 """The Identity service: accounts, tokens, preferences, watch history, parental controls."""
 
+from pathlib import Path
+
 from streaming_platform.apps import ServiceConfig
 
 
@@ -7,4 +9,14 @@ class IdentityConfig(ServiceConfig):
     name = "identity"
     verbose_name = "Identity"
     service_label = "User Management"
-    calls = ("catalog", "analytics")
+    calls = ("catalog", "analytics", "recommend")
+
+    def seed_demo(self, context) -> None:
+        from identity.demo_data import demo_identity_seed
+
+        demo_identity_seed(rng=context.rng, users=context.users, days=context.days, stdout=context.stdout)
+
+    def import_movielens(self, directory: Path, *, stdout) -> None:
+        from identity.demo_data import movielens_import
+
+        movielens_import(directory=directory, stdout=stdout)

@@ -7,8 +7,8 @@ from identity.models import Plan, User, WatchHistory
 
 
 class UserFilterSet(django_filters.FilterSet):
-    email = django_filters.CharFilter(lookup_expr="icontains")
-    country = django_filters.CharFilter(method="filter_country")
+    email = django_filters.CharFilter(lookup_expr="icontains", max_length=254)
+    country = django_filters.CharFilter(method="filter_country", max_length=2, min_length=2)
     plan = django_filters.ChoiceFilter(choices=Plan.choices)
     is_staff = django_filters.BooleanFilter()
 

@@ -55,12 +55,20 @@ class LoginResponseSerializer(serializers.Serializer):
 
 
 class PreferencesSerializer(serializers.Serializer):
-    favourite_genres = serializers.ListField(child=serializers.IntegerField(min_value=1), max_length=100)
-    audio_languages = serializers.ListField(child=serializers.CharField(max_length=8), max_length=20)
-    subtitle_languages = serializers.ListField(child=serializers.CharField(max_length=8), max_length=20)
-    subtitles_enabled = serializers.BooleanField()
-    autoplay_next_episode = serializers.BooleanField()
-    autoplay_previews = serializers.BooleanField()
+    """PUT replaces every preference (omitted ones go back to their defaults); PATCH changes the given ones."""
+
+    favourite_genres = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), max_length=100, required=False, help_text="Catalog genre ids."
+    )
+    audio_languages = serializers.ListField(
+        child=serializers.CharField(max_length=8), max_length=20, required=False, help_text="ISO 639-1 codes."
+    )
+    subtitle_languages = serializers.ListField(
+        child=serializers.CharField(max_length=8), max_length=20, required=False, help_text="ISO 639-1 codes."
+    )
+    subtitles_enabled = serializers.BooleanField(required=False)
+    autoplay_next_episode = serializers.BooleanField(required=False)
+    autoplay_previews = serializers.BooleanField(required=False)
     updated_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
     def to_representation(self, preferences):

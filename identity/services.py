@@ -360,6 +360,53 @@ def history_record(
     if errors:
         raise ValidationError(errors)
 
+    # Two first reports of the same item can race to insert its row; the loser retries as an update.
+    for attempt in range(2):
+        try:
+            entry = _history_upsert(
+                user=user,
+                title=title,
+                episode=episode,
+                position_s=position_s,
+                duration_s=duration_s,
+                watched_at=watched_at,
+                watched_s=watched_s,
+                rating=rating,
+            )
+            break
+        except IntegrityError:
+            if attempt:
+                raise
+
+    _call_optional("recommend.services", "recommendations_invalidate", user=user)
+    _call_optional(
+        "analytics.services",
+        "server_event_record",
+        type="history_update",
+        user=user,
+        title=title,
+        properties={
+            "episode_id": episode.pk if episode else None,
+            "position_s": entry.position_s,
+            "completed": entry.completed,
+            "watch_count": entry.watch_count,
+        },
+        occurred_at=watched_at,
+    )
+    return entry
+
+
+def _history_upsert(
+    *,
+    user: User,
+    title: Title,
+    episode: Episode | None,
+    position_s: float,
+    duration_s: float | None,
+    watched_at: datetime,
+    watched_s: float,
+    rating: float | None,
+) -> WatchHistory:
     with transaction.atomic():
         entry = WatchHistory.objects.select_for_update().filter(user=user, title=title, episode=episode).first()
         duration = float(duration_s) if duration_s is not None else _known_duration(title, episode, entry)
@@ -380,22 +427,6 @@ def history_record(
         entry.save()
         if watched_s:
             _daily_watch_time_add(user=user, day=watched_at.astimezone(user_zone(user)).date(), seconds=watched_s)
-
-    _call_optional("recommend.services", "recommendations_invalidate", user=user)
-    _call_optional(
-        "analytics.services",
-        "server_event_record",
-        type="history_update",
-        user=user,
-        title=title,
-        properties={
-            "episode_id": episode.pk if episode else None,
-            "position_s": entry.position_s,
-            "completed": entry.completed,
-            "watch_count": entry.watch_count,
-        },
-        occurred_at=watched_at,
-    )
     return entry
 
 

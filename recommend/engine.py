@@ -8,7 +8,9 @@ The model blends three sources, each normalised to [0, 1] per viewer before mixi
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -23,8 +25,42 @@ WEEK_S = 7 * DAY_S
 ABANDONED_BELOW = 0.25
 WORD_RE = re.compile(r"[a-z][a-z']+")
 STOP_WORDS = frozenset(
-    "a an and are as at be by for from has he her his in is it its of on or she that the their they this to was "
-    "were which who will with".split()
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "has",
+        "he",
+        "her",
+        "his",
+        "in",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "she",
+        "that",
+        "the",
+        "their",
+        "they",
+        "this",
+        "to",
+        "was",
+        "were",
+        "which",
+        "who",
+        "will",
+        "with",
+    ]
 )
 SEQUEL_RE = re.compile(r"(\s*\(\d{4}\))|(\s+(part\s+)?([0-9]+|[ivx]+)\s*$)", re.IGNORECASE)
 
@@ -64,7 +100,7 @@ def like_weights(progress: np.ndarray, completed: np.ndarray, rating: np.ndarray
 
 
 def franchise_key(title: str) -> str:
-    """"Toy Story 2", "Toy Story (1995)" and "Toy Story: Part II" share the key "toy story"."""
+    """ "Toy Story 2", "Toy Story (1995)" and "Toy Story: Part II" share the key "toy story"."""
     head = title.split(":")[0].lower()
     return SEQUEL_RE.sub("", head).strip() or title.lower()
 
@@ -184,18 +220,7 @@ class Model:
             "region_codes": self.region_codes.astype("U8"),
             "region_popularity": self.region_popularity,
             "scalars": np.array([self.bucket_start, self.reference_time]),
-            "params": np.array(
-                [
-                    self.params.neighbours,
-                    self.params.ease_lambda,
-                    self.params.ease_max_titles,
-                    self.params.profile_half_life_days,
-                    self.params.popularity_half_life_days,
-                    self.params.content_weight,
-                    self.params.popularity_weight,
-                    *self.params.genre_weights,
-                ]
-            ),
+            "params": np.array(json.dumps(dataclasses.asdict(self.params))),
         }
         for name in ("neighbours", "content", "genres"):
             matrix = getattr(self, name)
@@ -217,9 +242,9 @@ class Model:
                 (arrays[f"{name}_data"], arrays[f"{name}_indices"], arrays[f"{name}_indptr"]), shape=shape
             )
 
-        p = arrays["params"]
-        params = Params(int(p[0]), float(p[1]), int(p[2]), float(p[3]), float(p[4]), float(p[5]), float(p[6]),
-                        tuple(float(v) for v in p[7:11]))
+        stored = json.loads(str(arrays["params"]))
+        stored["genre_weights"] = tuple(stored["genre_weights"])
+        params = Params(**{k: v for k, v in stored.items() if k in Params.__dataclass_fields__})
         scalars = arrays["scalars"]
         return cls(
             title_ids=arrays["title_ids"],
@@ -292,7 +317,11 @@ def top_k_rows(dense: np.ndarray, k: int, chunk: int = 2048) -> sp.csr_matrix:
     rows, cols, vals = [], [], []
     for start in range(0, n_rows, chunk):
         block = dense[start : start + chunk]
-        idx = np.argpartition(-np.abs(block), k - 1, axis=1)[:, :k] if k < n_cols else np.tile(np.arange(n_cols), (len(block), 1))
+        idx = (
+            np.argpartition(-np.abs(block), k - 1, axis=1)[:, :k]
+            if k < n_cols
+            else np.tile(np.arange(n_cols), (len(block), 1))
+        )
         taken = np.take_along_axis(block, idx, axis=1)
         keep = taken != 0
         rows.append((np.arange(start, start + len(block))[:, None] + np.zeros_like(idx))[keep])
@@ -344,9 +373,7 @@ def build(catalogue: Catalogue, history: History, params: Params | None = None) 
         likes.sum_duplicates()
         local_weights = top_k_rows(ease_weights(likes, params.ease_lambda), params.neighbours)
         coo = local_weights.tocoo()
-        neighbours = sp.csr_matrix(
-            (coo.data, (watched[coo.row], watched[coo.col])), shape=(n, n), dtype=np.float32
-        )
+        neighbours = sp.csr_matrix((coo.data, (watched[coo.row], watched[coo.col])), shape=(n, n), dtype=np.float32)
     else:
         neighbours = sp.csr_matrix((n, n), dtype=np.float32)
 
@@ -474,7 +501,7 @@ def score(
 
 
 def similar_to(model: Model, position: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """"More like this": (scores, collaborative, content) for every title against the title at `position`."""
+    """ "More like this": (scores, collaborative, content) for every title against the title at `position`."""
     row = model.neighbours[position].toarray().ravel()
     column = model.neighbours[:, position].toarray().ravel()
     collaborative = _unit(np.maximum(row, column))

@@ -52,11 +52,12 @@ def recommender_model_current() -> LoadedModel | None:
         return None
     row_id, built_at = latest
     current = _loaded.get("current")
-    if current is not None and current.row_id == row_id:
+    # Ids can repeat after a database reset; the build time tells two models with one id apart.
+    if current is not None and (current.row_id, current.built_at) == (row_id, built_at):
         return current
     with _load_lock:
         current = _loaded.get("current")
-        if current is None or current.row_id != row_id:
+        if current is None or (current.row_id, current.built_at) != (row_id, built_at):
             blob = RecommenderModel.objects.filter(pk=row_id).values_list("data", flat=True).first()
             if blob is None:
                 return current
@@ -99,9 +100,7 @@ def history_arrays(queryset: QuerySet) -> dict[str, np.ndarray]:
             columns["last_watched_at"].append(_epoch_seconds(list(when)))
             columns["region"].append(np.array(region, dtype="U8"))
     empty = {"region": np.zeros(0, dtype="U8"), "completed": np.zeros(0, dtype=bool)}
-    return {
-        name: (np.concatenate(parts) if parts else empty.get(name, np.zeros(0))) for name, parts in columns.items()
-    }
+    return {name: (np.concatenate(parts) if parts else empty.get(name, np.zeros(0))) for name, parts in columns.items()}
 
 
 @boundary
@@ -205,7 +204,7 @@ def title_similarity(*, a: Title, b: Title) -> dict:
 
 @boundary
 def titles_similar_to(*, title: Title, user, region: str | None = None, limit: int = 10) -> list[tuple[Title, float]]:
-    """"More like this": neighbours from viewing together and content, visible to the viewer, best first."""
+    """ "More like this": neighbours from viewing together and content, visible to the viewer, best first."""
     loaded = recommender_model_current()
     if loaded is None:
         return []

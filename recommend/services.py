@@ -84,7 +84,9 @@ def recommender_build(*, stdout=None) -> RecommenderModel:
 def _rebuild_threshold() -> int:
     """New history rows that make the model due: a floor, or a share of what the model learnt from."""
     latest = RecommenderModel.objects.order_by("-id").values_list("interactions", flat=True).first() or 0
-    return max(setting("RECOMMEND_REBUILD_MIN_NEW_HISTORY", 1000), int(latest * setting("RECOMMEND_REBUILD_SHARE", 0.1)))
+    return max(
+        setting("RECOMMEND_REBUILD_MIN_NEW_HISTORY", 1000), int(latest * setting("RECOMMEND_REBUILD_SHARE", 0.1))
+    )
 
 
 def _rebuild_claim() -> bool:
@@ -152,11 +154,18 @@ def _viewer_history(user) -> dict[str, np.ndarray]:
 
 
 def _reason(
-    position: int, scored: engine.Scored, *, names: dict[int, str], model: engine.Model, favourites: set[int],
-    has_history: bool
+    position: int,
+    scored: engine.Scored,
+    *,
+    names: dict[int, str],
+    model: engine.Model,
+    favourites: set[int],
+    has_history: bool,
 ) -> str:
     because = int(scored.because[position])
-    genre_ids = set(model.genre_ids[model.genres.indices[model.genres.indptr[position] : model.genres.indptr[position + 1]]])
+    genre_ids = set(
+        model.genre_ids[model.genres.indices[model.genres.indptr[position] : model.genres.indptr[position + 1]]]
+    )
     if has_history and because >= 0 and scored.collaborative[position] >= scored.content[position] * 0.5:
         return f"Because you watched {names.get(int(model.title_ids[because]), 'a title you liked')}"
     if favourites & genre_ids:
@@ -247,7 +256,11 @@ def recommendations_generate(*, user, now: dt.datetime | None = None) -> Recomme
     for title_id, match in _new_titles(user, model, taste=taste, limit=5):
         if title_id in excluded or match <= 0:
             continue
-        item = {"title_id": title_id, "score": round(match * peak * 0.5, 4), "reason": "New on the service, in genres you like"}
+        item = {
+            "title_id": title_id,
+            "score": round(match * peak * 0.5, 4),
+            "reason": "New on the service, in genres you like",
+        }
         place = next((i for i, other in enumerate(items) if other["score"] < item["score"]), len(items))
         items.insert(place, item)
     items = items[:size]
@@ -289,7 +302,10 @@ def recommendations_serve(*, user, limit: int = 10) -> tuple[RecommendationList,
 
 @boundary
 def recommendations_build_many(
-    *, user_ids: Iterable[int] | None = None, stale_only: bool = False, progress: Callable[[int, int], None] | None = None
+    *,
+    user_ids: Iterable[int] | None = None,
+    stale_only: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> int:
     """Builds the lists of the given viewers (default: everyone); with `stale_only`, only lists not fresh now."""
     users = user_list().filter(is_active=True)

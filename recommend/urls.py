@@ -1,5 +1,8 @@
 """URLs of the recommend service, mounted at /api/recommend/."""
 
+from django.urls import path
+
+from recommend import views
 from streaming_platform.api.routers import ServiceRouter
 from streaming_platform.api.status import status_path
 
@@ -7,5 +10,10 @@ router = ServiceRouter()
 
 urlpatterns = [
     status_path("recommend"),
+    path("users/<int:user_id>/", views.RecommendationsView.as_view(), name="user-recommendations"),
+    path("generate/<int:user_id>/", views.GenerateView.as_view(), name="generate"),
+    path("similarity/<int:a>/<int:b>/", views.SimilarityView.as_view(), name="similarity"),
+    path("titles/<int:title_id>/similar/", views.SimilarTitlesView.as_view(), name="similar-titles"),
+    path("popular/", views.PopularView.as_view(), name="popular"),
     *router.urls,
 ]

@@ -8,3 +8,9 @@ class StreamConfig(ServiceConfig):
     verbose_name = "Stream"
     service_label = "Streaming Service"
     calls = ("catalog", "identity", "analytics")
+
+    def seed_demo(self, context) -> None:
+        """CDNs in several regions and a history of finished views (after identity's viewers exist)."""
+        from stream.demo import demo_seed
+
+        demo_seed(context)

@@ -101,10 +101,7 @@ def _typed(key: str, raw: str):
     if key in STRING_KEYS:
         if len(raw) < 2 or not (raw.startswith('"') and raw.endswith('"')):
             raise ValidationError({key: [f"Expected a double-quoted string, got {raw!r}."]})
-        value = raw[1:-1].replace('\\"', '"').replace("\\\\", "\\")
-        if len(value) > 64 and key != "nor":
-            raise ValidationError({key: ["At most 64 characters."]})
-        return value
+        return raw[1:-1].replace('\\"', '"').replace("\\\\", "\\")
     if key in TOKEN_KEYS:
         if raw not in TOKENS[key]:
             raise ValidationError({key: [f"Unknown value {raw!r}; expected one of {', '.join(sorted(TOKENS[key]))}."]})

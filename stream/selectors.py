@@ -123,21 +123,22 @@ def cdn_health_list(*, at: datetime | None = None) -> list[CdnHealth]:
 
 
 def _preference(health: CdnHealth, region: str) -> tuple:
-    """Sort key: healthy before degraded, in-region before elsewhere, then weight x spare capacity."""
-    in_region = health.cdn.serves(region)
-    has_room = health.spare > 0
-    tier = (0 if health.state == CdnState.HEALTHY else 2) + (0 if in_region else 1)
+    """Sort key: room first, healthy before degraded, then region fit, then weight x spare capacity."""
+    regions = health.cdn.regions
+    # A CDN that names the region beats a catch-all one (no regions), which beats one for other regions.
+    fit = 0 if region in regions else 1 if not regions else 2
+    tier = (0 if health.state == CdnState.HEALTHY else 3) + fit
     score = health.cdn.weight * max(health.spare, 0) / health.cdn.capacity
-    return (not has_room, tier, -score, health.cdn.name)
+    return (health.spare <= 0, tier, -score, health.cdn.name)
 
 
 @boundary
 def cdns_ranked(*, region: str, healths: list[CdnHealth] | None = None) -> list[CdnHealth]:
     """CDNs that may serve `region`, best first; down ones are left out.
 
-    Order: CDNs with spare capacity first; then healthy in-region, healthy elsewhere (failover),
-    degraded in-region, degraded elsewhere; within a tier the largest weight x spare fraction wins,
-    so load spreads by weight as sessions accumulate.
+    Order: CDNs with spare capacity first; then healthy before degraded (failover when the preferred
+    one degrades); then CDNs naming the region, catch-all CDNs, CDNs of other regions; within a tier the
+    largest weight x spare fraction wins, so load spreads by weight as sessions accumulate.
     """
     healths = healths if healths is not None else cdn_health_list()
     usable = [health for health in healths if health.state != CdnState.DOWN]

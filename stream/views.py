@@ -166,9 +166,9 @@ class SessionViewSet(
         },
     )
     def update(self, request, pk=None):
-        session = self.get_object()
+        # The hot path (every viewer, every few seconds): the service reads the row once and checks the owner.
         metrics = metrics_from_request(request)
-        session, applied = services.session_update(session_id=session.pk, metrics=metrics)
+        session, applied = services.session_update(session_id=pk, metrics=metrics, user=request.user)
         body = {
             "id": session.pk,
             "applied": applied,

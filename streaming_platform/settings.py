@@ -258,3 +258,23 @@ TOPOLOGY_REDIS_PREFIX = os.environ.get("TOPOLOGY_REDIS_PREFIX", "topology")
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
     {"StreamDeviceTypeEnum": "stream.models.DeviceType", "StreamPlayerStateEnum": "stream.models.PlayerState"}
 )
+
+# --- recommend ---
+# A viewer's cached list counts as fresh this long (new history or a title turning invisible ends it sooner).
+RECOMMEND_TTL_S = env_int("RECOMMEND_TTL_S", 3600)
+# Titles kept per cached list (the most `?limit=` asks for).
+RECOMMEND_LIST_SIZE = 100
+# The model is rebuilt once this many history rows arrived, or RECOMMEND_REBUILD_SHARE of what it learnt from
+# if more; "background" rebuilds in a thread of the process that noticed, "inline" in the request, "off" never.
+RECOMMEND_REBUILD_MIN_NEW_HISTORY = env_int("RECOMMEND_REBUILD_MIN_NEW_HISTORY", 1000)
+RECOMMEND_REBUILD_SHARE = 0.1
+RECOMMEND_AUTO_REBUILD = os.environ.get("RECOMMEND_AUTO_REBUILD", "background")
+
+# --- analytics ---
+# Client events older than this, or further ahead than the allowed clock skew, are refused (seconds).
+ANALYTICS_EVENT_MAX_AGE_S = env_int("ANALYTICS_EVENT_MAX_AGE_S", 7 * 24 * 3600)
+ANALYTICS_EVENT_MAX_FUTURE_S = env_int("ANALYTICS_EVENT_MAX_FUTURE_S", 300)
+if REDIS_URL:
+    # redis-py 8 gives every socket a 5 s read timeout, the same as the 5 s blocking pop channels_redis
+    # waits on: an idle WebSocket consumer would then fail after 5 s. A longer read timeout restores it.
+    CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [{"address": REDIS_URL, "socket_timeout": 30}]

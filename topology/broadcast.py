@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 import uuid
@@ -46,56 +47,85 @@ def graph_changes(previous: dict | None, current: dict) -> dict:
 class Broadcaster:
     """Started by the first consumer of a process, stopped when the last one leaves.
 
-    With the Redis store several processes run one each, but only the holder of the Redis lease sends,
-    so every client of every worker gets the same UPDATE; another takes over if the holder stops.
+    Every process's broadcaster joins the `topology` group with a channel of its own and hands each
+    UPDATE it receives to its local consumers, encoded once: the channel layer carries one message per
+    process, not one per client. With the Redis store only the holder of a lease in Redis computes and
+    sends the updates, so every client of every worker gets the same UPDATE; another process takes
+    over if the holder stops.
     """
 
     def __init__(self) -> None:
         self.owner = uuid.uuid4().hex
         self.loop: asyncio.AbstractEventLoop | None = None
-        self.task: asyncio.Task | None = None
-        self.clients = 0
+        self.tasks: list[asyncio.Task] = []
+        self.clients: set = set()
         self.previous: dict | None = None
         self.sequence = 0
 
-    def client_joined(self) -> None:
+    @property
+    def running(self) -> bool:
+        return any(not task.done() for task in self.tasks)
+
+    def client_joined(self, consumer) -> None:
         loop = asyncio.get_running_loop()
         if self.loop is not loop:
             # A new event loop (a restarted server, another test) starts from a clean slate.
-            self.loop, self.task, self.clients, self.previous = loop, None, 0, None
-        self.clients += 1
-        if self.task is None or self.task.done():
-            self.task = loop.create_task(self.run())
+            self.loop, self.tasks, self.clients, self.previous = loop, [], set(), None
+        self.clients.add(consumer)
+        if not self.running:
+            self.tasks = [loop.create_task(self.run())]
 
-    def client_left(self) -> None:
+    def client_left(self, consumer) -> None:
         if asyncio.get_running_loop() is not self.loop:
             return
-        self.clients = max(0, self.clients - 1)
-        if self.clients == 0 and self.task is not None:
-            self.task.cancel()
-            self.task = None
+        self.clients.discard(consumer)
+        if not self.clients:
+            for task in self.tasks:
+                task.cancel()
+            self.tasks = []
 
     async def run(self) -> None:
         layer = get_channel_layer()
-        interval = update_interval_s()
+        channel = await layer.new_channel("topology")
+        await layer.group_add(GROUP, channel)
+        listener = asyncio.create_task(self.listen(layer, channel))
         try:
-            while True:
-                # Ticks on multiples of the interval, so every process agrees on when an update is due.
-                await asyncio.sleep(interval - (time.time() % interval))
-                try:
-                    message = await database_sync_to_async(self.next_update)(interval)
-                    if message is not None:
-                        await layer.group_send(GROUP, {"type": "topology.update", "message": message})
-                except asyncio.CancelledError:
-                    raise
-                except Exception:  # one failed tick (Redis hiccup) must not end the updates
-                    logger.exception("Topology update failed")
+            await self.tick_forever(layer)
         finally:
+            listener.cancel()
             self.previous = None
             try:
+                await layer.group_discard(GROUP, channel)
                 await database_sync_to_async(get_store().release_broadcast)(self.owner)
             except Exception:
-                logger.warning("Could not release the topology broadcast lease", exc_info=True)
+                logger.warning("Could not leave the topology group cleanly", exc_info=True)
+
+    async def tick_forever(self, layer) -> None:
+        interval = update_interval_s()
+        while True:
+            # Ticks on multiples of the interval, so every process agrees on when an update is due.
+            await asyncio.sleep(interval - (time.time() % interval))
+            try:
+                message = await database_sync_to_async(self.next_update)(interval)
+                if message is not None:
+                    await layer.group_send(GROUP, {"type": "topology.update", "message": message})
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # one failed tick (Redis hiccup) must not end the updates
+                logger.exception("Topology update failed")
+
+    async def listen(self, layer, channel: str) -> None:
+        while True:
+            event = await layer.receive(channel)
+            if event.get("type") == "topology.update":
+                await self.deliver(json.dumps(event["message"]))
+
+    async def deliver(self, text: str) -> None:
+        clients = list(self.clients)
+        results = await asyncio.gather(*(client.send(text_data=text) for client in clients), return_exceptions=True)
+        for result in results:
+            if isinstance(result, Exception):
+                logger.debug("Could not deliver an update to a closing client: %r", result)
 
     def next_update(self, interval: float) -> dict | None:
         """The UPDATE to send now, or None when another process holds the broadcast lease."""

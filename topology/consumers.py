@@ -11,7 +11,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.contrib.auth.models import AnonymousUser
 
 from topology import simulation
-from topology.broadcast import GROUP, broadcaster, initial_message
+from topology.broadcast import broadcaster, initial_message
 
 MAX_FRAME_BYTES = 64 * 1024
 
@@ -54,15 +54,13 @@ class TopologyConsumer(AsyncJsonWebsocketConsumer):
             token_user = await user_from_token(token)
             if token_user is not None:
                 self.user, self.token = token_user, token
-        await self.channel_layer.group_add(GROUP, self.channel_name)
         await self.accept()
-        broadcaster.client_joined()
+        broadcaster.client_joined(self)
         await self.send_json(await database_sync_to_async(initial_message)())
 
     async def disconnect(self, code: int) -> None:
-        broadcaster.client_left()
+        broadcaster.client_left(self)
         await simulation.stop(owner=self.channel_name, announce=False)
-        await self.channel_layer.group_discard(GROUP, self.channel_name)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs) -> None:
         # Parsed here rather than by the base class, so a bad frame gets an ERROR instead of closing the socket.
@@ -150,9 +148,6 @@ class TopologyConsumer(AsyncJsonWebsocketConsumer):
         stopped = await simulation.stop()
         if stopped is None:
             await self.send_json(error("invalid", "No simulation is running."))
-
-    async def topology_update(self, event: dict) -> None:
-        await self.send_json(event["message"])
 
     async def topology_simulation(self, event: dict) -> None:
         await self.send_json(event["message"])

@@ -126,8 +126,8 @@ def test_negative_and_wrongly_typed_numbers_are_rejected(user_client):
 def test_episode_must_belong_to_the_title(user_client):
     episode = EpisodeFactory()
     other = TitleFactory()
-    ok = event(1, type="play_start", title=episode.season.show_id, episode=episode.pk)
-    wrong = event(2, type="play_start", title=other.pk, episode=episode.pk)
+    ok = event(1, type="play_start", title=episode.season.show_id, episode=episode.pk, properties={})
+    wrong = event(2, type="play_start", title=other.pk, episode=episode.pk, properties={})
 
     response = post(user_client, [ok, wrong])
 

@@ -1,6 +1,7 @@
 """Factories for identity data."""
 
 import datetime as dt
+import functools
 
 import factory
 from django.contrib.auth.hashers import make_password
@@ -12,21 +13,28 @@ from identity.models import ParentalControls, Plan, Preferences, User, WatchHist
 TEST_PASSWORD = "correct-horse-battery-staple"
 
 
+@functools.cache
+def hashed_test_password() -> str:
+    """TEST_PASSWORD hashed once per run: the password hasher is deliberately slow."""
+    return make_password(TEST_PASSWORD)
+
+
 class UserFactory(factory.django.DjangoModelFactory):
+    """A US viewer on the standard plan whose password is TEST_PASSWORD (or `password=` when given)."""
+
     class Meta:
         model = User
-        skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"viewer{n}@example.org")
     display_name = factory.Faker("name")
     country = "US"
     plan = Plan.STANDARD
-    password = factory.PostGenerationMethodCall("set_password", TEST_PASSWORD)
+    password = None
 
-    @factory.post_generation
-    def _save_password(obj, create, extracted, **kwargs):
-        if create:
-            obj.save(update_fields=["password"])
+    @classmethod
+    def _create(cls, model_class, *args, password=None, **kwargs):
+        kwargs["password"] = make_password(password) if password else hashed_test_password()
+        return super()._create(model_class, *args, **kwargs)
 
 
 class PreferencesFactory(factory.django.DjangoModelFactory):

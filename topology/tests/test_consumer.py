@@ -302,11 +302,11 @@ def test_disconnecting_cancels_the_simulation_and_the_updates(staff_user):
         task = simulation._current.task
         await communicator.disconnect()
         await asyncio.sleep(0.1)
-        return started, task, broadcaster.task
+        return started, task, broadcaster.running
 
     started, task, broadcast_task = run(scenario)
 
     assert started["simulation"]["targets"] == ["recommend"]
     assert task.done()
     assert simulation.simulation_summary() is None
-    assert broadcast_task is None
+    assert broadcast_task is False

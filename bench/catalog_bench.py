@@ -1,0 +1,166 @@
+"""Catalog benchmark: 100k titles served as in production; list, detail and search against the baseline.
+
+Run: `.venv/bin/python bench/catalog_bench.py [--titles 100000] [--duration 10] [--connections 16]`
+
+One run measures, on one uvicorn server (2 workers, DEBUG off) over a fresh SQLite file:
+the bare baseline `/bench/baseline/`, `GET /api/catalog/movies/` (pages of 20), `GET /api/catalog/movies/<id>/`,
+`GET /api/catalog/search/?q=...` over a mix of queries (whole words, prefixes as typed, typos), and the same
+queries as a naive `icontains` scan (`/bench/catalog/naive-search/`). It prints the ratios the targets use:
+list throughput / baseline >= 0.5, search p95 / detail p95 <= 3, naive p95 / search p95 >= 10.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import harness
+
+MOVIELENS = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "ml-100k"
+SYLLABLES = (
+    "ka", "lo", "mi", "ra", "ten", "vor", "el", "sha", "dun", "bri", "qua", "zel", "mor", "ti", "an", "gle",
+    "pra", "sto", "ven", "hal", "dri", "nox", "cal", "bel", "fen", "gor", "is", "ul", "tha", "ser",
+)  # fmt: skip
+GENRES = (
+    "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime", "Documentary", "Drama", "Fantasy",
+    "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi", "Thriller", "War", "Western",
+)  # fmt: skip
+BATCH = 5000
+
+
+def vocabulary(rng: random.Random, size: int) -> list[str]:
+    words: set[str] = set()
+    while len(words) < size:
+        words.add("".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4))))
+    return sorted(words)
+
+
+def load_catalog(total: int, rng: random.Random) -> dict:
+    """MovieLens titles (real names to search for) plus synthetic ones up to `total`, all visible in the US."""
+    import datetime as dt
+
+    from django.db import transaction
+
+    from catalog.models import Availability, Genre, Kind, Title
+    from catalog.services import movielens_titles_import
+
+    started = time.perf_counter()
+    if MOVIELENS.is_dir():
+        movielens_titles_import(directory=MOVIELENS)
+    genres = [
+        Genre.objects.get_or_create(name=name, defaults={"slug": name.lower().replace("'", "")})[0] for name in GENRES
+    ]
+    words = vocabulary(rng, 20_000)
+    since = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    remaining = total - Title.objects.count()
+    while remaining > 0:
+        size = min(BATCH, remaining)
+        with transaction.atomic():
+            titles = Title.objects.bulk_create(
+                Title(
+                    kind=Kind.MOVIE,
+                    title=" ".join(rng.choice(words) for _ in range(rng.randint(1, 4))).title(),
+                    description=" ".join(rng.choice(words) for _ in range(rng.randint(10, 30))).capitalize() + ".",
+                    release_year=(year := rng.randint(1930, 2025)),
+                    release_date=dt.date(year, rng.randint(1, 12), rng.randint(1, 28)),
+                    runtime_s=rng.randint(80, 180) * 60,
+                    original_language=rng.choice(("en", "en", "en", "fr", "de", "ja")),
+                    maturity_rating=rng.choice((0, 10, 20, 30, None)),
+                    popularity=round(rng.paretovariate(1.2), 3),
+                )
+                for _ in range(size)
+            )
+            Title.genres.through.objects.bulk_create(
+                Title.genres.through(title_id=title.pk, genre_id=genre.pk)
+                for title in titles
+                for genre in rng.sample(genres, rng.randint(1, 3))
+            )
+            Availability.objects.bulk_create(Availability(title=t, region="US", starts_at=since) for t in titles)
+        remaining -= size
+        print(f"  loaded {Title.objects.count()}/{total} titles", flush=True)
+    print(f"  catalog ready in {time.perf_counter() - started:.1f} s")
+    return {"words": words}
+
+
+def search_mix(words: list[str], rng: random.Random) -> list[str]:
+    """Whole words, prefixes as typed, typos in longer words, and multi-word queries."""
+    queries = ["star wa", "godfater", "toy story", "the godfather", "star", "love", "pulp fic", "casablanca"]
+    long_words = [word for word in words if len(word) >= 7]
+    for word in rng.sample(words, 8):
+        queries.append(word)  # a whole word
+        queries.append(word[: max(3, len(word) - 2)])  # typed so far
+    for word in rng.sample(long_words, 8):
+        position = rng.randrange(1, len(word) - 1)
+        queries.append(word[:position] + word[position + 1 :])  # one letter dropped
+    for _ in range(4):
+        queries.append(" ".join(rng.sample(words, 2)))
+    return queries
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--titles", type=int, default=100_000)
+    parser.add_argument("--duration", type=float, default=10, help="seconds of load per endpoint")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+
+    print(f"Preparing a fresh database with {args.titles} titles...")
+    db = harness.bench_database("catalog")
+    harness.django_setup(db)
+    data = load_catalog(args.titles, rng)
+
+    from catalog.models import Title
+
+    ids = list(Title.objects.order_by("?").values_list("id", flat=True)[:500])
+    queries = search_mix(data["words"], rng)
+    load = {"duration_s": args.duration, "connections": args.connections}
+
+    with harness.serve(db) as base_url:
+        baseline = harness.run_load(base_url, ["/bench/baseline/"], **load)
+        results = {
+            "movies list (20/page)": harness.run_load(
+                base_url, [f"/api/catalog/movies/?page={page}" for page in range(1, 11)], **load
+            ),
+            "movie detail": harness.run_load(base_url, [f"/api/catalog/movies/{i}/" for i in ids], **load),
+            "search (FTS5)": harness.run_load(
+                base_url, [f"/api/catalog/search/?q={quote(q)}" for q in queries], **load
+            ),
+            "naive icontains scan": harness.run_load(
+                base_url,
+                [f"/bench/catalog/naive-search/?q={quote(q)}" for q in queries],
+                **{**load, "duration_s": max(args.duration, 10)},
+            ),
+        }
+
+    lists, detail = results["movies list (20/page)"], results["movie detail"]
+    search, naive = results["search (FTS5)"], results["naive icontains scan"]
+    list_ratio = harness.ratio(lists["rps"], baseline["rps"])
+    search_detail = harness.ratio(search["p95_ms"], detail["p95_ms"])
+    naive_search = harness.ratio(naive["p95_ms"], search["p95_ms"])
+    naive_rps = harness.ratio(search["rps"], naive["rps"])
+    harness.print_report(
+        f"Catalog, {args.titles} titles, {len(queries)} search queries",
+        baseline,
+        results,
+        targets=[
+            (f"list throughput = {list_ratio:.2f}x baseline (target >= 0.5)", list_ratio >= 0.5),
+            (f"search p95 = {search_detail:.2f}x detail p95 (target <= 3)", search_detail <= 3),
+            (f"search is {naive_search:.1f}x faster than the naive scan at p95 (target >= 10)", naive_search >= 10),
+            (f"search throughput = {naive_rps:.1f}x the naive scan's", naive_rps >= 10),
+        ],
+    )
+    errors = sum(sum(r["socket_errors"].values()) + r["non_2xx"] for r in [baseline, *results.values()])
+    if errors:
+        print(f"  WARNING: {errors} failed requests or socket errors")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,106 @@
+"""Which server stack serves Django best on this machine: the measurement behind `make serve`.
+
+Runs the same two endpoints (the bare baseline and a catalog list page) under each stack, on the
+same SQLite file, in one run, and prints each stack's throughput as a ratio of the WSGI workers'.
+
+    .venv/bin/python bench/serving_bench.py [--duration 8]
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import harness
+
+WORKERS = 2
+
+
+def stack_commands(port: int, run_dir: str) -> dict[str, list[str]]:
+    python = sys.executable
+    bin_dir = Path(python).parent
+    return {
+        "gunicorn gthread (WSGI, no WebSocket)": [
+            str(bin_dir / "gunicorn"),
+            "streaming_platform.wsgi:application",
+            f"--bind={harness.HOST}:{port}",
+            f"--workers={WORKERS}",
+            "--worker-class=gthread",
+            "--threads=4",
+        ],
+        "make serve: nginx + gunicorn + uvicorn": harness.server_command("production", port, WORKERS, run_dir),
+        "uvicorn (ASGI)": harness.server_command("asgi", port, WORKERS, run_dir),
+        "daphne (ASGI, one process)": [
+            str(bin_dir / "daphne"),
+            "-b",
+            harness.HOST,
+            "-p",
+            str(port),
+            "streaming_platform.asgi:application",
+        ],
+    }
+
+
+@contextmanager
+def running(command: list[str], db: Path, port: int):
+    process = subprocess.Popen(
+        command,
+        cwd=harness.PROJECT_DIR,
+        env=harness.bench_environment(db),
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base_url = f"http://{harness.HOST}:{port}"
+    try:
+        harness.wait_until_answering(base_url + harness.BASELINE_PATH, process, 60)
+        yield base_url
+    finally:
+        harness.stop_process_group(process)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=float, default=8)
+    args = parser.parse_args()
+
+    db = harness.bench_database("serving")
+    harness.django_setup(db)
+    from catalog.tests.factories import TitleFactory
+
+    TitleFactory.create_batch(40)
+
+    paths = {"baseline": [harness.BASELINE_PATH], "catalog list": ["/api/catalog/movies/"]}
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="bench-stacks-") as run_dir:
+        for name in stack_commands(0, run_dir):
+            port = harness.free_port()
+            command = stack_commands(port, run_dir)[name]
+            with running(command, db, port) as base_url:
+                figures = {
+                    label: harness.run_load(base_url, requests, duration_s=args.duration, connections=32)
+                    for label, requests in paths.items()
+                }
+            rows.append((name, figures))
+
+    reference = rows[0][1]
+    print(f"\n== Server stacks, {WORKERS} workers, DEBUG off, 127.0.0.1, {os.cpu_count()} cores ==")
+    header = f"{'stack':<40} {'endpoint':<14} {'req/s':>8} {'x WSGI':>7} {'p95 ms':>8} {'errors':>7}"
+    print(header)
+    print("-" * len(header))
+    for name, figures in rows:
+        for label, result in figures.items():
+            errors = result["non_2xx"] + sum(result["socket_errors"].values())
+            print(
+                f"{name:<40} {label:<14} {result['rps']:>8.1f} "
+                f"{harness.ratio(result['rps'], reference[label]['rps']):>7.2f} {result['p95_ms']:>8.2f} {errors:>7d}"
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,136 @@
+"""Django admin for accounts: plan, parental controls, preferences, tokens (revocable) and watch history."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
+from django.contrib.auth.forms import UserCreationForm as DjangoUserCreationForm
+from knox.models import AuthToken
+
+from identity import services
+from identity.models import LoginFailures, ParentalControls, Preferences, User, WatchHistory
+
+# Inlines show at most this many history rows; the full history is in its own changelist.
+HISTORY_INLINE_ROWS = 50
+
+
+class UserCreationForm(DjangoUserCreationForm):
+    class Meta:
+        model = User
+        fields = ("email",)
+
+
+class UserChangeForm(DjangoUserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"
+
+
+class ParentalControlsInline(admin.StackedInline):
+    model = ParentalControls
+    exclude = ["pin_hash"]  # the hash is of no use to an operator; the viewer sets the PIN through the API
+    extra = 0
+    can_delete = True
+    filter_horizontal = ["blocked_genres"]
+    readonly_fields = ["has_pin"]
+
+    @admin.display(boolean=True, description="PIN set")
+    def has_pin(self, obj) -> bool:
+        return obj.has_pin
+
+
+class PreferencesInline(admin.StackedInline):
+    model = Preferences
+    extra = 0
+    filter_horizontal = ["favourite_genres"]
+
+
+class AuthTokenInline(admin.TabularInline):
+    """Tokens of the account; deleting one here revokes it (only hashes are stored, never the token)."""
+
+    model = AuthToken
+    extra = 0
+    fields = ["token_key", "created", "expiry"]
+    readonly_fields = fields
+    can_delete = True
+    verbose_name = "token (delete to revoke)"
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class RecentHistoryFormSet(forms.BaseInlineFormSet):
+    def get_queryset(self):
+        recent = super().get_queryset().order_by("-last_watched_at").values_list("pk", flat=True)[:HISTORY_INLINE_ROWS]
+        return WatchHistory.objects.filter(pk__in=list(recent)).select_related("title", "episode__season")
+
+
+class WatchHistoryInline(admin.TabularInline):
+    model = WatchHistory
+    formset = RecentHistoryFormSet
+    extra = 0
+    fields = ["title", "episode", "position_s", "duration_s", "completed", "watch_count", "rating", "last_watched_at"]
+    readonly_fields = fields
+    verbose_name_plural = f"watch history (latest {HISTORY_INLINE_ROWS})"
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    form = UserChangeForm
+    add_form = UserCreationForm
+    ordering = ["email"]
+    list_display = ["email", "display_name", "country", "plan", "is_staff", "is_active", "date_joined", "last_login"]
+    list_filter = ["plan", "country", "is_staff", "is_active"]
+    search_fields = ["email", "display_name"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        ("Profile", {"fields": ["display_name", "country", "time_zone", "plan"]}),
+        ("Permissions", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        ("Dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2", "plan", "country"]})]
+    inlines = [ParentalControlsInline, PreferencesInline, AuthTokenInline, WatchHistoryInline]
+    actions = ["revoke_tokens"]
+
+    def get_inlines(self, request, obj):
+        # A new account has no controls, tokens or history yet; the add page stays a plain form.
+        return self.inlines if obj is not None else []
+
+    @admin.action(description="Revoke all tokens (log out on every device)")
+    def revoke_tokens(self, request, queryset):
+        revoked = sum(services.tokens_revoke_all(user=user) for user in queryset)
+        self.message_user(request, f"Revoked {revoked} token(s).", messages.SUCCESS)
+
+
+@admin.register(WatchHistory)
+class WatchHistoryAdmin(admin.ModelAdmin):
+    list_display = [
+        "user",
+        "title",
+        "episode",
+        "position_s",
+        "duration_s",
+        "completed",
+        "watch_count",
+        "rating",
+        "last_watched_at",
+        "hidden_from_continue_watching",
+    ]
+    list_filter = ["completed", "hidden_from_continue_watching", "title__kind"]
+    search_fields = ["user__email", "title__title"]
+    raw_id_fields = ["user", "title", "episode"]
+    list_select_related = ["user", "title", "episode__season__show"]
+    date_hierarchy = "last_watched_at"
+
+
+@admin.register(LoginFailures)
+class LoginFailuresAdmin(admin.ModelAdmin):
+    """Locked emails; deleting a row unlocks it."""
+
+    list_display = ["email", "failures", "last_failure_at", "locked_until"]
+    search_fields = ["email"]
+    readonly_fields = ["email", "failures", "last_failure_at"]

@@ -1,0 +1,74 @@
+"""Input and output shapes of the recommend API."""
+
+from rest_framework import serializers
+
+from catalog.models import Title
+
+
+class TitleCardSerializer(serializers.ModelSerializer):
+    genres = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
+
+    class Meta:
+        model = Title
+        fields = ["id", "kind", "title", "release_year", "genres"]
+
+
+class RecommendationSerializer(serializers.Serializer):
+    title = TitleCardSerializer()
+    score = serializers.FloatField()
+    reason = serializers.CharField()
+
+
+class RecommendationListSerializer(serializers.Serializer):
+    user_id = serializers.IntegerField()
+    generated_at = serializers.DateTimeField()
+    fresh_until = serializers.DateTimeField()
+    model_id = serializers.IntegerField(allow_null=True)
+    results = RecommendationSerializer(many=True)
+
+
+class LimitSerializer(serializers.Serializer):
+    limit = serializers.IntegerField(min_value=1, max_value=100, default=10)
+
+
+class PopularQuerySerializer(LimitSerializer):
+    region = serializers.RegexField(r"^[A-Za-z]{2}$", required=False, help_text="ISO 3166-1 alpha-2 code.")
+    days = serializers.IntegerField(min_value=1, max_value=365, default=7, help_text="The recent window, in days.")
+
+
+class SimilarityComponentsSerializer(serializers.Serializer):
+    co_viewing = serializers.FloatField()
+    genres = serializers.FloatField()
+    people = serializers.FloatField()
+    era = serializers.FloatField()
+    description = serializers.FloatField()
+
+
+class SimilaritySerializer(serializers.Serializer):
+    a = serializers.IntegerField()
+    b = serializers.IntegerField()
+    score = serializers.FloatField(min_value=0, max_value=1)
+    components = SimilarityComponentsSerializer()
+    weights = SimilarityComponentsSerializer()
+
+
+class SimilarTitleSerializer(serializers.Serializer):
+    title = TitleCardSerializer()
+    score = serializers.FloatField()
+
+
+class SimilarTitlesSerializer(serializers.Serializer):
+    title_id = serializers.IntegerField()
+    results = SimilarTitleSerializer(many=True)
+
+
+class PopularTitleSerializer(serializers.Serializer):
+    title = TitleCardSerializer()
+    viewers = serializers.IntegerField()
+
+
+class PopularTitlesSerializer(serializers.Serializer):
+    region = serializers.CharField()
+    days = serializers.IntegerField()
+    since = serializers.DateTimeField()
+    results = PopularTitleSerializer(many=True)

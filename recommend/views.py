@@ -1,0 +1,116 @@
+"""Thin API views of the recommend service: parse the query, call a service or selector, serialize."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from catalog.selectors import title_get_visible
+from recommend import selectors, services
+from recommend.permissions import viewer_for
+from recommend.serializers import (
+    LimitSerializer,
+    PopularQuerySerializer,
+    PopularTitlesSerializer,
+    RecommendationListSerializer,
+    SimilaritySerializer,
+    SimilarTitlesSerializer,
+)
+
+LIMIT_PARAMETER = OpenApiParameter("limit", int, description="How many titles (1-100, default 10).")
+REGION_PARAMETER = OpenApiParameter("region", str, description="Region for anonymous callers (ISO 3166-1 alpha-2).")
+
+
+def parse_query(serializer_class, request) -> dict:
+    serializer = serializer_class(data=request.query_params)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def list_body(user, recommendations, items) -> dict:
+    return {
+        "user_id": user.pk,
+        "generated_at": recommendations.generated_at,
+        "fresh_until": recommendations.fresh_until,
+        "model_id": recommendations.model_id,
+        "results": [{"title": title, "score": item["score"], "reason": item["reason"]} for title, item in items],
+    }
+
+
+class RecommendationsView(APIView):
+    """A viewer's recommendations (the viewer or staff): cached while fresh, rebuilt inline when stale."""
+
+    @extend_schema(parameters=[LIMIT_PARAMETER], responses=RecommendationListSerializer)
+    def get(self, request, user_id: int):
+        viewer = viewer_for(request, user_id)
+        limit = parse_query(LimitSerializer, request)["limit"]
+        recommendations, items = services.recommendations_serve(user=viewer, limit=limit)
+        return Response(RecommendationListSerializer(list_body(viewer, recommendations, items)).data)
+
+
+class GenerateView(APIView):
+    """Rebuild a viewer's list now and return it."""
+
+    @extend_schema(request=None, parameters=[LIMIT_PARAMETER], responses=RecommendationListSerializer)
+    def post(self, request, user_id: int):
+        viewer = viewer_for(request, user_id)
+        limit = parse_query(LimitSerializer, request)["limit"]
+        services.recommendations_generate(user=viewer)
+        recommendations, items = services.recommendations_serve(user=viewer, limit=limit)
+        return Response(RecommendationListSerializer(list_body(viewer, recommendations, items)).data)
+
+
+class SimilarityView(APIView):
+    """How similar two titles are, in [0, 1], with its components; symmetric."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(parameters=[REGION_PARAMETER], responses=SimilaritySerializer)
+    def get(self, request, a: int, b: int):
+        region = request.query_params.get("region")
+        first = title_get_visible(user=request.user, title_id=a, region=region)
+        second = title_get_visible(user=request.user, title_id=b, region=region)
+        similarity = selectors.title_similarity(a=first, b=second)
+        return Response(SimilaritySerializer({"a": a, "b": b, **similarity}).data)
+
+
+class SimilarTitlesView(APIView):
+    """ "More like this": titles close to one title, visible to the caller."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(parameters=[LIMIT_PARAMETER, REGION_PARAMETER], responses=SimilarTitlesSerializer)
+    def get(self, request, title_id: int):
+        region = request.query_params.get("region")
+        limit = parse_query(LimitSerializer, request)["limit"]
+        title = title_get_visible(user=request.user, title_id=title_id, region=region)
+        similar = selectors.titles_similar_to(title=title, user=request.user, region=region, limit=limit)
+        body = {"title_id": title.pk, "results": [{"title": other, "score": score} for other, score in similar]}
+        return Response(SimilarTitlesSerializer(body).data)
+
+
+class PopularView(APIView):
+    """Trending: titles most watched in the caller's region over a recent window."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[
+            LIMIT_PARAMETER,
+            REGION_PARAMETER,
+            OpenApiParameter("days", int, description="The recent window in days (1-365, default 7)."),
+        ],
+        responses=PopularTitlesSerializer,
+    )
+    def get(self, request):
+        query = parse_query(PopularQuerySerializer, request)
+        popular = selectors.titles_popular(
+            user=request.user, region=query.get("region"), days=query["days"], limit=query["limit"]
+        )
+        body = {
+            "region": popular["region"],
+            "days": popular["days"],
+            "since": popular["since"],
+            "results": [{"title": title, "viewers": viewers} for title, viewers in popular["items"]],
+        }
+        return Response(PopularTitlesSerializer(body).data)

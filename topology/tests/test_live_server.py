@@ -1,0 +1,82 @@
+"""The WebSocket of a real server process, driven by a real client (the `websockets` package)."""
+
+import asyncio
+import json
+import time
+import urllib.request
+
+import pytest
+from websockets.asyncio.client import connect
+
+
+def ws_url(server, path: str) -> str:
+    return server.url.replace("http://", "ws://") + path
+
+
+async def next_of(socket, wanted: str, timeout: float = 10) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        message = json.loads(await asyncio.wait_for(socket.recv(), max(0.05, deadline - time.monotonic())))
+        if message["type"] == wanted:
+            return message
+
+
+def node_requests(message: dict, node_id: str) -> int | None:
+    node = next((n for n in message["nodes"] if n["id"] == node_id), None)
+    return None if node is None else node["metrics"]["requests"]
+
+
+@pytest.mark.slow
+def test_real_client_sees_init_updates_and_its_errors(server_process):
+    async def scenario():
+        async with connect(ws_url(server_process, "/"), origin=server_process.url) as socket:
+            init = await next_of(socket, "INIT")
+            before = node_requests(init, "identity")
+            await asyncio.to_thread(lambda: urllib.request.urlopen(f"{server_process.url}/api/identity/status").read())
+            after = None
+            deadline = time.monotonic() + 10
+            while (after is None or after <= before) and time.monotonic() < deadline:
+                after = node_requests(await next_of(socket, "UPDATE"), "identity")
+            await socket.send("{broken")
+            error = await next_of(socket, "ERROR")
+            await socket.send(json.dumps({"type": "SIMULATE_LOAD", "factor": 2}))
+            forbidden = await next_of(socket, "ERROR")
+            await socket.send(json.dumps({"type": "PING"}))
+            pong = await next_of(socket, "PONG")
+            return init, before, after, error, forbidden, pong
+
+    init, before, after, error, forbidden, pong = asyncio.run(scenario())
+
+    assert {"catalog", "identity", "stream", "analytics", "recommend", "database"} <= {n["id"] for n in init["nodes"]}
+    assert after == before + 1
+    assert error["code"] == "malformed"
+    assert forbidden["code"] == "forbidden"
+    assert pong == {"type": "PONG"}
+
+
+@pytest.mark.slow
+def test_real_client_with_a_staff_token_simulates_load(server_process):
+    async def scenario():
+        url = ws_url(server_process, f"/ws/topology/?token={server_process.token}")
+        async with connect(url, origin=server_process.url) as socket:
+            init = await next_of(socket, "INIT")
+            await socket.send(
+                json.dumps({"type": "SIMULATE_LOAD", "target": "recommend", "factor": 4, "duration_s": 2})
+            )
+            started = await next_of(socket, "SIMULATE_LOAD_STARTED")
+            ended = await next_of(socket, "SIMULATE_LOAD_ENDED", timeout=15)
+            # The graph counts every simulated request once they are all answered.
+            expected = node_requests(init, "recommend") + ended["requests"]
+            seen = None
+            deadline = time.monotonic() + 10
+            while (seen is None or seen < expected) and time.monotonic() < deadline:
+                seen = node_requests(await next_of(socket, "UPDATE"), "recommend") or seen
+            return started, ended, seen, expected
+
+    started, ended, seen, expected = asyncio.run(scenario())
+
+    assert started["simulation"]["targets"] == ["recommend"]
+    assert ended["reason"] == "completed"
+    assert ended["requests"] >= 20
+    assert ended["errors"] == 0
+    assert seen == expected
