@@ -125,7 +125,11 @@ class ViewRollup(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["day", "hour"]),
+            # Covers the top-titles report: a range of hours summed per title without reading the table.
+            models.Index(
+                fields=["hour", "title", "views", "watch_time_s", "completed_views", "reach_views", "reach_sum"],
+                name="analytics_rollup_content_idx",
+            ),
             models.Index(fields=["title", "hour"]),
         ]
 
@@ -166,3 +170,63 @@ class Viewer(models.Model):
 
     def __str__(self) -> str:
         return f"user {self.user_id} since {self.first_view_at:%Y-%m-%d}"
+
+
+class DailyRollup(models.Model):
+    """Sums of view summaries per day x region x device x CDN x kind (no title: a few rows per day), plus
+    every startup time of those views, so whole-day reports read a few thousand rows and stay exact."""
+
+    day = models.DateField()
+    region = models.CharField(max_length=2)
+    device_type = models.CharField(max_length=16)
+    cdn = models.CharField(max_length=32)
+    kind = models.CharField(max_length=8)
+    views = models.PositiveIntegerField(default=0)
+    watch_time_s = models.FloatField(default=0)
+    completed_views = models.PositiveIntegerField(default=0)
+    reach_views = models.PositiveIntegerField(default=0)
+    reach_sum = models.FloatField(default=0)
+    startup_views = models.PositiveIntegerField(default=0)
+    startup_sum_ms = models.FloatField(default=0)
+    rebuffer_count = models.PositiveIntegerField(default=0)
+    rebuffer_duration_s = models.FloatField(default=0)
+    bitrate_weighted_sum = models.FloatField(default=0)
+    bitrate_watch_time_s = models.FloatField(default=0)
+    ebvs_views = models.PositiveIntegerField(default=0)
+    failed_views = models.PositiveIntegerField(default=0)
+    startup_values = models.BinaryField(default=b"", help_text="Startup times (ms) as little-endian float64s.")
+
+    class Meta:
+        ordering = ["day"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "region", "device_type", "cdn", "kind"], name="analytics_dailyrollup_unique_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.region} {self.device_type} {self.cdn} {self.kind}"
+
+
+class DailyActiveUsers(models.Model):
+    """Who was active (and who watched) per day x region x device, as sorted user-id arrays.
+
+    Distinct-user counts over a range are then a union of a few hundred small arrays instead of a
+    COUNT(DISTINCT) over every activity mark.
+    """
+
+    day = models.DateField()
+    region = models.CharField(max_length=2)
+    device_type = models.CharField(max_length=16, blank=True)
+    user_ids = models.BinaryField(default=b"", help_text="Sorted user ids as little-endian int64s.")
+    viewer_ids = models.BinaryField(default=b"", help_text="The users among them who started a view.")
+
+    class Meta:
+        ordering = ["day"]
+        verbose_name_plural = "daily active users"
+        constraints = [
+            models.UniqueConstraint(fields=["day", "region", "device_type"], name="analytics_dailyactive_unique_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.region} {self.device_type}"

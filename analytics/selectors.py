@@ -9,7 +9,7 @@ import numpy as np
 from django.db.models import Count, ExpressionWrapper, F, FloatField, Q, QuerySet, Sum
 from django.db.models.functions import Cast, NullIf
 
-from analytics.models import UserActivity, Viewer, ViewRollup, ViewSummary
+from analytics.models import DailyActiveUsers, DailyRollup, UserActivity, Viewer, ViewRollup, ViewSummary
 from streaming_platform.boundary import boundary
 
 RETENTION_STEP_PCT = 5
@@ -45,6 +45,22 @@ class ReportQuery:
     extra: dict = field(default_factory=dict)
 
     @property
+    def day_aligned(self) -> bool:
+        """The range is whole UTC days: the per-day user sets answer distinct-user questions exactly."""
+        midnight = {"hour": 0, "minute": 0, "second": 0, "microsecond": 0}
+        return self.start == self.start.replace(**midnight) and self.end == self.end.replace(**midnight)
+
+    @property
+    def daily_totals(self) -> bool:
+        """Totals may come from the daily rollups (whole days, and no genre: those rows have no title)."""
+        return self.day_aligned and not self.genre
+
+    @property
+    def whole_days(self) -> bool:
+        """Day buckets too: the daily rollups answer the whole report."""
+        return self.daily_totals and self.granularity == "day"
+
+    @property
     def filters(self) -> dict:
         names = ("region", "device", "kind", "genre", "cdn")
         return {name: getattr(self, name) for name in names if getattr(self, name)}
@@ -56,11 +72,6 @@ def _round(value: float | None, digits: int = 4) -> float | None:
 
 def _ratio(numerator: float, denominator: float, scale: float = 1.0) -> float | None:
     return _round(numerator / denominator * scale) if denominator else None
-
-
-def _percentile(values, q: float) -> float | None:
-    # Linear interpolation between the closest ranks (numpy's default, "method 7").
-    return _round(np.percentile(values, q), 1) if len(values) else None
 
 
 def buckets(query: ReportQuery) -> list[datetime]:
@@ -89,7 +100,22 @@ def _hour_range(query: ReportQuery) -> Q:
     return Q(hour__gte=query.start.replace(minute=0, second=0, microsecond=0), hour__lt=query.end)
 
 
-def rollups_for(query: ReportQuery, *, title_id: int | None = None) -> QuerySet[ViewRollup]:
+def daily_rollups_for(query: ReportQuery) -> QuerySet[DailyRollup]:
+    rows = DailyRollup.objects.filter(day__gte=query.start.date(), day__lt=query.end.date())
+    for name, column in (("region", "region"), ("device", "device_type"), ("cdn", "cdn"), ("kind", "kind")):
+        if getattr(query, name):
+            rows = rows.filter(**{column: getattr(query, name)})
+    return rows
+
+
+def hourly_rollups_for(query: ReportQuery) -> QuerySet[ViewRollup]:
+    return rollups_for(query, per_title=True)
+
+
+def rollups_for(query: ReportQuery, *, title_id: int | None = None, per_title: bool = False) -> QuerySet:
+    """The rollup rows of a report: daily ones when they answer exactly, else the hourly per-title ones."""
+    if title_id is None and not per_title and query.daily_totals:
+        return daily_rollups_for(query)
     rows = ViewRollup.objects.filter(_hour_range(query))
     if title_id is not None:
         rows = rows.filter(title_id=title_id)
@@ -137,6 +163,23 @@ def activity_for(query: ReportQuery, *, start: datetime | None = None) -> QueryS
     return rows
 
 
+def daily_active_for(query: ReportQuery, *, start: datetime) -> QuerySet[DailyActiveUsers]:
+    rows = DailyActiveUsers.objects.filter(day__gte=start.date(), day__lt=query.end.date())
+    if query.region:
+        rows = rows.filter(region=query.region)
+    if query.device:
+        rows = rows.filter(device_type=query.device)
+    return rows
+
+
+def _ids(value) -> np.ndarray:
+    return np.frombuffer(bytes(value or b""), dtype="<i8")
+
+
+def _distinct_count(arrays: list[np.ndarray]) -> int:
+    return int(np.unique(np.concatenate(arrays)).size) if arrays else 0
+
+
 def _sums(rows, group_by: tuple[str, ...] = ()) -> list[dict]:
     """Sums of every rollup column (named as the columns), per group when `group_by` is given."""
     # Annotations may not reuse a field's name, hence the prefix that is stripped again below.
@@ -176,17 +219,107 @@ def quality_figures(sums: dict, startup_ms: list[float] | None = None) -> dict:
         "avg_bitrate_kbps": _ratio(sums.get("bitrate_weighted_sum") or 0, sums.get("bitrate_watch_time_s") or 0),
     }
     if startup_ms is not None:
-        figures["startup_time_median_ms"] = _percentile(startup_ms, 50)
-        figures["startup_time_p95_ms"] = _percentile(startup_ms, 95)
+        median, p95 = np.percentile(startup_ms, [50, 95]) if len(startup_ms) else (None, None)
+        figures["startup_time_median_ms"] = _round(median, 1)
+        figures["startup_time_p95_ms"] = _round(p95, 1)
     return figures
 
 
-def _startup_times(query: ReportQuery) -> list[tuple[float, str, str, str]]:
-    return list(
-        views_for(query)
-        .filter(startup_time_ms__isnull=False)
-        .values_list("startup_time_ms", "cdn", "region", "device_type")
-    )
+INTEGER_SUMS = {
+    "views",
+    "completed_views",
+    "reach_views",
+    "startup_views",
+    "rebuffer_count",
+    "ebvs_views",
+    "failed_views",
+}
+
+
+@dataclass
+class DailyFrame:
+    """The daily rollup rows of a whole-day report, read once and grouped in memory.
+
+    `sums` has one row per rollup row and one column per ROLLUP_SUMS entry; `startups` holds every
+    startup time (ms) and `startup_rows` the rollup row each one belongs to.
+    """
+
+    keys: dict[str, np.ndarray]
+    sums: np.ndarray
+    startups: np.ndarray
+    startup_rows: np.ndarray
+
+    @classmethod
+    def read(cls, query: ReportQuery) -> DailyFrame:
+        names = ("day", "region", "device_type", "cdn")
+        rows = list(daily_rollups_for(query).values_list(*names, *ROLLUP_SUMS, "startup_values"))
+        if not rows:
+            empty = np.array([], dtype=object)
+            return cls({name: empty for name in names}, np.zeros((0, len(ROLLUP_SUMS))), np.array([]), empty)
+        columns = list(zip(*rows, strict=True))
+        blobs = [bytes(blob or b"") for blob in columns[-1]]
+        # Percentiles are interpolated from floats whatever the order, so one buffer serves every group.
+        lengths = np.fromiter((len(blob) // 8 for blob in blobs), dtype=np.int64, count=len(blobs))
+        return cls(
+            keys={name: np.array(columns[i], dtype=object) for i, name in enumerate(names)},
+            sums=np.array(columns[len(names) : -1], dtype=float).T,
+            startups=np.frombuffer(b"".join(blobs), dtype="<f8"),
+            startup_rows=np.repeat(np.arange(len(rows)), lengths),
+        )
+
+    @staticmethod
+    def _as_dict(totals: np.ndarray) -> dict:
+        return {name: int(v) if name in INTEGER_SUMS else float(v) for name, v in zip(ROLLUP_SUMS, totals, strict=True)}
+
+    def total(self) -> tuple[dict, np.ndarray]:
+        return self._as_dict(self.sums.sum(axis=0)), self.startups
+
+    def grouped(self, column: str) -> list[tuple[object, dict, np.ndarray]]:
+        """(key, sums, startup times) per distinct value of a key column, in key order."""
+        if not len(self.sums):
+            return []
+        keys, inverse = np.unique(self.keys[column], return_inverse=True)
+        totals = np.zeros((len(keys), len(ROLLUP_SUMS)))
+        np.add.at(totals, inverse, self.sums)
+        value_groups = inverse[self.startup_rows]
+        ordered = self.startups[np.argsort(value_groups, kind="stable")]
+        counts = np.bincount(value_groups, minlength=len(keys))
+        parts = np.split(ordered, np.cumsum(counts)[:-1])
+        return [(key, self._as_dict(totals[i]), parts[i]) for i, key in enumerate(keys)]
+
+    def series(self, query: ReportQuery, figures) -> list[dict]:
+        by_day = {_bucket_key(query, day): (sums, startups) for day, sums, startups in self.grouped("day")}
+        return [{"start": start, **figures(*by_day.get(start, ({}, None)))} for start in buckets(query)]
+
+
+STARTUP_KEYS = {"cdn": 0, "region": 1, "device_type": 2}
+
+
+def _startup_samples(query: ReportQuery) -> list[tuple[str, str, str, np.ndarray]]:
+    """Startup times (ms) of the views in a report, as (cdn, region, device, values) groups."""
+    if query.daily_totals:
+        rows = daily_rollups_for(query).filter(startup_views__gt=0)
+        return [
+            (cdn, region, device, np.frombuffer(bytes(values), dtype="<f8"))
+            for cdn, region, device, values in rows.values_list("cdn", "region", "device_type", "startup_values")
+        ]
+    groups: dict[tuple[str, str, str], list[float]] = {}
+    rows = views_for(query).filter(startup_time_ms__isnull=False)
+    for startup, cdn, region, device in rows.values_list("startup_time_ms", "cdn", "region", "device_type"):
+        groups.setdefault((cdn, region, device), []).append(startup)
+    return [(*key, np.array(values)) for key, values in groups.items()]
+
+
+def _startups_by(samples, column: str) -> dict[str, np.ndarray]:
+    index = STARTUP_KEYS[column]
+    parts: dict[str, list[np.ndarray]] = {}
+    for sample in samples:
+        parts.setdefault(sample[index], []).append(sample[3])
+    return {key: np.concatenate(values) for key, values in parts.items()}
+
+
+def _all_startups(samples) -> np.ndarray:
+    return np.concatenate([sample[3] for sample in samples]) if samples else np.array([])
 
 
 def _series(query: ReportQuery, rows, figures) -> list[dict]:
@@ -199,9 +332,49 @@ def _distinct_users(rows) -> int:
     return rows.values("user_id").distinct().count()
 
 
-@boundary
-def engagement_report(query: ReportQuery) -> dict:
-    """Active users, views, watch time and completion: totals and a time series."""
+def _engagement_users_daily(query: ReportQuery) -> tuple[dict, dict]:
+    """Distinct-user figures from the per-day user sets (whole-day ranges)."""
+    week_start, month_start = query.end - timedelta(days=7), query.end - timedelta(days=30)
+    by_day: dict = {}
+    for day, user_ids, viewer_ids in daily_active_for(query, start=min(query.start, month_start)).values_list(
+        "day", "user_ids", "viewer_ids"
+    ):
+        active, viewers = by_day.setdefault(day, ([], []))
+        active.append(_ids(user_ids))
+        viewers.append(_ids(viewer_ids))
+    start_day, week_day, month_day = query.start.date(), week_start.date(), month_start.date()
+
+    def union(since, which: int) -> np.ndarray:
+        arrays = [pair[which] for day, pair in by_day.items() if day >= since]
+        flat = [array for group in arrays for array in group]
+        return np.unique(np.concatenate(flat)) if flat else np.array([], dtype="<i8")
+
+    viewers = union(start_day, 1)
+    new_ids = (
+        np.fromiter(
+            Viewer.objects.filter(first_view_at__gte=query.start, user_id__in=viewers.tolist()).values_list(
+                "user_id", flat=True
+            ),
+            dtype="<i8",
+        )
+        if viewers.size
+        else np.array([])
+    )
+    users = {
+        "active_users": int(union(start_day, 0).size),
+        "viewers": int(viewers.size),
+        "new_viewers": int(new_ids.size),
+        "wau": int(union(week_day, 0).size),
+        "mau": int(union(month_day, 0).size),
+    }
+    daily_active = {
+        _bucket_key(query, day): _distinct_count(pair[0]) for day, pair in by_day.items() if day >= start_day
+    }
+    return users, daily_active
+
+
+def _engagement_users_hourly(query: ReportQuery) -> tuple[dict, dict]:
+    """Distinct-user figures from the hourly activity marks (ranges that do not fall on whole days)."""
     hour_start = query.start.replace(minute=0, second=0, microsecond=0)
     week_start, month_start = query.end - timedelta(days=7), query.end - timedelta(days=30)
     in_range = Q(hour__gte=hour_start)
@@ -214,13 +387,33 @@ def engagement_report(query: ReportQuery) -> dict:
         wau=Count("user_id", distinct=True, filter=Q(hour__gte=week_start.replace(minute=0, second=0, microsecond=0))),
         mau=Count("user_id", distinct=True, filter=Q(hour__gte=month_start.replace(minute=0, second=0, microsecond=0))),
     )
-    activity = activity_for(query)
-    daily_active = {
-        _bucket_key(ReportQuery(start=query.start, end=query.end), row["day"]): row["users"]
-        for row in activity.values("day").annotate(users=Count("user_id", distinct=True)).order_by()
+    return users, _hourly_active(query)
+
+
+def _hourly_active(query: ReportQuery) -> dict:
+    """Distinct active users per bucket, from the hourly activity marks."""
+    bucket_field = "hour" if query.granularity == "hour" else "day"
+    return {
+        _bucket_key(query, row[bucket_field]): row["users"]
+        for row in activity_for(query).values(bucket_field).annotate(users=Count("user_id", distinct=True)).order_by()
     }
+
+
+@boundary
+def engagement_report(query: ReportQuery) -> dict:
+    """Active users, views, watch time and completion: totals and a time series."""
+    if query.day_aligned:
+        users, daily_active = _engagement_users_daily(query)
+        active_by_bucket = daily_active
+        if query.granularity == "hour":
+            active_by_bucket = _hourly_active(query)
+    else:
+        users, active_by_bucket = _engagement_users_hourly(query)
+        daily_query = ReportQuery(start=query.start, end=query.end, region=query.region, device=query.device)
+        daily_active = active_by_bucket if query.granularity == "day" else _engagement_users_hourly(daily_query)[1]
     days = len(buckets(ReportQuery(start=query.start, end=query.end, granularity="day")))
-    rollup_totals = _sums(rollups_for(query))[0]
+    frame = DailyFrame.read(query) if query.daily_totals else None
+    rollup_totals = frame.total()[0] if frame else _sums(rollups_for(query))[0]
     totals = {
         "active_users": users["active_users"],
         "dau": _ratio(sum(daily_active.values()), days),
@@ -232,14 +425,10 @@ def engagement_report(query: ReportQuery) -> dict:
         **view_figures(rollup_totals),
         "watch_time_per_active_user_s": _ratio(rollup_totals.get("watch_time_s") or 0, users["active_users"]),
     }
-    if query.granularity == "hour":
-        active_by_bucket = {
-            row["hour"]: row["users"]
-            for row in activity.values("hour").annotate(users=Count("user_id", distinct=True)).order_by()
-        }
+    if query.whole_days:
+        series = frame.series(query, _series_figures(view_figures))
     else:
-        active_by_bucket = daily_active
-    series = _series(query, rollups_for(query), view_figures)
+        series = _series(query, hourly_rollups_for(query), view_figures)
     for point in series:
         point["active_users"] = active_by_bucket.get(point["start"], 0)
     return {"totals": totals, "series": series}
@@ -257,10 +446,13 @@ CONTENT_ORDERINGS = {
 @boundary
 def content_report(query: ReportQuery, *, order: str = "views", limit: int = 20) -> list[dict]:
     """The top titles by `order`: views, unique viewers, watch time, completion rate, share watched."""
+    from catalog.models import Title
+
     summed = ("views", "watch_time_s", "completed_views", "reach_views", "reach_sum")
+    # Grouped by the title id alone (no join): the names of the few winners are fetched afterwards.
     rows = (
-        rollups_for(query)
-        .values("title_id", "title__title", "title__kind")
+        rollups_for(query, per_title=True)
+        .values("title_id")
         .annotate(**{f"sum_{name}": Sum(name) for name in summed})
         .annotate(
             sum_completion=ExpressionWrapper(
@@ -273,9 +465,11 @@ def content_report(query: ReportQuery, *, order: str = "views", limit: int = 20)
         .order_by(F(CONTENT_ORDERINGS[order]).desc(nulls_last=True), "title_id")[:limit]
     )
     rows = [{key.removeprefix("sum_"): value for key, value in row.items()} for row in rows]
+    ids = [row["title_id"] for row in rows]
+    titles = {title.pk: title for title in Title.objects.filter(pk__in=ids).only("title", "kind")}
     viewers = dict(
         views_for(query)
-        .filter(title_id__in=[row["title_id"] for row in rows])
+        .filter(title_id__in=ids)
         .values("title_id")
         .annotate(n=Count("user_id", distinct=True))
         .values_list("title_id", "n")
@@ -283,8 +477,8 @@ def content_report(query: ReportQuery, *, order: str = "views", limit: int = 20)
     return [
         {
             "title_id": row["title_id"],
-            "title": row["title__title"],
-            "kind": row["title__kind"],
+            "title": titles[row["title_id"]].title,
+            "kind": titles[row["title_id"]].kind,
             "unique_viewers": viewers.get(row["title_id"], 0),
             **view_figures(row),
         }
@@ -329,50 +523,94 @@ def title_report(query: ReportQuery, *, title) -> dict:
     }
 
 
-def _grouped_startups(startups, index: int) -> dict[str, list[float]]:
-    groups: dict[str, list[float]] = {}
-    for row in startups:
-        groups.setdefault(row[index], []).append(row[0])
-    return groups
+def _series_figures(figures):
+    """`figures` for a series point: the start-up times per bucket are not kept on the hourly path."""
+    return lambda sums, startups=None: figures(sums)
 
 
 @boundary
 def streaming_report(query: ReportQuery) -> dict:
     """Quality of experience overall and by CDN, region and device type, with a time series."""
+    names = (("by_cdn", "cdn"), ("by_region", "region"), ("by_device", "device_type"))
+    if query.daily_totals:
+        frame = DailyFrame.read(query)
+        if query.whole_days:
+            series = frame.series(query, _series_figures(quality_figures))
+        else:
+            series = _series(query, hourly_rollups_for(query), quality_figures)
+        return {
+            "overall": quality_figures(*frame.total()),
+            **{
+                name: [{"key": key, **quality_figures(sums, startups)} for key, sums, startups in frame.grouped(column)]
+                for name, column in names
+            },
+            "series": series,
+        }
     rollups = rollups_for(query)
-    startups = _startup_times(query)
+    samples = _startup_samples(query)
     breakdowns = {}
-    for name, column, index in (("by_cdn", "cdn", 1), ("by_region", "region", 2), ("by_device", "device_type", 3)):
-        groups = _grouped_startups(startups, index)
+    for name, column in names:
+        startups = _startups_by(samples, column)
         breakdowns[name] = [
-            {"key": row[column], **quality_figures(row, groups.get(row[column], []))}
+            {"key": row[column], **quality_figures(row, startups.get(row[column], []))}
             for row in _sums(rollups, (column,))
         ]
     return {
-        "overall": quality_figures(_sums(rollups)[0], [row[0] for row in startups]),
+        "overall": quality_figures(_sums(rollups)[0], _all_startups(samples)),
         **breakdowns,
         "series": _series(query, rollups, quality_figures),
     }
 
 
+def _users_by(query: ReportQuery, group: str | None = None) -> dict:
+    """Distinct active users and viewers in the range, per region when `group` is "region"."""
+    if query.day_aligned:
+        parts: dict = {}
+        rows = daily_active_for(query, start=query.start).values_list("region", "user_ids", "viewer_ids")
+        for region, user_ids, viewer_ids in rows:
+            key = region if group else None
+            active, viewers = parts.setdefault(key, ([], []))
+            active.append(_ids(user_ids))
+            viewers.append(_ids(viewer_ids))
+        return {
+            key: {"active_users": _distinct_count(active), "viewers": _distinct_count(viewers)}
+            for key, (active, viewers) in parts.items()
+        }
+    rows = activity_for(query)
+    if group:
+        rows = rows.values(group)
+    counted = (
+        rows.annotate(
+            active_users=Count("user_id", distinct=True), viewers=Count("user_id", distinct=True, filter=Q(viewed=True))
+        )
+        if group
+        else [
+            rows.aggregate(
+                active_users=Count("user_id", distinct=True),
+                viewers=Count("user_id", distinct=True, filter=Q(viewed=True)),
+            )
+        ]
+    )
+    return {(row[group] if group else None): row for row in counted}
+
+
 @boundary
 def regions_report(query: ReportQuery) -> list[dict]:
     """Per region: active users, viewers, views, watch time and the quality figures."""
-    activity = activity_for(query)
-    active = dict(activity.values("region").annotate(n=Count("user_id", distinct=True)).values_list("region", "n"))
-    viewers = dict(
-        activity.filter(viewed=True)
-        .values("region")
-        .annotate(n=Count("user_id", distinct=True))
-        .values_list("region", "n")
-    )
-    groups = _grouped_startups(_startup_times(query), 2)
+    users = _users_by(query, "region")
+    if query.daily_totals:
+        groups = DailyFrame.read(query).grouped("region")
+    else:
+        startups = _startups_by(_startup_samples(query), "region")
+        groups = [
+            (row["region"], row, startups.get(row["region"], [])) for row in _sums(rollups_for(query), ("region",))
+        ]
     return [
         {
-            "region": row["region"],
-            "active_users": active.get(row["region"], 0),
-            "viewers": viewers.get(row["region"], 0),
-            **quality_figures(row, groups.get(row["region"], [])),
+            "region": region,
+            "active_users": users.get(region, {}).get("active_users", 0),
+            "viewers": users.get(region, {}).get("viewers", 0),
+            **quality_figures(sums, startups),
         }
-        for row in _sums(rollups_for(query), ("region",))
+        for region, sums, startups in groups
     ]

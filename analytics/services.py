@@ -4,16 +4,27 @@ from __future__ import annotations
 
 import functools
 import json
+import struct
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import numpy as np
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from analytics.event_types import SERVER_EVENT_TYPES, event_clean, time_bounds
-from analytics.models import Event, EventSource, UserActivity, Viewer, ViewRollup, ViewSummary
+from analytics.models import (
+    DailyActiveUsers,
+    DailyRollup,
+    Event,
+    EventSource,
+    UserActivity,
+    Viewer,
+    ViewRollup,
+    ViewSummary,
+)
 from streaming_platform.boundary import boundary
 
 MAX_BATCH_EVENTS = 1000
@@ -66,6 +77,39 @@ def _activity_insert(rows: set[tuple[datetime, int, str, str]], *, viewed: bool)
     ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
+    _daily_active_add(rows, viewed=viewed)
+
+
+def ids_from_bytes(value) -> np.ndarray:
+    return np.frombuffer(bytes(value or b""), dtype="<i8")
+
+
+def ids_to_bytes(ids: np.ndarray) -> bytes:
+    return np.asarray(ids, dtype="<i8").tobytes()
+
+
+def _daily_active_add(rows: set[tuple[datetime, int, str, str]], *, viewed: bool) -> None:
+    """Adds users to the per-day sets (rows are written only when someone new appears)."""
+    by_key: dict[tuple, set[int]] = {}
+    for hour, user_id, region, device in rows:
+        by_key.setdefault((hour.date(), region, device), set()).add(user_id)
+    for (day, region, device), user_ids in by_key.items():
+        new = np.array(sorted(user_ids), dtype="<i8")
+        entry, _ = DailyActiveUsers.objects.select_for_update().get_or_create(
+            day=day, region=region, device_type=device
+        )
+        changes = {}
+        current = ids_from_bytes(entry.user_ids)
+        merged = np.union1d(current, new)
+        if len(merged) != len(current):
+            changes["user_ids"] = ids_to_bytes(merged)
+        if viewed:
+            current = ids_from_bytes(entry.viewer_ids)
+            merged = np.union1d(current, new)
+            if len(merged) != len(current):
+                changes["viewer_ids"] = ids_to_bytes(merged)
+        if changes:
+            DailyActiveUsers.objects.filter(pk=entry.pk).update(**changes)
 
 
 def _events_insert(rows: list[dict], *, source: str) -> int:
@@ -205,31 +249,33 @@ def server_event_record(
 
 
 def _rollup_add(view: ViewSummary) -> None:
+    """Adds a view to its hourly (per title) and daily (per kind) rollup rows."""
     hour = hour_of(view.started_at)
-    rollup, _ = ViewRollup.objects.get_or_create(
-        hour=hour,
-        title_id=view.title_id,
-        region=view.region,
-        device_type=view.device_type,
-        cdn=view.cdn,
-        defaults={"day": hour.date()},
-    )
     has_bitrate = view.avg_bitrate_kbps is not None
-    ViewRollup.objects.filter(pk=rollup.pk).update(
-        views=F("views") + 1,
-        watch_time_s=F("watch_time_s") + view.watch_time_s,
-        completed_views=F("completed_views") + int(view.completed),
-        reach_views=F("reach_views") + int(view.reach is not None),
-        reach_sum=F("reach_sum") + (view.reach or 0),
-        startup_views=F("startup_views") + int(view.startup_time_ms is not None),
-        startup_sum_ms=F("startup_sum_ms") + (view.startup_time_ms or 0),
-        rebuffer_count=F("rebuffer_count") + view.rebuffer_count,
-        rebuffer_duration_s=F("rebuffer_duration_s") + view.rebuffer_duration_s,
-        bitrate_weighted_sum=F("bitrate_weighted_sum") + ((view.avg_bitrate_kbps or 0) * view.watch_time_s),
-        bitrate_watch_time_s=F("bitrate_watch_time_s") + (view.watch_time_s if has_bitrate else 0),
-        ebvs_views=F("ebvs_views") + int(view.exited_before_start and not view.fatal_error),
-        failed_views=F("failed_views") + int(view.fatal_error),
+    increments = {
+        "views": F("views") + 1,
+        "watch_time_s": F("watch_time_s") + view.watch_time_s,
+        "completed_views": F("completed_views") + int(view.completed),
+        "reach_views": F("reach_views") + int(view.reach is not None),
+        "reach_sum": F("reach_sum") + (view.reach or 0),
+        "startup_views": F("startup_views") + int(view.startup_time_ms is not None),
+        "startup_sum_ms": F("startup_sum_ms") + (view.startup_time_ms or 0),
+        "rebuffer_count": F("rebuffer_count") + view.rebuffer_count,
+        "rebuffer_duration_s": F("rebuffer_duration_s") + view.rebuffer_duration_s,
+        "bitrate_weighted_sum": F("bitrate_weighted_sum") + ((view.avg_bitrate_kbps or 0) * view.watch_time_s),
+        "bitrate_watch_time_s": F("bitrate_watch_time_s") + (view.watch_time_s if has_bitrate else 0),
+        "ebvs_views": F("ebvs_views") + int(view.exited_before_start and not view.fatal_error),
+        "failed_views": F("failed_views") + int(view.fatal_error),
+    }
+    key = {"region": view.region, "device_type": view.device_type, "cdn": view.cdn}
+    rollup, _ = ViewRollup.objects.get_or_create(
+        hour=hour, title_id=view.title_id, **key, defaults={"day": hour.date()}
     )
+    ViewRollup.objects.filter(pk=rollup.pk).update(**increments)
+    daily, _ = DailyRollup.objects.select_for_update().get_or_create(day=hour.date(), kind=view.title.kind, **key)
+    if view.startup_time_ms is not None:
+        increments["startup_values"] = bytes(daily.startup_values) + struct.pack("<d", view.startup_time_ms)
+    DailyRollup.objects.filter(pk=daily.pk).update(**increments)
 
 
 def view_reach(*, position_s: float, duration_s: float | None) -> float | None:
@@ -329,12 +375,18 @@ def rollups_rebuild() -> dict[str, int]:
     """Recomputes every rollup from the stored events and views (after bulk loads or repairs)."""
     views, events = ViewSummary._meta.db_table, Event._meta.db_table
     rollup, activity, viewer = ViewRollup._meta.db_table, UserActivity._meta.db_table, Viewer._meta.db_table
+    daily = DailyRollup._meta.db_table
+    from catalog.models import Title
+
+    titles = Title._meta.db_table
     view_hour, view_day = _hour_sql("started_at")
     event_hour, event_day = _hour_sql("occurred_at")
     statements = [
         f"DELETE FROM {rollup}",
         f"DELETE FROM {activity}",
         f"DELETE FROM {viewer}",
+        f"DELETE FROM {daily}",
+        f"DELETE FROM {DailyActiveUsers._meta.db_table}",
         f"""INSERT INTO {rollup} (hour, day, title_id, region, device_type, cdn, views, watch_time_s, completed_views,
             reach_views, reach_sum, startup_views, startup_sum_ms, rebuffer_count, rebuffer_duration_s,
             bitrate_weighted_sum, bitrate_watch_time_s, ebvs_views, failed_views)
@@ -346,6 +398,15 @@ def rollups_rebuild() -> dict[str, int]:
             SUM(CASE WHEN exited_before_start AND NOT fatal_error THEN 1 ELSE 0 END),
             SUM(CASE WHEN fatal_error THEN 1 ELSE 0 END)
         FROM {views} GROUP BY {view_hour}, {view_day}, title_id, region, device_type, cdn""",
+        f"""INSERT INTO {daily} (day, region, device_type, cdn, kind, views, watch_time_s, completed_views,
+            reach_views, reach_sum, startup_views, startup_sum_ms, rebuffer_count, rebuffer_duration_s,
+            bitrate_weighted_sum, bitrate_watch_time_s, ebvs_views, failed_views, startup_values)
+        SELECT day, region, device_type, cdn, kind, SUM(views), SUM(watch_time_s), SUM(completed_views),
+            SUM(reach_views), SUM(reach_sum), SUM(startup_views), SUM(startup_sum_ms), SUM(rebuffer_count),
+            SUM(rebuffer_duration_s), SUM(bitrate_weighted_sum), SUM(bitrate_watch_time_s), SUM(ebvs_views),
+            SUM(failed_views), {"X''" if connection.vendor == "sqlite" else "''::bytea"}
+        FROM {rollup} JOIN {titles} ON {titles}.id = {rollup}.title_id
+        GROUP BY day, region, device_type, cdn, kind""",
         f"""INSERT INTO {activity} (hour, day, user_id, region, device_type, viewed)
         SELECT hour, day, user_id, MAX(region), device_type, MAX(viewed) = 1 FROM (
             SELECT {event_hour} AS hour, {event_day} AS day, user_id, region, device_type, 0 AS viewed
@@ -359,8 +420,59 @@ def rollups_rebuild() -> dict[str, int]:
     with transaction.atomic(), connection.cursor() as cursor:
         for statement in statements:
             cursor.execute(statement)
+        _daily_startups_rebuild()
+        _daily_active_rebuild()
     return {
         "view_rollups": ViewRollup.objects.count(),
         "activity": UserActivity.objects.count(),
         "viewers": Viewer.objects.count(),
     }
+
+
+def _daily_startups_rebuild() -> None:
+    startups: dict[tuple, list[float]] = {}
+    rows = ViewSummary.objects.filter(startup_time_ms__isnull=False).values_list(
+        "started_at", "region", "device_type", "cdn", "title__kind", "startup_time_ms"
+    )
+    for started_at, region, device, cdn, kind, startup in rows.iterator(chunk_size=5000):
+        startups.setdefault((hour_of(started_at).date(), region, device, cdn, kind), []).append(startup)
+    table = DailyRollup._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET startup_values = %s WHERE day = %s AND region = %s AND device_type = %s "
+            "AND cdn = %s AND kind = %s",
+            [
+                (
+                    np.asarray(values, dtype="<f8").tobytes(),
+                    DailyRollup._meta.get_field("day").get_db_prep_save(key[0], connection),
+                    *key[1:],
+                )
+                for key, values in startups.items()
+            ],
+        )
+
+
+def _daily_active_rebuild() -> None:
+    users: dict[tuple, tuple[list[int], list[int]]] = {}
+    rows = UserActivity.objects.values_list("day", "region", "device_type", "user_id", "viewed").order_by(
+        "day", "region", "device_type", "user_id"
+    )
+    for day, region, device, user_id, viewed in rows.iterator(chunk_size=10000):
+        active, viewers = users.setdefault((day, region, device), ([], []))
+        if not active or active[-1] != user_id:
+            active.append(user_id)
+        if viewed and (not viewers or viewers[-1] != user_id):
+            viewers.append(user_id)
+    DailyActiveUsers.objects.bulk_create(
+        [
+            DailyActiveUsers(
+                day=day,
+                region=region,
+                device_type=device,
+                user_ids=ids_to_bytes(np.array(active)),
+                viewer_ids=ids_to_bytes(np.array(viewers)),
+            )
+            for (day, region, device), (active, viewers) in users.items()
+        ],
+        batch_size=1000,
+    )

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import json
 import random
 import sqlite3
@@ -114,13 +115,14 @@ def load_views_and_events(db: Path, users, titles, *, views: int, events: int, d
     """Views, with the player events of each, then browsing sessions until `events` events exist."""
     end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     start = end - timedelta(days=days)
-    user_weights = [1 / (rank + 20) for rank in range(len(users))]
-    title_weights = [1 / (rank + 5) ** 0.9 for rank in range(len(titles))]
+    # Cumulative weights once: rng.choices would otherwise rebuild them on every call.
+    user_weights = list(itertools.accumulate(1 / (rank + 20) for rank in range(len(users))))
+    title_weights = list(itertools.accumulate(1 / (rank + 5) ** 0.9 for rank in range(len(titles))))
     created = sqlite_time(end)
     view_rows, event_rows = [], []
     for number in range(views):
-        user_id, region = rng.choices(users, weights=user_weights)[0]
-        title_id, _, runtime = rng.choices(titles, weights=title_weights)[0]
+        user_id, region = rng.choices(users, cum_weights=user_weights)[0]
+        title_id, _, runtime = rng.choices(titles, cum_weights=title_weights)[0]
         device, cdn = pick(rng, DEVICES), pick(rng, CDNS)
         started = evening_moment(rng, start, days)
         failed = rng.random() < 0.01
@@ -150,7 +152,7 @@ def load_views_and_events(db: Path, users, titles, *, views: int, events: int, d
                                common[2], None, session, device, json.dumps(props)))  # fmt: skip
     session_number = 0
     while len(event_rows) < events:
-        user_id, region = rng.choices(users, weights=user_weights)[0]
+        user_id, region = rng.choices(users, cum_weights=user_weights)[0]
         device = pick(rng, DEVICES)
         at = evening_moment(rng, start, days)
         session_number += 1
@@ -314,7 +316,8 @@ def main() -> None:
         for shift in (0, 7, 20, 45, 59)
     ]
     reports = {
-        "engagement": report_paths("/api/analytics/engagement", windows, ["", "&region=US", "&granularity=hour"]),
+        "engagement": report_paths("/api/analytics/engagement", windows, ["", "&region=US", "&device=tv"]),
+        "engagement (hourly series)": report_paths("/api/analytics/engagement", windows, ["&granularity=hour"]),
         "content (top 20)": report_paths("/api/analytics/content", windows, ["", "&kind=show", "&genre=drama"]),
         "content/<id>": [
             f"/api/analytics/content/{titles[k][0]}?from={s}&to={e}" for s, e in windows for k in (0, 3, 50)

@@ -156,7 +156,7 @@ def our_engine(train_dir: Path, held_out_users: list[int]) -> tuple[dict[int, li
         if user is None:
             continue
         _, items = recommendations_serve(user=user, limit=K)
-        recommended[ml_user] = [item_of[title.pk] for title, _ in items if title.pk in item_of]
+        recommended[ml_user] = [item_of[item["title"]["id"]] for item in items if item["title"]["id"] in item_of]
     timings["serve_ms_per_viewer"] = (time.perf_counter() - started) * 1000 / max(len(held_out_users), 1)
     return recommended, timings
 

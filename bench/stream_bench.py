@@ -217,6 +217,11 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=10, help="seconds of closed-loop load (default 10)")
     parser.add_argument("--step", type=float, default=12, help="seconds per audience step (default 12)")
     parser.add_argument("--connections", type=int, default=16, help="connections of the closed-loop runs")
+    parser.add_argument(
+        "--conn-max-age",
+        default=os.environ.get("DB_CONN_MAX_AGE", "0"),
+        help="the server's DB_CONN_MAX_AGE (default: the project's, 0 = a database connection per request)",
+    )
     args = parser.parse_args()
 
     print(f"Preparing a fresh database with {args.viewers} viewers, each with an active session...")
@@ -228,7 +233,7 @@ def main() -> None:
 
     results: dict[str, dict] = {}
     largest = 0
-    with harness.serve(db) as base_url:
+    with harness.serve(db, env={"DB_CONN_MAX_AGE": str(args.conn_max_age)}) as base_url:
         baseline = harness.run_load(base_url, ["/bench/baseline/"], duration_s=args.duration)
         run_updates(base_url, pairs[:2000], rate=0, duration_s=2, connections=args.connections)  # warm-up
         closed = run_updates(base_url, pairs, rate=0, duration_s=args.duration, connections=args.connections)
@@ -253,7 +258,7 @@ def main() -> None:
     applied = PlaybackSession.objects.filter(last_sequence__gte=0).count()
     ratio = harness.ratio(closed["rps"], baseline["rps"])
     harness.print_report(
-        "Stream metric updates",
+        f"Stream metric updates, DB_CONN_MAX_AGE={args.conn_max_age}",
         baseline,
         results,
         targets=[

@@ -160,7 +160,9 @@ class Availability(models.Model):
     class Meta:
         ordering = ["title", "region", "starts_at"]
         verbose_name_plural = "availabilities"
-        indexes = [models.Index(fields=["region", "starts_at", "ends_at", "title"])]
+        # Title first: visibility is a correlated "is there a window for this title" lookup per title;
+        # a region-first index makes SQLite scan every window of the region for each title.
+        indexes = [models.Index(fields=["title", "region", "starts_at", "ends_at"])]
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_at__isnull=True) | Q(ends_at__gt=models.F("starts_at")),

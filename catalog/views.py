@@ -6,10 +6,13 @@ from rest_framework import mixins, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
 
 from catalog import selectors
+from catalog.caching import cached, list_cache_seconds, viewer_key
 from catalog.filtersets import SearchFilterSet, TitleFilterSet
 from catalog.models import Kind, Title
+from catalog.pagination import CachedCountPagination
 from catalog.serializers import ShowDetailSerializer, TitleCardSerializer, TitleDetailSerializer
 
 REGION_PARAMETER = OpenApiParameter(
@@ -33,6 +36,7 @@ class TitleViewSet(CatalogViewMixin, mixins.ListModelMixin, mixins.RetrieveModel
     """Visible titles of one kind: a paginated, filterable list and a detail page."""
 
     kind: str = ""
+    pagination_class = CachedCountPagination
     detail_serializer_class = TitleDetailSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = TitleFilterSet
@@ -45,6 +49,13 @@ class TitleViewSet(CatalogViewMixin, mixins.ListModelMixin, mixins.RetrieveModel
 
     def get_serializer_class(self):
         return self.detail_serializer_class if self.action == "retrieve" else TitleCardSerializer
+
+    def list(self, request, *args, **kwargs):
+        # Anonymous browsing is the hot path; a page may lag by a few seconds (see catalog/caching.py).
+        data = cached(
+            viewer_key("page", request), list_cache_seconds(), lambda: super(TitleViewSet, self).list(request).data
+        )
+        return Response(data)
 
     def filter_queryset(self, queryset):
         # Filters are for lists; a detail page only needs the visibility rule.

@@ -12,6 +12,7 @@ from django.utils import timezone
 from catalog.models import Episode, Kind, Maturity, Title
 from catalog.selectors import titles_visible_to
 from identity.models import DailyWatchTime, ParentalControls, Plan, Preferences, User, WatchHistory
+from identity.services import user_zone
 
 STAFF_EMAIL = "admin@example.org"
 STAFF_PASSWORD = "streaming-admin-demo"
@@ -96,7 +97,8 @@ def demo_identity_seed(*, rng: random.Random, users: int, days: int, stdout=None
             seeded += len(rows)
             if account.email == "kid@example.org":
                 # Most of today's allowance used, so the daily limit is close and easy to show.
-                DailyWatchTime.objects.get_or_create(user=account, day=now.date(), defaults={"watched_s": 100 * 60})
+                today = now.astimezone(user_zone(account)).date()
+                DailyWatchTime.objects.get_or_create(user=account, day=today, defaults={"watched_s": 100 * 60})
     _say(stdout, f"Identity: {created} accounts created, {seeded} history entries added.")
     return created
 

@@ -165,13 +165,17 @@ def continue_watching_for(*, user, limit: int | None = None) -> list[ContinueWat
     """
     from catalog.selectors import titles_visible_to
 
-    visible = titles_visible_to(user).values("pk")
-    entries = list(
-        WatchHistory.objects.filter(user=user, hidden_from_continue_watching=False, title__in=visible)
+    candidates = list(
+        WatchHistory.objects.filter(user=user, hidden_from_continue_watching=False)
         .filter(Q(position_s__gt=0) | Q(title__kind=Kind.SHOW, episode__isnull=False, completed=True))
         .select_related("title", "episode__season")
         .order_by("-last_watched_at", "-id")
     )
+    # Visibility is checked for the few candidate titles only, not computed for the whole catalog.
+    visible = set(
+        titles_visible_to(user).filter(pk__in={entry.title_id for entry in candidates}).values_list("pk", flat=True)
+    )
+    entries = [entry for entry in candidates if entry.title_id in visible]
     show_ids = {entry.title_id for entry in entries if entry.title.kind == Kind.SHOW}
     episodes_by_show: dict[int, list[Episode]] = {}
     for episode in Episode.objects.filter(season__show_id__in=show_ids).select_related("season"):

@@ -26,6 +26,8 @@ logger = logging.getLogger(__name__)
 RESUME_MIN_FRACTION = 0.05
 RESUME_MAX_FRACTION = 0.90
 SHORT_ITEM_MAX_S = 300
+# Clock skew allowed between a player and the server for `watched_at`.
+FUTURE_TOLERANCE = timedelta(minutes=5)
 PIN_PATTERN = re.compile(r"^\d{4}$")
 
 
@@ -345,8 +347,12 @@ def history_record(
     `watched_s` adds to the viewer's watch time of that day (their time zone), which the daily limit reads.
     An update older than the stored one does not move the resume point back.
     """
-    watched_at = watched_at or timezone.now()
+    now = timezone.now()
+    watched_at = watched_at or now
     errors: dict[str, list[str]] = {}
+    if watched_at > now + FUTURE_TOLERANCE:
+        # A future time would make every real report until then look stale.
+        errors["watched_at"] = ["The time watched cannot be in the future."]
     if episode is not None and (title.kind != Kind.SHOW or episode.season.show_id != title.pk):
         errors["episode"] = [f"Episode {episode.pk} is not an episode of title {title.pk}."]
     if duration_s is not None and duration_s <= 0:

@@ -13,6 +13,7 @@ import io
 import json
 import math
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -292,31 +293,45 @@ def content_matrix(catalogue: Catalogue, params: Params) -> tuple[sp.csr_matrix,
     return sp.csr_matrix(sp.hstack(blocks), dtype=np.float32), genres, genre_ids
 
 
-def ease_weights(likes: sp.csr_matrix, lam: float) -> np.ndarray:
-    """EASE's closed form B = I - P diag(1/diag(P)), P = (X'X + lambda I)^-1, zero diagonal (float32)."""
-    gram = (likes.T @ likes).toarray().astype(np.float32)
+def ease_weight_rows(likes: sp.csr_matrix, lam: float, chunk: int = 1024) -> Iterator[tuple[int, np.ndarray]]:
+    """EASE's closed form B = I - P diag(1/diag(P)), P = (X'X + lambda I)^-1, zero diagonal, in row blocks.
+
+    Memory stays near one n x n float32 matrix: the Gram matrix is filled column block by column block,
+    factorised and inverted in place (LAPACK, lower triangle), and B's rows are assembled block by block.
+    """
+    n = likes.shape[1]
+    gram = np.zeros((n, n), dtype=np.float32, order="F")
+    columns = sp.csc_matrix(likes, dtype=np.float32)
+    rows_view = sp.csr_matrix(columns.T)
+    for start in range(0, n, chunk):
+        gram[:, start : start + chunk] = (rows_view @ columns[:, start : start + chunk]).toarray()
     gram[np.diag_indices_from(gram)] += lam
-    # Cholesky, then the inverse from the factor, in place: the Gram matrix is the only big allocation.
     factor, info = scipy.linalg.lapack.spotrf(gram, lower=1, overwrite_a=1, clean=1)
     if info != 0:
         raise np.linalg.LinAlgError(f"Gram matrix is not positive definite (info={info}).")
+    del gram
     inverse, info = scipy.linalg.lapack.spotri(factor, lower=1, overwrite_c=1)
     if info != 0:
         raise np.linalg.LinAlgError(f"Inverting the Gram matrix failed (info={info}).")
-    inverse = np.tril(inverse) + np.tril(inverse, -1).T
+    del factor
     diag = np.diag(inverse).copy()
-    inverse /= -diag[np.newaxis, :]
-    inverse[np.diag_indices_from(inverse)] = 0.0
-    return inverse
+    cols = np.arange(n)
+    for start in range(0, n, chunk):
+        stop = min(n, start + chunk)
+        rows = np.arange(start, stop)
+        # Only the lower triangle is valid: P[r, c] for c <= r, and P[c, r] (its mirror) for c > r.
+        block = np.where(cols[None, :] <= rows[:, None], inverse[start:stop, :], inverse[:, start:stop].T)
+        block /= -diag[None, :]
+        block[np.arange(stop - start), rows] = 0.0
+        yield start, block
 
 
-def top_k_rows(dense: np.ndarray, k: int, chunk: int = 2048) -> sp.csr_matrix:
+def top_k_rows(blocks: Iterable[tuple[int, np.ndarray]], shape: tuple[int, int], k: int) -> sp.csr_matrix:
     """Keep the k entries of each row that are largest in magnitude (EASE's negative weights matter too)."""
-    n_rows, n_cols = dense.shape
+    n_rows, n_cols = shape
     k = min(k, n_cols)
     rows, cols, vals = [], [], []
-    for start in range(0, n_rows, chunk):
-        block = dense[start : start + chunk]
+    for start, block in blocks:
         idx = (
             np.argpartition(-np.abs(block), k - 1, axis=1)[:, :k]
             if k < n_cols
@@ -371,7 +386,9 @@ def build(catalogue: Catalogue, history: History, params: Params | None = None) 
             dtype=np.float32,
         )
         likes.sum_duplicates()
-        local_weights = top_k_rows(ease_weights(likes, params.ease_lambda), params.neighbours)
+        local_weights = top_k_rows(
+            ease_weight_rows(likes, params.ease_lambda), (len(watched), len(watched)), params.neighbours
+        )
         coo = local_weights.tocoo()
         neighbours = sp.csr_matrix((coo.data, (watched[coo.row], watched[coo.col])), shape=(n, n), dtype=np.float32)
     else:
@@ -444,7 +461,16 @@ class Scored:
     collaborative: np.ndarray
     content: np.ndarray
     popularity: np.ndarray
-    because: np.ndarray  # per title: model index of the history title that contributed most, -1 if none
+    history_idx: np.ndarray  # the liked history titles (model indices) behind `contributions`
+    contributions: sp.csr_matrix | None  # history title x title: what each liked title adds
+
+    def because(self, positions: list[int]) -> list[int]:
+        """For each title position, the liked history title that raised it most (-1 if none)."""
+        if self.contributions is None or not len(positions):
+            return [-1] * len(positions)
+        block = self.contributions[:, positions].toarray()
+        best = block.argmax(axis=0)
+        return [int(self.history_idx[b]) if block[b, i] > 0 else -1 for i, b in enumerate(best)]
 
 
 def score(
@@ -470,19 +496,14 @@ def score(
             + params.recent_weight * 0.5 ** (rank / params.recent_half_life_titles)
         )
         profile = sp.csr_matrix((weights.astype(np.float32), (np.zeros(len(idx), np.int64), idx)), shape=(1, n))
-        contributions = model.neighbours[idx].multiply(weights[:, None].astype(np.float32)).tocsc()
+        contributions = sp.csr_matrix(model.neighbours[idx].multiply(weights[:, None].astype(np.float32)))
         collaborative = np.asarray(contributions.sum(axis=0)).ravel()
-        because = np.full(n, -1, dtype=np.int64)
-        if contributions.nnz:
-            argmax = np.asarray(contributions.argmax(axis=0)).ravel()
-            has = collaborative > 0
-            because[has] = idx[argmax[has]]
         taste = profile @ model.content
         content = np.asarray((model.content @ taste.T).todense()).ravel()
         popularity = popularity_at(model, latest)
     else:
         collaborative = np.zeros(n, dtype=np.float32)
-        because = np.full(n, -1, dtype=np.int64)
+        contributions = None
         content = np.zeros(n, dtype=np.float32)
         popularity = regional_popularity(model, region)
     if favourite_genre_ids:
@@ -497,7 +518,7 @@ def score(
     else:
         # Cold start: favourite genres first, popularity breaks ties and fills in.
         total = content + 0.5 * popularity
-    return Scored(total.astype(np.float32), collaborative, content, popularity, because)
+    return Scored(total.astype(np.float32), collaborative, content, popularity, idx, contributions)
 
 
 def similar_to(model: Model, position: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -514,22 +535,19 @@ def similar_to(model: Model, position: int) -> tuple[np.ndarray, np.ndarray, np.
 def diversify(order: np.ndarray, model: Model, *, limit: int, max_genre_run: int = 3, lookahead: int = 50) -> list[int]:
     """Re-rank `order` (model indices, best first) so no genre runs past `max_genre_run` titles in a row
     and no two titles of one franchise are adjacent; the best allowed candidate always comes next."""
-    pending = list(order[: max(limit * 3, limit + lookahead)])
-    genres = model.genres
+    pending = [int(p) for p in order[: max(limit * 3, limit + lookahead)]]
+    indptr, indices = model.genres.indptr, model.genres.indices
+    genres_of = {p: frozenset(indices[indptr[p] : indptr[p + 1]].tolist()) for p in pending}
+    franchise = model.franchise
     chosen: list[int] = []
     while pending and len(chosen) < limit:
-        recent = chosen[-max_genre_run:]
-        run_genres = None
-        if len(recent) == max_genre_run:
-            run_genres = set(genres.indices[genres.indptr[recent[0]] : genres.indptr[recent[0] + 1]])
-            for r in recent[1:]:
-                run_genres &= set(genres.indices[genres.indptr[r] : genres.indptr[r + 1]])
+        run_genres: frozenset = frozenset()
+        if len(chosen) >= max_genre_run:
+            run_genres = frozenset.intersection(*(genres_of[r] for r in chosen[-max_genre_run:]))
+        last_franchise = franchise[chosen[-1]] if chosen else -1
         pick = 0
         for offset, candidate in enumerate(pending[:lookahead]):
-            if chosen and model.franchise[candidate] == model.franchise[chosen[-1]]:
-                continue
-            own = genres.indices[genres.indptr[candidate] : genres.indptr[candidate + 1]]
-            if run_genres and run_genres.intersection(own):
+            if franchise[candidate] == last_franchise or (run_genres and run_genres & genres_of[candidate]):
                 continue
             pick = offset
             break

@@ -137,6 +137,19 @@ def recommendation_list_is_fresh(recommendations: RecommendationList, *, visible
     return all(item["title_id"] in visible_ids for item in recommendations.items)
 
 
+@boundary
+def title_cards(title_ids: list[int]) -> dict[int, dict]:
+    """What a list shows of each title (id, kind, title, release_year, genre names), in two small queries."""
+    cards = {
+        row["id"]: {**row, "genres": []}
+        for row in Title.objects.filter(id__in=title_ids).values("id", "kind", "title", "release_year")
+    }
+    links = Title.genres.through.objects.filter(title_id__in=title_ids).order_by("genre__name")
+    for title_id, name in links.values_list("title_id", "genre__name"):
+        cards[title_id]["genres"].append(name)
+    return cards
+
+
 # --- similarity --------------------------------------------------------------------------------------
 
 
@@ -203,7 +216,7 @@ def title_similarity(*, a: Title, b: Title) -> dict:
 
 
 @boundary
-def titles_similar_to(*, title: Title, user, region: str | None = None, limit: int = 10) -> list[tuple[Title, float]]:
+def titles_similar_to(*, title: Title, user, region: str | None = None, limit: int = 10) -> list[dict]:
     """ "More like this": neighbours from viewing together and content, visible to the viewer, best first."""
     loaded = recommender_model_current()
     if loaded is None:
@@ -216,15 +229,16 @@ def titles_similar_to(*, title: Title, user, region: str | None = None, limit: i
     order = np.argsort(-scores)[: max(limit * 5, 100)]
     order = order[np.isfinite(scores[order]) & (scores[order] > 0)]
     candidates = [int(model.title_ids[i]) for i in order]
-    visible = titles_visible_to(user, region).filter(id__in=candidates).in_bulk()
+    visible = set(titles_visible_to(user, region).filter(id__in=candidates).order_by().values_list("id", flat=True))
     peak = float(scores[order[0]]) if len(order) else 1.0
-    result = []
-    for i, title_id in zip(order, candidates, strict=True):
-        if title_id in visible:
-            result.append((visible[title_id], round(float(scores[i]) / peak, 4) if peak > 0 else 0.0))
-        if len(result) >= limit:
-            break
-    return result
+    chosen = [
+        (title_id, float(scores[i])) for i, title_id in zip(order, candidates, strict=True) if title_id in visible
+    ]
+    chosen = chosen[:limit]
+    cards = title_cards([title_id for title_id, _ in chosen])
+    return [
+        {"title": cards[title_id], "score": round(score / peak, 4) if peak > 0 else 0.0} for title_id, score in chosen
+    ]
 
 
 # --- popularity --------------------------------------------------------------------------------------
@@ -249,6 +263,8 @@ def titles_popular(*, user, region: str | None = None, days: int = 7, limit: int
         )
         cache.set(key, counts, setting("RECOMMEND_POPULAR_CACHE_S", 60))
     ids = [title_id for title_id, _ in counts]
-    visible = titles_visible_to(user, region).filter(id__in=ids).prefetch_related("genres").in_bulk()
-    items = [(visible[title_id], viewers) for title_id, viewers in counts if title_id in visible][:limit]
+    visible = set(titles_visible_to(user, region).filter(id__in=ids).order_by().values_list("id", flat=True))
+    chosen = [(title_id, viewers) for title_id, viewers in counts if title_id in visible][:limit]
+    cards = title_cards([title_id for title_id, _ in chosen])
+    items = [{"title": cards[title_id], "viewers": viewers} for title_id, viewers in chosen]
     return {"region": region, "since": since, "days": days, "items": items}

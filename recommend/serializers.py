@@ -2,19 +2,19 @@
 
 from rest_framework import serializers
 
-from catalog.models import Title
+from catalog.models import Kind
 
 
-class TitleCardSerializer(serializers.ModelSerializer):
-    genres = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
-
-    class Meta:
-        model = Title
-        fields = ["id", "kind", "title", "release_year", "genres"]
+class RecommendedTitleCardSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=Kind.choices)
+    title = serializers.CharField()
+    release_year = serializers.IntegerField(allow_null=True)
+    genres = serializers.ListField(child=serializers.CharField())
 
 
 class RecommendationSerializer(serializers.Serializer):
-    title = TitleCardSerializer()
+    title = RecommendedTitleCardSerializer()
     score = serializers.FloatField()
     reason = serializers.CharField()
 
@@ -53,7 +53,7 @@ class SimilaritySerializer(serializers.Serializer):
 
 
 class SimilarTitleSerializer(serializers.Serializer):
-    title = TitleCardSerializer()
+    title = RecommendedTitleCardSerializer()
     score = serializers.FloatField()
 
 
@@ -63,7 +63,7 @@ class SimilarTitlesSerializer(serializers.Serializer):
 
 
 class PopularTitleSerializer(serializers.Serializer):
-    title = TitleCardSerializer()
+    title = RecommendedTitleCardSerializer()
     viewers = serializers.IntegerField()
 
 

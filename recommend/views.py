@@ -33,7 +33,7 @@ def list_body(user, recommendations, items) -> dict:
         "generated_at": recommendations.generated_at,
         "fresh_until": recommendations.fresh_until,
         "model_id": recommendations.model_id,
-        "results": [{"title": title, "score": item["score"], "reason": item["reason"]} for title, item in items],
+        "results": items,
     }
 
 
@@ -85,7 +85,7 @@ class SimilarTitlesView(APIView):
         limit = parse_query(LimitSerializer, request)["limit"]
         title = title_get_visible(user=request.user, title_id=title_id, region=region)
         similar = selectors.titles_similar_to(title=title, user=request.user, region=region, limit=limit)
-        body = {"title_id": title.pk, "results": [{"title": other, "score": score} for other, score in similar]}
+        body = {"title_id": title.pk, "results": similar}
         return Response(SimilarTitlesSerializer(body).data)
 
 
@@ -111,6 +111,6 @@ class PopularView(APIView):
             "region": popular["region"],
             "days": popular["days"],
             "since": popular["since"],
-            "results": [{"title": title, "viewers": viewers} for title, viewers in popular["items"]],
+            "results": popular["items"],
         }
         return Response(PopularTitlesSerializer(body).data)

@@ -156,8 +156,10 @@ def demo_seed(context) -> int:
             player = ViewPlayer(rng, session, top_kbps=max(ladder), throughput_kbps=throughput)
             remaining = duration - session.position_s
             watch_s = remaining if rng.random() < 0.35 else remaining * rng.uniform(0.05, 0.9)
+            # Every view ends before now (history refuses times in the future).
+            watch_s = min(max(60.0, min(watch_s, 3 * 3600)), (end - started_at).total_seconds() - 600)
             player.play(
-                watch_s=max(60.0, min(watch_s, 3 * 3600)),
+                watch_s=watch_s,
                 fail=rng.random() < (0.15 if bad else 0.01),
                 exit_early=rng.random() < 0.03,
                 rebuffer_rate=(0.4 if bad else 0.03) * (2.5 if device_type == "mobile" else 1.0),

@@ -99,6 +99,30 @@ class MetricUpdateSerializer(serializers.Serializer):
     cmcd = serializers.CharField(max_length=4096, required=False, help_text="A CMCD payload, e.g. bl=21300,br=3200")
 
 
+# Bound once: a field's validation keeps no state, and building a serializer per heartbeat (DRF deep-copies
+# its fields) would cost more than the update itself.
+_METRIC_FIELDS = None
+
+
+def metric_update_validate(data: dict) -> dict:
+    """What `MetricUpdateSerializer(data=data).is_valid()` checks, without a serializer per call."""
+    global _METRIC_FIELDS
+    if _METRIC_FIELDS is None:
+        _METRIC_FIELDS = MetricUpdateSerializer().fields
+    values, errors = {}, {}
+    for key, value in data.items():
+        field = _METRIC_FIELDS.get(key)
+        if field is None:
+            continue  # unknown keys are ignored, as a serializer would
+        try:
+            values[key] = field.run_validation(value)
+        except serializers.ValidationError as exc:
+            errors[key] = exc.detail
+    if errors:
+        raise serializers.ValidationError(errors)
+    return values
+
+
 class MetricUpdateResultSerializer(serializers.Serializer):
     id = serializers.CharField()
     applied = serializers.BooleanField(help_text="False when the sequence number was already applied.")

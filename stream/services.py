@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import Http404
 from django.utils import timezone
 from rest_framework.exceptions import APIException, PermissionDenied
@@ -239,6 +239,66 @@ def _apply(session: PlaybackSession, metrics: dict, at: datetime) -> None:
     session.last_sequence = metrics["sequence"]
 
 
+# --- The two statements of a heartbeat, prepared once ------------------------------------------------------
+# Every viewer sends an update every few seconds; compiling these queries with the ORM each time costs more than
+# running them, so their SQL, parameter adapters and result converters are built once per database vendor.
+_prepared: dict[str, dict] = {}
+
+
+def _prepared_statements() -> dict:
+    prepared = _prepared.get(connection.vendor)
+    if prepared is None:
+        meta = PlaybackSession._meta
+        quote = connection.ops.quote_name
+        fields = list(meta.concrete_fields)
+        table = quote(meta.db_table)
+        converters = []
+        for field in fields:
+            column = field.get_col(meta.db_table)
+            converters.append(connection.ops.get_db_converters(column) + column.get_db_converters(connection))
+        written = [meta.get_field(name) for name in UPDATE_FIELDS]
+        prepared = {
+            "fields": fields,
+            "attnames": [field.attname for field in fields],
+            "converters": converters,
+            "select": f"SELECT {', '.join(quote(f.column) for f in fields)} FROM {table} WHERE {quote('id')} = %s",
+            "written": written,
+            "update": (
+                f"UPDATE {table} SET {', '.join(f'{quote(f.column)} = %s' for f in written)} "
+                f"WHERE {quote('id')} = %s AND {quote('last_sequence')} = %s AND {quote('status')} = %s"
+            ),
+        }
+        _prepared[connection.vendor] = prepared
+    return prepared
+
+
+def _session_read(session_id: str) -> PlaybackSession | None:
+    prepared = _prepared_statements()
+    with connection.cursor() as cursor:
+        cursor.execute(prepared["select"], [session_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = []
+    for value, field_converters in zip(row, prepared["converters"], strict=True):
+        for converter in field_converters:
+            value = converter(value, None, connection)
+        values.append(value)
+    return PlaybackSession.from_db(connection.alias, prepared["attnames"], values)
+
+
+def _session_write_if_unchanged(session: PlaybackSession, *, seen_sequence: int) -> bool:
+    """Writes the update's columns unless another update got there first (compare-and-set)."""
+    prepared = _prepared_statements()
+    params = [field.get_db_prep_save(getattr(session, field.attname), connection) for field in prepared["written"]]
+    with connection.cursor() as cursor:
+        cursor.execute(prepared["update"], [*params, session.pk, seen_sequence, SessionStatus.ACTIVE.value])
+        return cursor.rowcount == 1
+
+
+UPDATE_ATTEMPTS = 5
+
+
 @boundary
 def session_update(
     *, session_id: str, metrics: dict, user=None, at: datetime | None = None
@@ -249,10 +309,15 @@ def session_update(
     the session's owner may update it (404 for others, 403 for staff, who may read but not write).
     An update whose sequence number is not above the last applied one changes nothing (a retry or a late
     packet). A fatal error ends the session.
+
+    The write is one compare-and-set UPDATE (on the sequence number and the status read before), not a
+    locking transaction: every viewer sends one every few seconds, and on SQLite a transaction held
+    across the read would queue all writers behind it. A concurrent update of the same session makes the
+    write miss; the update is then re-read and re-applied.
     """
     at = at or timezone.now()
-    with transaction.atomic():
-        session = PlaybackSession.objects.select_for_update().filter(pk=session_id).first()
+    for _ in range(UPDATE_ATTEMPTS):
+        session = _session_read(session_id)
         if session is None or (user is not None and session.user_id != user.pk and not user.is_staff):
             raise Http404("No playback session matches the given id.")
         if user is not None and session.user_id != user.pk:
@@ -261,10 +326,13 @@ def session_update(
             raise Conflict("This session has ended.")
         if metrics["sequence"] <= session.last_sequence:
             return session, False
+        seen_sequence = session.last_sequence
         _apply(session, metrics, at)
-        # One UPDATE of the changed columns, no full_clean: this runs every few seconds per viewer, the
-        # values were range-checked on the way in, and the row's relations never change here.
-        PlaybackSession.objects.filter(pk=session.pk).update(**{name: getattr(session, name) for name in UPDATE_FIELDS})
+        # No full_clean: the values were range-checked on the way in and the row's relations never change here.
+        if _session_write_if_unchanged(session, seen_sequence=seen_sequence):
+            break
+    else:
+        raise Conflict("The session is being updated concurrently; send the update again.")
     if session.fatal_error:
         session = session_end(session_id=session.pk, reason=EndReason.ERROR, at=at)
     return session, True

@@ -10,12 +10,14 @@ from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from stream import cmcd, playlists, selectors, services, signing
+from stream.authentication import HeartbeatTokenAuthentication
 from stream.filtersets import PlaybackSessionFilterSet
 from stream.models import EndReason
 from stream.permissions import IsOwnerOrStaffReadOnly, IsStaffForList
@@ -27,6 +29,7 @@ from stream.serializers import (
     SessionSerializer,
     SessionStartedSerializer,
     SessionStartSerializer,
+    metric_update_validate,
 )
 
 SESSION_ID_PATTERN = r"[A-Za-z0-9_-]{1,64}"
@@ -63,9 +66,7 @@ def metrics_from_request(request) -> dict:
     body = request.data
     if not isinstance(body, dict):
         raise ValidationError({"non_field_errors": ["Expected a JSON object."]})
-    serializer = MetricUpdateSerializer(data=body)
-    serializer.is_valid(raise_exception=True)
-    metrics = dict(serializer.validated_data)
+    metrics = metric_update_validate(body)
     values = cmcd.parse_request(
         query_value=request.query_params.get("CMCD"), headers=request.headers, body_value=metrics.pop("cmcd", None)
     )
@@ -91,6 +92,7 @@ class SessionViewSet(
     """Playback sessions: start (POST), read, send metrics (PUT), end (DELETE); staff list them all."""
 
     serializer_class = SessionSerializer
+    authentication_classes = [HeartbeatTokenAuthentication, SessionAuthentication]
     filterset_class = PlaybackSessionFilterSet
     permission_classes = [IsAuthenticated, IsStaffForList, IsOwnerOrStaffReadOnly]
     lookup_value_regex = SESSION_ID_PATTERN

@@ -278,3 +278,8 @@ if REDIS_URL:
     # redis-py 8 gives every socket a 5 s read timeout, the same as the 5 s blocking pop channels_redis
     # waits on: an idle WebSocket consumer would then fail after 5 s. A longer read timeout restores it.
     CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [{"address": REDIS_URL, "socket_timeout": 30}]
+
+# --- catalog ---
+# Seconds an anonymous (or per-viewer) catalog list page, and a list's total count, may be served from cache.
+CATALOG_LIST_CACHE_S = env_int("CATALOG_LIST_CACHE_S", 30)
+CATALOG_COUNT_CACHE_S = env_int("CATALOG_COUNT_CACHE_S", 60)

@@ -86,7 +86,9 @@ class Broadcaster:
 
     async def run(self) -> None:
         layer = get_channel_layer()
-        channel = await layer.new_channel("topology")
+        # The default prefix on purpose: channels_redis reads every local channel of a process from one
+        # key named after that prefix, so a channel with another prefix would never be read.
+        channel = await layer.new_channel()
         await layer.group_add(GROUP, channel)
         listener = asyncio.create_task(self.listen(layer, channel))
         try:

@@ -155,7 +155,7 @@ def test_streaming_filters_by_cdn_kind_and_genre(staff_client, data):
 
 
 def test_content_top_titles(staff_client, data, django_assert_num_queries):
-    with django_assert_num_queries(4):  # token look-up (2), rollups by title, unique viewers of the top titles
+    with django_assert_num_queries(5):  # token look-up (2), rollups by title, their titles, their unique viewers
         response = get(staff_client, "content")
 
     rows = response.json()["results"]
@@ -280,3 +280,38 @@ def test_empty_range_gives_zeros_not_errors(staff_client, db):
     assert body["overall"]["views"] == 0
     assert body["overall"]["rebuffer_pct"] is None and body["overall"]["startup_time_median_ms"] is None
     assert len(body["series"]) in (30, 31)
+
+
+def test_content_query_count_does_not_grow_with_titles(staff_client, data, django_assert_num_queries):
+    for title in TitleFactory.create_batch(5):
+        view_record(title=title, started_at=DAY1 + dt.timedelta(hours=3))
+
+    with django_assert_num_queries(5):
+        rows = get(staff_client, "content").json()["results"]
+
+    assert len(rows) == 7
+
+
+@pytest.mark.parametrize("path", ["engagement", "streaming", "regions"])
+def test_daily_rollups_and_hourly_rollups_agree(staff_client, data, path):
+    """Whole days are read from the daily rollups; a range off midnight from the hourly ones."""
+    daily = get(staff_client, path).json()
+    hourly = get(staff_client, path, "from=2026-03-02T00:00:00.000001Z&to=2026-03-04T00:00:00Z").json()
+
+    for body in (daily, hourly):
+        body.pop("from"), body.pop("to")
+    if path == "regions":
+        assert daily == hourly
+    else:
+        key = "totals" if path == "engagement" else "overall"
+        assert daily[key] == hourly[key]
+
+
+def test_hourly_series_over_whole_days_keeps_the_daily_totals(staff_client, data):
+    daily = get(staff_client, "engagement").json()
+    hourly = get(staff_client, "engagement", RANGE + "&granularity=hour").json()
+
+    assert hourly["totals"] == daily["totals"]
+    assert len(hourly["series"]) == 48
+    evening = {p["start"]: (p["views"], p["active_users"]) for p in hourly["series"] if p["views"]}
+    assert evening == {"2026-03-02T20:00:00Z": (2, 2), "2026-03-03T21:00:00Z": (3, 2)}

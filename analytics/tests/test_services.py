@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
-from analytics.models import Event, UserActivity, Viewer, ViewRollup, ViewSummary
+from analytics.models import DailyActiveUsers, DailyRollup, Event, UserActivity, Viewer, ViewRollup, ViewSummary
 from analytics.services import rollups_rebuild, server_event_record
 from analytics.tests.factories import view_record
 from catalog.tests.factories import EpisodeFactory, TitleFactory
@@ -84,8 +84,16 @@ def test_rebuild_gives_the_same_rollups_as_live_updates(db):
     live_rollups = list(ViewRollup.objects.order_by("hour", "title_id").values(*fields))
     live_activity = set(UserActivity.objects.values_list("hour", "day", "user_id", "region", "device_type", "viewed"))
     live_viewers = set(Viewer.objects.values_list("user_id", "first_view_at"))
+    daily_fields = [f for f in fields if f not in ("hour", "title_id")] + ["kind", "startup_values"]
+    live_daily = list(DailyRollup.objects.order_by("day", "region", "device_type", "cdn").values(*daily_fields))
+    live_users = set(DailyActiveUsers.objects.values_list("day", "region", "device_type", "user_ids", "viewer_ids"))
 
     counts = rollups_rebuild()
+
+    assert list(DailyRollup.objects.order_by("day", "region", "device_type", "cdn").values(*daily_fields)) == live_daily
+    assert set(DailyActiveUsers.objects.values_list("day", "region", "device_type", "user_ids", "viewer_ids")) == (
+        live_users
+    )
 
     assert list(ViewRollup.objects.order_by("hour", "title_id").values(*fields)) == live_rollups
     assert set(UserActivity.objects.values_list("hour", "day", "user_id", "region", "device_type", "viewed")) == (

@@ -1,6 +1,7 @@
 """Catalog test fixtures."""
 
 import pytest
+from django.core.cache import cache
 
 from catalog.search.sqlite import vocabulary
 
@@ -11,3 +12,11 @@ def fresh_search_vocabulary():
     vocabulary.invalidate()
     yield
     vocabulary.invalidate()
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """List counts are cached; each test counts its own titles."""
+    cache.clear()
+    yield
+    cache.clear()

@@ -273,3 +273,26 @@ def test_status_endpoint(api_client):
     response = api_client.get("/api/catalog/status")
     assert response.status_code == 200
     assert response.json()["status"] == "ok"
+
+
+def test_list_pages_are_cached_briefly_per_viewer_and_filters(api_client, django_assert_num_queries, settings):
+    settings.CATALOG_LIST_CACHE_S = 30
+    TitleFactory(title="Heat")
+    assert titles_of(api_client.get(MOVIES)) == ["Heat"]
+    with django_assert_num_queries(0):
+        assert titles_of(api_client.get(MOVIES)) == ["Heat"]
+    # Other filters or another region are other lists.
+    TitleFactory(title="Alien")
+    assert titles_of(api_client.get(MOVIES, {"ordering": "title"})) == ["Alien", "Heat"]
+    assert titles_of(api_client.get(MOVIES, {"region": "DE"})) == []
+
+
+def test_list_pages_are_fresh_when_caching_is_off(api_client, settings):
+    settings.CATALOG_LIST_CACHE_S = 0
+    settings.CATALOG_COUNT_CACHE_S = 0
+    TitleFactory(title="Heat")
+    assert api_client.get(MOVIES).json()["count"] == 1
+    TitleFactory(title="Alien")
+    body = api_client.get(MOVIES).json()
+    assert body["count"] == 2
+    assert [item["title"] for item in body["results"]] == ["Alien", "Heat"]

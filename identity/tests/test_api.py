@@ -262,6 +262,7 @@ def test_history_filters_reject_bad_values(user_client, user, params):
         ({"title": "movie", "position_s": "far"}, "position_s"),
         ({"title": "movie", "position_s": 10, "rating": 9}, "rating"),
         ({"title": "movie", "position_s": 10, "watched_at": "later"}, "watched_at"),
+        ({"title": "movie", "position_s": 10, "watched_at": "2999-01-01T00:00:00Z"}, "watched_at"),
         ({"title": "movie", "episode": "other", "position_s": 10}, "episode"),
         ({"title": "show", "episode": 999_999, "position_s": 10}, "episode"),
         ({"title": "show", "episode": "other", "position_s": 10}, "episode"),
@@ -326,7 +327,7 @@ def test_continue_watching_resume_next_up_and_remove(user_client, user, django_a
     )
     url = f"{USERS}/{user.pk}/continue-watching"
 
-    with django_assert_num_queries(5):  # token, its user, controls, entries, the shows' episodes
+    with django_assert_num_queries(6):  # token, its user, controls, entries, their visibility, the shows' episodes
         response = user_client.get(url)
 
     assert response.status_code == 200

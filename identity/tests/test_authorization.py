@@ -12,6 +12,7 @@ U = "/api/identity/users/{owner}"
 
 # method, path, body, expected status for: anonymous, owner, another viewer, staff
 MATRIX = [
+    ("post", "/api/identity/auth/login", {}, (400, 400, 400, 400)),
     ("post", "/api/identity/auth/logout", None, (401, 204, 204, 204)),
     ("post", "/api/identity/auth/logout-all", None, (401, 204, 204, 204)),
     ("get", "/api/identity/users", None, (401, 403, 403, 200)),

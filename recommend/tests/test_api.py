@@ -1,6 +1,7 @@
 """Behaviour of the recommend API on small hand-built data."""
 
 import datetime as dt
+from itertools import pairwise
 
 import pytest
 from django.utils import timezone
@@ -226,7 +227,7 @@ def test_titles_of_one_franchise_are_not_back_to_back(user, user_client):
     titles = [item["title"]["title"] for item in user_client.get(url(user)).json()["results"]]
 
     assert len(titles) == 8
-    assert not any(a.startswith("Space Saga") and b.startswith("Space Saga") for a, b in zip(titles, titles[1:]))
+    assert not any(a.startswith("Space Saga") and b.startswith("Space Saga") for a, b in pairwise(titles))
 
 
 def test_viewers_cannot_read_each_other(world, user_client):

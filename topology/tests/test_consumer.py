@@ -310,3 +310,41 @@ def test_disconnecting_cancels_the_simulation_and_the_updates(staff_user):
     assert task.done()
     assert simulation.simulation_summary() is None
     assert broadcast_task is False
+
+
+@pytest.mark.django_db
+def test_updates_flow_through_the_redis_channel_layer(settings, fresh_store):
+    import uuid
+
+    from channels.layers import channel_layers
+
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                "hosts": [{"address": "redis://127.0.0.1:6379/0", "socket_timeout": 30}],
+                "prefix": f"topology-test-{uuid.uuid4().hex}",
+            },
+        }
+    }
+    channel_layers.backends.clear()
+
+    async def scenario():
+        communicator, _ = await connected()
+        fresh_store.record_request("stream", 0.01, 200)
+        update = await receive_type(communicator, "UPDATE")
+        while not any(n["id"] == "stream" for n in update["nodes"]):
+            update = await receive_type(communicator, "UPDATE")
+        await communicator.send_json_to({"type": "PING"})
+        pong = await receive_type(communicator, "PONG")
+        await communicator.disconnect()
+        await channel_layers["default"].flush()
+        return update, pong
+
+    try:
+        update, pong = run(scenario)
+    finally:
+        channel_layers.backends.clear()
+
+    assert next(n for n in update["nodes"] if n["id"] == "stream")["metrics"]["requests"] == 1
+    assert pong == {"type": "PONG"}

@@ -1,0 +1,47 @@
+"""Short-lived caches of catalog lists: a page's body and a list's total count, per viewer and filters.
+
+Browsing pages are the same for every anonymous viewer of a region and change only when titles or
+licence windows change, so a page may lag by `CATALOG_LIST_CACHE_S` seconds (a count by
+`CATALOG_COUNT_CACHE_S`). Counting is the expensive part: every title's windows are checked.
+Detail pages and search are not cached.
+"""
+
+import hashlib
+
+from django.conf import settings
+from django.core.cache import cache
+
+# Parameters that change the page shown, not the set of titles counted.
+PAGE_PARAMETERS = frozenset({"page", "page_size", "ordering"})
+
+
+def list_cache_seconds() -> int:
+    return getattr(settings, "CATALOG_LIST_CACHE_S", 30)
+
+
+def count_cache_seconds() -> int:
+    return getattr(settings, "CATALOG_COUNT_CACHE_S", 60)
+
+
+def viewer_key(prefix: str, request, *, ignore: frozenset[str] = frozenset()) -> str:
+    """A cache key for what decides a list: the endpoint, its parameters and the viewer.
+
+    Anonymous viewers share entries (their region is a parameter); a signed-in viewer's region and
+    parental controls come from their account, so their entries are their own.
+    """
+    user = getattr(request, "user", None)
+    viewer = user.pk if user is not None and user.is_authenticated else None
+    params = sorted((name, tuple(values)) for name, values in request.query_params.lists() if name not in ignore)
+    identity = repr((request.path_info.rstrip("/"), viewer, params))
+    return f"catalog:{prefix}:" + hashlib.sha256(identity.encode()).hexdigest()
+
+
+def cached(key: str, seconds: int, compute):
+    """`compute()`, or its value stored under `key` in the last `seconds` (no caching when 0)."""
+    if seconds <= 0:
+        return compute()
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, seconds)
+    return value

@@ -1,0 +1,241 @@
+"""One authorization matrix for every endpoint of every service, checked against the URL configuration.
+
+Every route under /api/ and each of its methods must have a row here, so a new endpoint cannot be
+added without deciding who may call it. Each row is called as four identities on a fresh database:
+anonymous, the owner of the records in the path, another viewer, and staff.
+"""
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+from knox.models import AuthToken
+from rest_framework.test import APIClient
+
+IDENTITIES = ("anonymous", "owner", "other", "staff")
+DOCUMENTATION_ROUTES = {":schema", ":docs"}
+
+
+@dataclass
+class World:
+    """The records every row may point at; all of them belong to `owner`."""
+
+    owner: object
+    other: object
+    staff: object
+    title: object
+    show: object
+    episode: object
+    history_entry: object
+    session: object
+
+    def format(self, template: str) -> str:
+        return template.format(
+            owner=self.owner.pk,
+            title=self.title.pk,
+            show=self.show.pk,
+            entry=self.history_entry.pk,
+            session=self.session.pk,
+            manifest_query=self.session_manifest_query(),
+        )
+
+    def session_manifest_query(self) -> str:
+        from stream.signing import playlist_url_for
+
+        return playlist_url_for(self.session).split("?", 1)[1]
+
+
+@dataclass(frozen=True)
+class Row:
+    path: str
+    expect: tuple[int, int, int, int]  # anonymous, owner, other viewer, staff
+    body: Callable[[World], dict | list] | None = field(default=None)
+
+
+ANYONE = (200, 200, 200, 200)
+STAFF_ONLY = (401, 403, 403, 200)
+OWNER_READ = (401, 200, 404, 200)  # staff may read any viewer's records
+OWNER_WRITE_OK = (401, 200, 404, 403)  # ...but not change them
+OWNER_CREATE = (401, 201, 404, 403)
+OWNER_DELETE = (401, 204, 404, 403)
+USER = "/api/identity/users/{owner}"
+
+MATRIX: dict[tuple[str, str], Row] = {
+    # Every service's health.
+    **{(f"{service}:status", "get"): Row(f"/api/{service}/status/", ANYONE) for service in
+       ("catalog", "identity", "stream", "analytics", "recommend")},
+    # Catalog: public, filtered by the visibility rule.
+    ("catalog:movie-list", "get"): Row("/api/catalog/movies/", ANYONE),
+    ("catalog:movie-detail", "get"): Row("/api/catalog/movies/{title}/", ANYONE),
+    ("catalog:show-list", "get"): Row("/api/catalog/shows/", ANYONE),
+    ("catalog:show-detail", "get"): Row("/api/catalog/shows/{show}/", ANYONE),
+    ("catalog:search", "get"): Row("/api/catalog/search/?q=title", ANYONE),
+    # Identity.
+    ("identity:login", "post"): Row(
+        "/api/identity/auth/login/", ANYONE, lambda w: {"email": w.owner.email, "password": PASSWORD}
+    ),
+    ("identity:logout", "post"): Row("/api/identity/auth/logout/", (401, 204, 204, 204)),
+    ("identity:logout-all", "post"): Row("/api/identity/auth/logout-all/", (401, 204, 204, 204)),
+    ("identity:user-list", "get"): Row("/api/identity/users/", STAFF_ONLY),
+    ("identity:user-list", "post"): Row(
+        "/api/identity/users/",
+        (201, 201, 201, 201),
+        lambda w: {"email": f"new-{uuid.uuid4().hex[:8]}@example.org", "password": "a-long-Unusual-pass-42"},
+    ),
+    ("identity:user-me", "get"): Row("/api/identity/users/me/", (401, 200, 200, 200)),
+    ("identity:user-detail", "get"): Row(USER + "/", OWNER_READ),
+    ("identity:user-detail", "patch"): Row(USER + "/", OWNER_WRITE_OK, lambda w: {"display_name": "Renamed"}),
+    ("identity:preferences", "get"): Row(USER + "/preferences/", OWNER_READ),
+    ("identity:preferences", "put"): Row(USER + "/preferences/", OWNER_WRITE_OK, lambda w: {"autoplay": False}),
+    ("identity:preferences", "patch"): Row(USER + "/preferences/", OWNER_WRITE_OK, lambda w: {"autoplay": False}),
+    ("identity:history", "get"): Row(USER + "/history/", OWNER_READ),
+    ("identity:history", "post"): Row(
+        USER + "/history/", OWNER_CREATE, lambda w: {"title": w.title.pk, "position_s": 600, "duration_s": 6000}
+    ),
+    ("identity:history", "delete"): Row(USER + "/history/?before=2100-01-01", OWNER_DELETE),
+    ("identity:history-entry", "get"): Row(USER + "/history/{entry}/", OWNER_READ),
+    ("identity:history-entry", "delete"): Row(USER + "/history/{entry}/", OWNER_DELETE),
+    ("identity:continue-watching", "get"): Row(USER + "/continue-watching/", OWNER_READ),
+    ("identity:continue-watching-entry", "delete"): Row(USER + "/continue-watching/{title}/", OWNER_DELETE),
+    ("identity:controls", "get"): Row(USER + "/controls/", OWNER_READ),
+    ("identity:controls", "put"): Row(USER + "/controls/", OWNER_WRITE_OK, lambda w: {"block_unrated": True}),
+    ("identity:controls", "patch"): Row(USER + "/controls/", OWNER_WRITE_OK, lambda w: {"block_unrated": True}),
+    ("identity:controls-pin", "post"): Row(USER + "/controls/pin/", OWNER_WRITE_OK, lambda w: {"pin": "1234"}),
+    ("identity:controls-pin", "delete"): Row(USER + "/controls/pin/", OWNER_DELETE, lambda w: {"pin": "4321"}),
+    ("identity:controls-pin-verify", "post"): Row(
+        USER + "/controls/pin/verify/", OWNER_WRITE_OK, lambda w: {"pin": "4321"}
+    ),
+    ("identity:viewing-allowed", "get"): Row(USER + "/viewing-allowed/", OWNER_READ),
+    # Stream.
+    ("stream:session-list", "get"): Row("/api/stream/sessions/", STAFF_ONLY),
+    ("stream:session-list", "post"): Row(
+        "/api/stream/sessions/",
+        (401, 201, 201, 201),
+        lambda w: {"title": w.title.pk, "device": {"type": "web", "id": f"d-{uuid.uuid4().hex[:6]}"}},
+    ),
+    ("stream:session-detail", "get"): Row("/api/stream/sessions/{session}/", OWNER_READ),
+    ("stream:session-detail", "put"): Row(
+        "/api/stream/sessions/{session}/", OWNER_WRITE_OK, lambda w: {"sequence": 1, "position_s": 30}
+    ),
+    ("stream:session-detail", "delete"): Row("/api/stream/sessions/{session}/", OWNER_WRITE_OK),
+    # The playlist is authorized by its signature alone: players fetch it without the bearer token.
+    ("stream:session-manifest", "get"): Row("/api/stream/sessions/{session}/manifest.m3u8?{manifest_query}", ANYONE),
+    ("stream:session-steering", "get"): Row("/api/stream/sessions/{session}/steering/", ANYONE),
+    ("stream:cdn-status", "get"): Row("/api/stream/cdn/status/", ANYONE),
+    # Analytics: anyone signed in reports events; reports are for staff.
+    ("analytics:events", "post"): Row(
+        "/api/analytics/events/",
+        (401, 200, 200, 200),
+        lambda w: {"id": str(uuid.uuid4()), "type": "page_view", "time": timezone.now().isoformat()},
+    ),
+    ("analytics:engagement", "get"): Row("/api/analytics/engagement/", STAFF_ONLY),
+    ("analytics:content", "get"): Row("/api/analytics/content/", STAFF_ONLY),
+    ("analytics:content-title", "get"): Row("/api/analytics/content/{title}/", STAFF_ONLY),
+    ("analytics:streaming", "get"): Row("/api/analytics/streaming/", STAFF_ONLY),
+    ("analytics:regions", "get"): Row("/api/analytics/regions/", STAFF_ONLY),
+    # Recommend.
+    ("recommend:user-recommendations", "get"): Row("/api/recommend/users/{owner}/", OWNER_READ),
+    ("recommend:generate", "post"): Row("/api/recommend/generate/{owner}/", OWNER_READ),
+    ("recommend:similarity", "get"): Row("/api/recommend/similarity/{title}/{show}/", ANYONE),
+    ("recommend:similar-titles", "get"): Row("/api/recommend/titles/{title}/similar/", ANYONE),
+    ("recommend:popular", "get"): Row("/api/recommend/popular/", ANYONE),
+}
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+def api_routes() -> set[tuple[str, str]]:
+    """(route name, method) of every view under /api/, read from the URL configuration."""
+    found: set[tuple[str, str]] = set()
+
+    def walk(patterns, prefix: str, namespace: str) -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = ":".join(filter(None, [namespace, pattern.namespace or ""]))
+                walk(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+            elif isinstance(pattern, URLPattern) and prefix.startswith("api/") and pattern.name:
+                name = f"{namespace}:{pattern.name}"
+                if name in DOCUMENTATION_ROUTES:
+                    continue
+                for method in view_methods(pattern.callback):
+                    found.add((name, method))
+            elif isinstance(pattern, URLPattern) and str(pattern.pattern).startswith("api/") and pattern.name:
+                name = f":{pattern.name}"
+                if name not in DOCUMENTATION_ROUTES:
+                    found.update((name, method) for method in view_methods(pattern.callback))
+
+    walk(get_resolver().url_patterns, "", "")
+    return found
+
+
+def view_methods(callback) -> list[str]:
+    actions = getattr(callback, "actions", None)
+    if actions:
+        return sorted(actions)
+    view_class = getattr(callback, "view_class", None)
+    if view_class is None:
+        return []
+    return sorted(m for m in view_class.http_method_names if m not in ("options", "head") and hasattr(view_class, m))
+
+
+def test_every_api_endpoint_has_a_row():
+    routes = api_routes()
+    missing = sorted(routes - MATRIX.keys())
+    stale = sorted(MATRIX.keys() - routes)
+    assert not missing, f"endpoints without an authorization row: {missing}"
+    assert not stale, f"rows for endpoints that no longer exist: {stale}"
+
+
+@pytest.fixture
+def world(db) -> World:
+    from catalog.tests.factories import EpisodeFactory, SeasonFactory, ShowFactory, TitleFactory
+    from identity.tests.factories import UserFactory, WatchHistoryFactory
+    from stream.tests.factories import PlaybackSessionFactory
+
+    owner, other = UserFactory(), UserFactory()
+    title = TitleFactory(title="Title of the matrix")
+    show = ShowFactory()
+    episode = EpisodeFactory(season=SeasonFactory(show=show, number=1), number=1)
+    return World(
+        owner=owner,
+        other=other,
+        staff=UserFactory(is_staff=True),
+        title=title,
+        show=show,
+        episode=episode,
+        history_entry=WatchHistoryFactory(user=owner, title=title),
+        session=PlaybackSessionFactory(user=owner, title=title),
+    )
+
+
+def client_for(identity: str, world: World) -> APIClient:
+    client = APIClient()
+    user = {"owner": world.owner, "other": world.other, "staff": world.staff}.get(identity)
+    if user is not None:
+        _, token = AuthToken.objects.create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client
+
+
+@pytest.mark.parametrize("identity_index,identity", list(enumerate(IDENTITIES)))
+@pytest.mark.parametrize("route", sorted(MATRIX), ids=lambda r: f"{r[0]} {r[1].upper()}")
+def test_authorization(route, identity_index, identity, world):
+    name, method = route
+    row = MATRIX[route]
+    if name == "identity:controls-pin" and method == "delete" or name == "identity:controls-pin-verify":
+        from identity.services import pin_set
+
+        pin_set(user=world.owner, pin="4321")
+    client = client_for(identity, world)
+    body = row.body(world) if row.body else None
+
+    response = getattr(client, method)(world.format(row.path), body, format="json")
+
+    expected = row.expect[identity_index]
+    assert response.status_code == expected, (
+        f"{method.upper()} {world.format(row.path)} as {identity}: {response.status_code} "
+        f"(expected {expected}): {getattr(response, 'data', response.content)!r}"[:600]
+    )
