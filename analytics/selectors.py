@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import numpy as np
 from django.db.models import Count, ExpressionWrapper, F, FloatField, Q, QuerySet, Sum
@@ -225,6 +225,23 @@ def quality_figures(sums: dict, startup_ms: list[float] | None = None) -> dict:
     return figures
 
 
+def _raw_rows(queryset) -> list[tuple]:
+    """The rows of a values_list() query straight from the cursor: no per-value conversion.
+
+    Dates then come back as ISO strings on SQLite (see `_as_date`) and blobs as bytes or memoryview.
+    """
+    from django.db import connections
+
+    sql, params = queryset.query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _as_date(value) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
 INTEGER_SUMS = {
     "views",
     "completed_views",
@@ -252,7 +269,7 @@ class DailyFrame:
     @classmethod
     def read(cls, query: ReportQuery) -> DailyFrame:
         names = ("day", "region", "device_type", "cdn")
-        rows = list(daily_rollups_for(query).values_list(*names, *ROLLUP_SUMS, "startup_values"))
+        rows = _raw_rows(daily_rollups_for(query).values_list(*names, *ROLLUP_SUMS, "startup_values"))
         if not rows:
             empty = np.array([], dtype=object)
             return cls({name: empty for name in names}, np.zeros((0, len(ROLLUP_SUMS))), np.array([]), empty)
@@ -274,22 +291,21 @@ class DailyFrame:
     def total(self) -> tuple[dict, np.ndarray]:
         return self._as_dict(self.sums.sum(axis=0)), self.startups
 
-    def grouped(self, column: str) -> list[tuple[object, dict, np.ndarray]]:
+    def grouped(self, column: str, *, startups: bool = True) -> list[tuple[object, dict, np.ndarray | None]]:
         """(key, sums, startup times) per distinct value of a key column, in key order."""
         if not len(self.sums):
             return []
         keys, inverse = np.unique(self.keys[column], return_inverse=True)
         totals = np.zeros((len(keys), len(ROLLUP_SUMS)))
         np.add.at(totals, inverse, self.sums)
+        if not startups:
+            return [(key, self._as_dict(totals[i]), None) for i, key in enumerate(keys)]
         value_groups = inverse[self.startup_rows]
-        ordered = self.startups[np.argsort(value_groups, kind="stable")]
-        counts = np.bincount(value_groups, minlength=len(keys))
-        parts = np.split(ordered, np.cumsum(counts)[:-1])
-        return [(key, self._as_dict(totals[i]), parts[i]) for i, key in enumerate(keys)]
+        return [(key, self._as_dict(totals[i]), self.startups[value_groups == i]) for i, key in enumerate(keys)]
 
     def series(self, query: ReportQuery, figures) -> list[dict]:
-        by_day = {_bucket_key(query, day): (sums, startups) for day, sums, startups in self.grouped("day")}
-        return [{"start": start, **figures(*by_day.get(start, ({}, None)))} for start in buckets(query)]
+        by_day = {_bucket_key(query, _as_date(day)): sums for day, sums, _ in self.grouped("day", startups=False)}
+        return [{"start": start, **figures(by_day.get(start, {}))} for start in buckets(query)]
 
 
 STARTUP_KEYS = {"cdn": 0, "region": 1, "device_type": 2}
@@ -336,10 +352,9 @@ def _engagement_users_daily(query: ReportQuery) -> tuple[dict, dict]:
     """Distinct-user figures from the per-day user sets (whole-day ranges)."""
     week_start, month_start = query.end - timedelta(days=7), query.end - timedelta(days=30)
     by_day: dict = {}
-    for day, user_ids, viewer_ids in daily_active_for(query, start=min(query.start, month_start)).values_list(
-        "day", "user_ids", "viewer_ids"
-    ):
-        active, viewers = by_day.setdefault(day, ([], []))
+    rows = daily_active_for(query, start=min(query.start, month_start)).values_list("day", "user_ids", "viewer_ids")
+    for day, user_ids, viewer_ids in _raw_rows(rows):
+        active, viewers = by_day.setdefault(_as_date(day), ([], []))
         active.append(_ids(user_ids))
         viewers.append(_ids(viewer_ids))
     start_day, week_day, month_day = query.start.date(), week_start.date(), month_start.date()
@@ -350,16 +365,10 @@ def _engagement_users_daily(query: ReportQuery) -> tuple[dict, dict]:
         return np.unique(np.concatenate(flat)) if flat else np.array([], dtype="<i8")
 
     viewers = union(start_day, 1)
-    new_ids = (
-        np.fromiter(
-            Viewer.objects.filter(first_view_at__gte=query.start, user_id__in=viewers.tolist()).values_list(
-                "user_id", flat=True
-            ),
-            dtype="<i8",
-        )
-        if viewers.size
-        else np.array([])
+    first_time = np.fromiter(
+        Viewer.objects.filter(first_view_at__gte=query.start).values_list("user_id", flat=True), dtype="<i8"
     )
+    new_ids = np.intersect1d(viewers, first_time)
     users = {
         "active_users": int(union(start_day, 0).size),
         "viewers": int(viewers.size),
@@ -426,7 +435,7 @@ def engagement_report(query: ReportQuery) -> dict:
         "watch_time_per_active_user_s": _ratio(rollup_totals.get("watch_time_s") or 0, users["active_users"]),
     }
     if query.whole_days:
-        series = frame.series(query, _series_figures(view_figures))
+        series = frame.series(query, view_figures)
     else:
         series = _series(query, hourly_rollups_for(query), view_figures)
     for point in series:
@@ -523,11 +532,6 @@ def title_report(query: ReportQuery, *, title) -> dict:
     }
 
 
-def _series_figures(figures):
-    """`figures` for a series point: the start-up times per bucket are not kept on the hourly path."""
-    return lambda sums, startups=None: figures(sums)
-
-
 @boundary
 def streaming_report(query: ReportQuery) -> dict:
     """Quality of experience overall and by CDN, region and device type, with a time series."""
@@ -535,7 +539,7 @@ def streaming_report(query: ReportQuery) -> dict:
     if query.daily_totals:
         frame = DailyFrame.read(query)
         if query.whole_days:
-            series = frame.series(query, _series_figures(quality_figures))
+            series = frame.series(query, quality_figures)
         else:
             series = _series(query, hourly_rollups_for(query), quality_figures)
         return {
@@ -567,7 +571,7 @@ def _users_by(query: ReportQuery, group: str | None = None) -> dict:
     if query.day_aligned:
         parts: dict = {}
         rows = daily_active_for(query, start=query.start).values_list("region", "user_ids", "viewer_ids")
-        for region, user_ids, viewer_ids in rows:
+        for region, user_ids, viewer_ids in _raw_rows(rows):
             key = region if group else None
             active, viewers = parts.setdefault(key, ([], []))
             active.append(_ids(user_ids))

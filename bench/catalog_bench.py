@@ -88,8 +88,8 @@ def load_catalog(total: int, rng: random.Random) -> dict:
     return {"words": words}
 
 
-def search_mix(words: list[str], rng: random.Random) -> list[str]:
-    """Whole words, prefixes as typed, typos in longer words, and multi-word queries."""
+def search_mix(words: list[str], titles: list[str], rng: random.Random) -> list[str]:
+    """Whole words, prefixes as typed, typos in longer words, and two words of a title, the second typed half."""
     queries = ["star wa", "godfater", "toy story", "the godfather", "star", "love", "pulp fic", "casablanca"]
     long_words = [word for word in words if len(word) >= 7]
     for word in rng.sample(words, 8):
@@ -98,9 +98,16 @@ def search_mix(words: list[str], rng: random.Random) -> list[str]:
     for word in rng.sample(long_words, 8):
         position = rng.randrange(1, len(word) - 1)
         queries.append(word[:position] + word[position + 1 :])  # one letter dropped
-    for _ in range(4):
-        queries.append(" ".join(rng.sample(words, 2)))
+    for title in rng.sample([title for title in titles if title.count(" ") >= 1], 4):
+        first, second = title.lower().split()[:2]
+        queries.append(f"{first} {second[: max(2, len(second) // 2)]}")
     return queries
+
+
+def call_command(*args, **kwargs) -> None:
+    from django.core.management import call_command as django_call_command
+
+    django_call_command(*args, **kwargs)
 
 
 def main() -> None:
@@ -109,19 +116,28 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=10, help="seconds of load per endpoint")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--reuse", action="store_true", help="keep the database of the previous run (migrated)")
     args = parser.parse_args()
     rng = random.Random(args.seed)
 
-    print(f"Preparing a fresh database with {args.titles} titles...")
-    db = harness.bench_database("catalog")
-    harness.django_setup(db)
+    db = harness.DATA_DIR / "catalog.sqlite3"
+    if args.reuse and db.exists():
+        print("Reusing the previous database...")
+        harness.django_setup(db)
+        call_command("migrate", "--noinput", verbosity=0)
+    else:
+        print(f"Preparing a fresh database with {args.titles} titles...")
+        db = harness.bench_database("catalog")
+        harness.django_setup(db)
     data = load_catalog(args.titles, rng)
 
     from catalog.models import Title
 
     ids = list(Title.objects.order_by("?").values_list("id", flat=True)[:500])
-    queries = search_mix(data["words"], rng)
-    load = {"duration_s": args.duration, "connections": args.connections}
+    titles = list(Title.objects.filter(id__in=ids).values_list("title", flat=True))
+    queries = search_mix(data["words"], titles, rng)
+    # A longer warm-up: each worker loads the search vocabulary and fills its list caches once.
+    load = {"duration_s": args.duration, "connections": args.connections, "warmup_s": 3}
 
     with harness.serve(db) as base_url:
         baseline = harness.run_load(base_url, ["/bench/baseline/"], **load)

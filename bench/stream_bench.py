@@ -219,8 +219,8 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16, help="connections of the closed-loop runs")
     parser.add_argument(
         "--conn-max-age",
-        default=os.environ.get("DB_CONN_MAX_AGE", "0"),
-        help="the server's DB_CONN_MAX_AGE (default: the project's, 0 = a database connection per request)",
+        default=os.environ.get("DB_CONN_MAX_AGE", "60"),
+        help="the server's DB_CONN_MAX_AGE in seconds (default 60: persistent connections; 0 = one per request)",
     )
     args = parser.parse_args()
 

@@ -16,6 +16,12 @@ class CachedCountPaginator(Paginator):
             return super().count
         return cached(self.count_key, count_cache_seconds(), lambda: Paginator.count.func(self))
 
+    def page(self, number):
+        # A full page even when the cached count lags behind newly added titles.
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        return self._get_page(self.object_list[bottom : bottom + self.per_page], number, self)
+
 
 class CachedCountPagination(StandardPagination):
     count_key: str | None = None

@@ -11,7 +11,7 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from knox.models import AuthToken
 
@@ -134,6 +134,10 @@ def login_failure_record(*, email: str) -> LoginFailures:
     """Counts a failed login; enough failures within the window lock the email for the window."""
     now = timezone.now()
     with transaction.atomic():
+        # Rows of failures that no longer count go, so guessing random emails cannot grow the table for ever.
+        LoginFailures.objects.filter(last_failure_at__lt=now - _lockout_window()).filter(
+            Q(locked_until__isnull=True) | Q(locked_until__lte=now)
+        ).delete()
         record, _ = LoginFailures.objects.select_for_update().get_or_create(email=email.strip().lower())
         if record.last_failure_at < now - _lockout_window() or (record.locked_until and record.locked_until <= now):
             record.failures = 0

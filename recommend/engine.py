@@ -13,6 +13,7 @@ import io
 import json
 import math
 import re
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -349,14 +350,21 @@ def top_k_rows(blocks: Iterable[tuple[int, np.ndarray]], shape: tuple[int, int],
     )
 
 
-def build(catalogue: Catalogue, history: History, params: Params | None = None) -> Model:
+def build(catalogue: Catalogue, history: History, params: Params | None = None, progress=None) -> Model:
     params = params or Params()
+    started = time.perf_counter()
+
+    def say(message: str) -> None:
+        if progress is not None:
+            progress(f"Recommender: {message} ({time.perf_counter() - started:.1f} s into the build).")
+
     n = len(catalogue.title_ids)
     title_ids = np.asarray(catalogue.title_ids, dtype=np.int64)
     order = np.argsort(title_ids)
     assert np.all(order == np.arange(n)), "catalogue.title_ids must be sorted"
 
     content, genres, genre_ids = content_matrix(catalogue, params)
+    say("content features ready")
     keys = [franchise_key(name) for name in catalogue.names]
     _, franchise = np.unique(np.asarray(keys, dtype=object).astype(str), return_inverse=True)
 
@@ -394,6 +402,7 @@ def build(catalogue: Catalogue, history: History, params: Params | None = None) 
     else:
         neighbours = sp.csr_matrix((n, n), dtype=np.float32)
 
+    say(f"collaborative weights ready ({neighbours.nnz} kept)")
     # Popularity: weekly buckets over the last two years of history, and a recent count per region.
     reference_time = float(times.max()) if len(times) else 0.0
     max_weeks = 104

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import math
 import threading
 from collections import defaultdict
@@ -12,12 +13,13 @@ import numpy as np
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, QuerySet
+from django.db.models import Count, FloatField, Func, IntegerField, QuerySet
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from catalog.models import Credit, Title
 from catalog.selectors import titles_visible_to, viewer_region
-from identity.selectors import history_interactions
+from identity.selectors import history_interactions, user_list
 from recommend import engine
 from recommend.models import RecommendationList, RecommenderModel
 from streaming_platform.boundary import boundary
@@ -66,41 +68,79 @@ def recommender_model_current() -> LoadedModel | None:
     return current
 
 
-def _epoch_seconds(values: list) -> np.ndarray:
-    """Unix seconds from datetimes, or from the ISO strings SQLite hands back."""
-    if not values:
-        return np.zeros(0, dtype=np.float64)
-    if isinstance(values[0], str):
-        # SQLite stores "YYYY-MM-DD HH:MM:SS[.ffffff]" in UTC; NumPy parses it without Python objects.
-        stamps = np.array([value[:26].replace(" ", "T") for value in values], dtype="datetime64[us]")
-        return stamps.astype(np.int64) / 1e6
-    return np.array([value.timestamp() for value in values], dtype=np.float64)
+class EpochSeconds(Func):
+    """Unix seconds of a datetime column, computed by the database: millions of rows then need no
+    datetime objects in Python (parsing them costs more than everything else the build reads)."""
 
+    output_field = FloatField()
 
-def _float_or_nan(values) -> np.ndarray:
-    return np.array([np.nan if value is None else value for value in values], dtype=np.float64)
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="((julianday(%(expressions)s) - 2440587.5) * 86400.0)")
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="EXTRACT(EPOCH FROM %(expressions)s)::float8")
+
+    def as_mysql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="UNIX_TIMESTAMP(%(expressions)s)")
 
 
 def history_arrays(queryset: QuerySet) -> dict[str, np.ndarray]:
-    """History rows (from `history_interactions()`) as arrays, read in chunks through a plain cursor."""
+    """History rows (from `history_interactions()`) as arrays, read in chunks through a plain cursor.
+
+    Each row also gets its viewer's region (`region`), looked up once per viewer rather than joined per row.
+    """
     fields = ("user_id", "title_id", "progress", "completed", "watch_count", "rating", "last_watched_at")
-    query = queryset.order_by().values_list(*fields, "user__country")
-    sql, params = query.query.sql_with_params()
-    columns: dict[str, list] = {name: [] for name in (*fields, "region")}
+    # Computed columns carry no declared type, so the SQLite driver calls no per-value converter on them.
+    query = queryset.order_by().annotate(
+        watched_at_s=EpochSeconds("last_watched_at"), completed_int=Cast("completed", IntegerField())
+    )
+    selected = ("user_id", "title_id", "progress", "completed_int", "watch_count", "rating", "watched_at_s")
+    sql, params = query.values_list(*selected).query.sql_with_params()
+    columns: dict[str, list] = {name: [] for name in fields}
+    # Millions of short-lived row tuples would set off the cyclic garbage collector over and over.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        _read_history(sql, params, columns)
+    finally:
+        if collecting:
+            gc.enable()
+    return _history_columns(columns)
+
+
+def _read_history(sql: str, params, columns: dict[str, list]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(CHUNK_ROWS):
-            user, title, progress, completed, count, rating, when, region = zip(*rows, strict=True)
+            user, title, progress, completed, count, rating, when = zip(*rows, strict=True)
             columns["user_id"].append(np.array(user, dtype=np.int64))
             columns["title_id"].append(np.array(title, dtype=np.int64))
-            columns["progress"].append(_float_or_nan(progress))
+            # None becomes NaN in a float array.
+            columns["progress"].append(np.array(progress, dtype=np.float64))
             columns["completed"].append(np.array(completed, dtype=bool))
             columns["watch_count"].append(np.array(count, dtype=np.float64))
-            columns["rating"].append(_float_or_nan(rating))
-            columns["last_watched_at"].append(_epoch_seconds(list(when)))
-            columns["region"].append(np.array(region, dtype="U8"))
-    empty = {"region": np.zeros(0, dtype="U8"), "completed": np.zeros(0, dtype=bool)}
-    return {name: (np.concatenate(parts) if parts else empty.get(name, np.zeros(0))) for name, parts in columns.items()}
+            columns["rating"].append(np.array(rating, dtype=np.float64))
+            columns["last_watched_at"].append(np.array(when, dtype=np.float64))
+            del rows, user, title, progress, completed, count, rating, when
+
+
+def _history_columns(columns: dict[str, list]) -> dict[str, np.ndarray]:
+    arrays = {
+        name: np.concatenate(parts) if parts else np.zeros(0, dtype=bool if name == "completed" else np.float64)
+        for name, parts in columns.items()
+    }
+    for name in ("user_id", "title_id"):
+        arrays[name] = arrays[name].astype(np.int64)
+    viewers = np.unique(arrays["user_id"])
+    if len(viewers) > 1000:
+        regions = dict(user_list().values_list("id", "country").iterator(20_000))
+    else:
+        regions = dict(user_list().filter(id__in=viewers.tolist()).values_list("id", "country"))
+    viewer_region_codes = np.array([regions.get(int(v), "") for v in viewers], dtype="U2")
+    arrays["region"] = (
+        viewer_region_codes[np.searchsorted(viewers, arrays["user_id"])] if len(viewers) else (np.zeros(0, dtype="U2"))
+    )
+    return arrays
 
 
 @boundary

@@ -51,7 +51,7 @@ def recommender_build(*, stdout=None) -> RecommenderModel:
             stdout.write(message)
 
     catalogue = catalogue_for_model()
-    say(f"Recommender: {len(catalogue.title_ids)} titles.")
+    say(f"Recommender: {len(catalogue.title_ids)} titles ({time.perf_counter() - started:.1f} s).")
     rows = history_arrays(history_interactions())
     weights = engine.like_weights(rows["progress"], rows["completed"], rows["rating"], rows["watch_count"])
     history = engine.History(
@@ -61,8 +61,11 @@ def recommender_build(*, stdout=None) -> RecommenderModel:
         times=rows["last_watched_at"],
         regions=rows["region"],
     )
-    say(f"Recommender: {len(weights)} history rows, {int((weights > 0).sum())} likes.")
-    model = engine.build(catalogue, history)
+    say(
+        f"Recommender: {len(weights)} history rows, {int((weights > 0).sum())} likes "
+        f"({time.perf_counter() - started:.1f} s)."
+    )
+    model = engine.build(catalogue, history, progress=say)
     blob = model.to_bytes()
     with transaction.atomic():
         row = RecommenderModel(

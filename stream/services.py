@@ -16,6 +16,7 @@ from catalog.models import Episode, Kind, Title
 from stream import selectors
 from stream.ladder import Rung, ladder_for, max_height_for
 from stream.models import Cdn, EndReason, PlaybackSession, PlayerState, SessionStatus
+from stream.prepared import PreparedRead
 from streaming_platform.api.errors import Conflict
 from streaming_platform.boundary import boundary
 
@@ -117,7 +118,9 @@ def session_start(
     if not allowed:
         raise PermissionDenied(reason or "Viewing is not allowed now.")
 
-    region = user.country
+    from catalog.selectors import viewer_region
+
+    region = viewer_region(user)
     max_height = max_height_for(plan_max_height=user.max_height, device_type=device_type, screen_height=screen_height)
     ladder = ladder_for(max_height)
     hint = selectors.initial_bitrate_hint(region=region, device_type=device_type, at=at)
@@ -242,57 +245,30 @@ def _apply(session: PlaybackSession, metrics: dict, at: datetime) -> None:
 # --- The two statements of a heartbeat, prepared once ------------------------------------------------------
 # Every viewer sends an update every few seconds; compiling these queries with the ORM each time costs more than
 # running them, so their SQL, parameter adapters and result converters are built once per database vendor.
-_prepared: dict[str, dict] = {}
-
-
-def _prepared_statements() -> dict:
-    prepared = _prepared.get(connection.vendor)
-    if prepared is None:
-        meta = PlaybackSession._meta
-        quote = connection.ops.quote_name
-        fields = list(meta.concrete_fields)
-        table = quote(meta.db_table)
-        converters = []
-        for field in fields:
-            column = field.get_col(meta.db_table)
-            converters.append(connection.ops.get_db_converters(column) + column.get_db_converters(connection))
-        written = [meta.get_field(name) for name in UPDATE_FIELDS]
-        prepared = {
-            "fields": fields,
-            "attnames": [field.attname for field in fields],
-            "converters": converters,
-            "select": f"SELECT {', '.join(quote(f.column) for f in fields)} FROM {table} WHERE {quote('id')} = %s",
-            "written": written,
-            "update": (
-                f"UPDATE {table} SET {', '.join(f'{quote(f.column)} = %s' for f in written)} "
-                f"WHERE {quote('id')} = %s AND {quote('last_sequence')} = %s AND {quote('status')} = %s"
-            ),
-        }
-        _prepared[connection.vendor] = prepared
-    return prepared
+_session_by_id = PreparedRead(PlaybackSession, where="id")
+_prepared_updates: dict[str, tuple] = {}
 
 
 def _session_read(session_id: str) -> PlaybackSession | None:
-    prepared = _prepared_statements()
-    with connection.cursor() as cursor:
-        cursor.execute(prepared["select"], [session_id])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    values = []
-    for value, field_converters in zip(row, prepared["converters"], strict=True):
-        for converter in field_converters:
-            value = converter(value, None, connection)
-        values.append(value)
-    return PlaybackSession.from_db(connection.alias, prepared["attnames"], values)
+    sessions = _session_by_id.all(session_id)
+    return sessions[0] if sessions else None
 
 
 def _session_write_if_unchanged(session: PlaybackSession, *, seen_sequence: int) -> bool:
     """Writes the update's columns unless another update got there first (compare-and-set)."""
-    prepared = _prepared_statements()
-    params = [field.get_db_prep_save(getattr(session, field.attname), connection) for field in prepared["written"]]
+    prepared = _prepared_updates.get(connection.vendor)
+    if prepared is None:
+        meta, quote = PlaybackSession._meta, connection.ops.quote_name
+        written = [meta.get_field(name) for name in UPDATE_FIELDS]
+        sql = (
+            f"UPDATE {quote(meta.db_table)} SET {', '.join(f'{quote(f.column)} = %s' for f in written)} "
+            f"WHERE {quote('id')} = %s AND {quote('last_sequence')} = %s AND {quote('status')} = %s"
+        )
+        prepared = _prepared_updates[connection.vendor] = (sql, written)
+    sql, written = prepared
+    params = [field.get_db_prep_save(getattr(session, field.attname), connection) for field in written]
     with connection.cursor() as cursor:
-        cursor.execute(prepared["update"], [*params, session.pk, seen_sequence, SessionStatus.ACTIVE.value])
+        cursor.execute(sql, [*params, session.pk, seen_sequence, SessionStatus.ACTIVE.value])
         return cursor.rowcount == 1
 
 

@@ -283,3 +283,9 @@ if REDIS_URL:
 # Seconds an anonymous (or per-viewer) catalog list page, and a list's total count, may be served from cache.
 CATALOG_LIST_CACHE_S = env_int("CATALOG_LIST_CACHE_S", 30)
 CATALOG_COUNT_CACHE_S = env_int("CATALOG_COUNT_CACHE_S", 60)
+
+# --- identity ---
+# Behind reverse proxies (nginx in `manage.py serve`), the number of them that append to X-Forwarded-For,
+# so login throttling sees the real client address (DRF's NUM_PROXIES); unset keeps DRF's default.
+if os.environ.get("NUM_PROXIES"):
+    REST_FRAMEWORK["NUM_PROXIES"] = env_int("NUM_PROXIES", 0)

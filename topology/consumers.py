@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import uuid
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
@@ -44,9 +45,17 @@ def number_in_range(content: dict, name: str, default: float, low: float, high: 
 
 
 class TopologyConsumer(AsyncJsonWebsocketConsumer):
-    """One dashboard connection. Anyone may watch; only staff may generate load."""
+    """One dashboard connection. Anyone may watch; only staff may generate load.
+
+    Consumers get no channel of their own: the process's broadcaster hands them the updates it receives
+    from the `topology` group, and a simulation (run in this process) reports to its consumer directly.
+    With channels_redis, 500 idle consumers would otherwise be 500 readers of the layer to wake.
+    """
+
+    channel_layer_alias = None  # no layer configured under this alias: no channel, nothing to read
 
     async def connect(self) -> None:
+        self.client_id = uuid.uuid4().hex
         self.user = self.scope.get("user") or AnonymousUser()
         self.token: str | None = None
         token = parse_qs(self.scope.get("query_string", b"").decode()).get("token", [None])[0]
@@ -60,7 +69,7 @@ class TopologyConsumer(AsyncJsonWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         broadcaster.client_left(self)
-        await simulation.stop(owner=self.channel_name, announce=False)
+        await simulation.stop(owner=self.client_id, announce=False)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs) -> None:
         # Parsed here rather than by the base class, so a bad frame gets an ERROR instead of closing the socket.
@@ -123,7 +132,8 @@ class TopologyConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json(error("invalid", "The target has no read endpoints to load.", field="target"))
             return
         started = simulation.Simulation(
-            owner=self.channel_name,
+            owner=self.client_id,
+            notify=self.send_json,
             target=target,
             targets=targets,
             factor=factor,
@@ -135,10 +145,7 @@ class TopologyConsumer(AsyncJsonWebsocketConsumer):
         replaced = await simulation.start(started)
         if replaced is not None:
             # The replaced one's end is announced before the new start, to whoever started it.
-            if replaced.owner == self.channel_name:
-                await self.send_json(simulation.end_message(replaced, "replaced"))
-            else:
-                await simulation.announce_end(replaced, "replaced")
+            await simulation.announce_end(replaced, "replaced")
         await self.send_json({"type": "SIMULATE_LOAD_STARTED", "simulation": started.describe()})
 
     async def stop_simulation(self, content: dict) -> None:
@@ -148,6 +155,3 @@ class TopologyConsumer(AsyncJsonWebsocketConsumer):
         stopped = await simulation.stop()
         if stopped is None:
             await self.send_json(error("invalid", "No simulation is running."))
-
-    async def topology_simulation(self, event: dict) -> None:
-        await self.send_json(event["message"])

@@ -16,7 +16,7 @@ logger = logging.getLogger(__name__)
 
 DATABASE_ID = "database"
 CHANNEL_LAYER_ID = "channel-layer"
-CDN_PREFIX = "cdn-"
+CDN_PREFIX = "cdn:"
 # CDNs change rarely; reading them once per this many seconds keeps the broadcaster off the database.
 CDN_REFRESH_S = 10.0
 # A node is "degraded" above either of these over the window.

@@ -7,10 +7,10 @@ import itertools
 import logging
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from importlib import import_module
 
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.handlers.asgi import ASGIHandler
 from django.urls import URLPattern, URLResolver
@@ -77,7 +77,8 @@ def read_endpoints(service: str) -> list[str]:
 
 @dataclass
 class Simulation:
-    owner: str  # channel name of the consumer that asked; told when it ends
+    owner: str  # id of the connection that asked
+    notify: Callable[[dict], Awaitable[None]]  # sends a message to that connection
     target: str | None
     targets: list[str]
     factor: float
@@ -243,11 +244,10 @@ def end_message(simulation: Simulation, reason: str) -> dict:
 
 
 async def announce_end(simulation: Simulation, reason: str) -> None:
-    """Tells the consumer that started `simulation` (wherever it is) that it ended."""
-    message = {"type": "topology.simulation", "message": end_message(simulation, reason)}
+    """Tells the connection that started `simulation` (always in this process) that it ended."""
     try:
-        await get_channel_layer().send(simulation.owner, message)
-    except Exception:
+        await simulation.notify(end_message(simulation, reason))
+    except Exception:  # the connection is closing
         logger.warning("Could not announce the end of simulation %s", simulation.id, exc_info=True)
 
 

@@ -1,5 +1,6 @@
 """Typo tolerance shared by the backends: close terms of the index vocabulary for a word that matches nothing."""
 
+import bisect
 import threading
 import time
 from collections import defaultdict
@@ -27,6 +28,7 @@ class Vocabulary:
         self.lock = threading.Lock()
         self.loaded_at = 0.0
         self.by_length: dict[int, tuple[list[str], list[int]]] = {}
+        self.sorted_terms: list[str] = []
 
     def buckets(self) -> dict[int, tuple[list[str], list[int]]]:
         with self.lock:
@@ -37,8 +39,15 @@ class Vocabulary:
                     terms.append(term)
                     counts.append(documents)
                 self.by_length = dict(by_length)
+                self.sorted_terms = sorted(term for terms, _ in self.by_length.values() for term in terms)
                 self.loaded_at = time.monotonic()
             return self.by_length
+
+    def has_prefix(self, word: str) -> bool:
+        """True when some term starts with `word` (for backends without a vocabulary table)."""
+        self.buckets()
+        index = bisect.bisect_left(self.sorted_terms, word)
+        return index < len(self.sorted_terms) and self.sorted_terms[index].startswith(word)
 
     def invalidate(self) -> None:
         with self.lock:

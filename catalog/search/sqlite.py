@@ -43,14 +43,23 @@ def match_expression(cursor, tokens: list[str]) -> str | None:
     return " AND ".join(parts)
 
 
+def ranked(cursor, expression: str, limit: int) -> list[int]:
+    weights = ", ".join(str(weight) for weight in BM25_WEIGHTS)
+    cursor.execute(
+        f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s ORDER BY bm25({FTS_TABLE}, {weights}) LIMIT %s",
+        [expression, limit],
+    )
+    return [row[0] for row in cursor.fetchall()]
+
+
 def ranked_title_ids(tokens: list[str], *, limit: int) -> list[int]:
     with connection.cursor() as cursor:
         expression = match_expression(cursor, tokens)
         if expression is None:
             return []
-        weights = ", ".join(str(weight) for weight in BM25_WEIGHTS)
-        cursor.execute(
-            f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s ORDER BY bm25({FTS_TABLE}, {weights}) LIMIT %s",
-            [expression, limit],
-        )
-        return [row[0] for row in cursor.fetchall()]
+        # Title matches rank first anyway; when they alone fill the list, a broad query (a two-letter
+        # prefix matches much of the catalogue) need not score every description that matches too.
+        title_matches = ranked(cursor, f"{{title}} : ({expression})", limit)
+        if len(title_matches) >= limit:
+            return title_matches
+        return ranked(cursor, expression, limit)

@@ -3,15 +3,17 @@
 import pytest
 from django.core.cache import cache
 
-from catalog.search.sqlite import vocabulary
+from catalog.search import postgres, sqlite
 
 
 @pytest.fixture(autouse=True)
 def fresh_search_vocabulary():
     """Typo correction caches the index vocabulary per process; each test starts from its own data."""
-    vocabulary.invalidate()
+    for backend in (sqlite, postgres):
+        backend.vocabulary.invalidate()
     yield
-    vocabulary.invalidate()
+    for backend in (sqlite, postgres):
+        backend.vocabulary.invalidate()
 
 
 @pytest.fixture(autouse=True)

@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from catalog import search
-from catalog.models import Credit, Genre
+from catalog.models import Credit, Genre, Title
 from catalog.selectors import search_titles
 from catalog.tests.factories import CreditFactory, GenreFactory, PersonFactory, ShowFactory, TitleFactory
 from identity.tests.factories import UserFactory
@@ -179,3 +179,17 @@ def test_search_is_recorded_for_analytics(api_client, classics):
     event = Event.objects.get(type="search")
     assert event.properties["query"] == "godfather"
     assert event.properties["results"] == 1
+
+
+def test_broad_queries_keep_title_matches_first():
+    for number in range(3):
+        TitleFactory(title=f"Voyage {number}", description="At sea.")
+    TitleFactory(title="Elsewhere", description="A voyage.")
+    titles = dict(Title.objects.values_list("id", "title"))
+
+    assert {titles[i] for i in search.ranked_title_ids("voy", limit=2)} < {"Voyage 0", "Voyage 1", "Voyage 2"}
+    assert [titles[i] for i in search.ranked_title_ids("voy", limit=10)][-1] == "Elsewhere"
+
+
+def test_two_letter_prefix(api_client, classics):
+    assert sorted(found(api_client, q="st")) == ["Star Wars", "Toy Story"]

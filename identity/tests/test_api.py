@@ -454,7 +454,7 @@ def test_controls_take_effect_everywhere_in_the_catalog(user_client, user):
     scary = TitleFactory(title="Scary Picnic", maturity_rating=Maturity.PG, genres=[horror])
     for title in (family, adult, scary):
         WatchHistoryFactory(user=user, title=title)
-    before = {row["id"] for row in user_client.get("/api/catalog/movies/").json()["results"]}
+    before = {row["id"] for row in client_for(UserFactory()).get("/api/catalog/movies/").json()["results"]}
     assert before == {family.pk, adult.pk, scary.pk}
 
     assert (
@@ -508,3 +508,24 @@ def test_history_and_login_reach_analytics(api_client, user):
     assert Event.objects.filter(type="login", user=user).count() == 1
     event = Event.objects.get(type="history_update", user=user)
     assert event.title_id == title.pk and event.properties["position_s"] == 1200
+
+
+def test_controls_take_effect_on_stream_start_and_recommendations(user_client, user):
+    from stream.tests.factories import CdnFactory
+
+    CdnFactory()
+    family = TitleFactory(maturity_rating=Maturity.G, popularity=1.0)
+    adult = TitleFactory(maturity_rating=Maturity.R, popularity=50.0)
+    device = {"type": "tv", "id": "living-room"}
+    assert user_client.put(f"{USERS}/{user.pk}/controls", {"max_maturity": "PG"}).status_code == 200
+    fresh = client_for(User.objects.get(pk=user.pk))
+
+    refused = fresh.post("/api/stream/sessions", {"title": adult.pk, "device": device}, format="json")
+    allowed = fresh.post("/api/stream/sessions", {"title": family.pk, "device": device}, format="json")
+    recommended = fresh.get(f"/api/recommend/users/{user.pk}", {"limit": 100})
+
+    assert refused.status_code == 404
+    assert allowed.status_code == 201
+    assert recommended.status_code == 200
+    listed = {item["title"]["id"] for item in recommended.json()["results"]}
+    assert adult.pk not in listed and family.pk in listed

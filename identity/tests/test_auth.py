@@ -201,3 +201,15 @@ def test_session_logout(client, user):
 
     assert client.post("/api/identity/auth/logout").status_code == 204
     assert client.get("/api/identity/users/me").status_code == 401
+
+
+@override_settings(**LOCKOUT)
+def test_old_failures_are_forgotten(api_client, user):
+    LoginFailures.objects.create(
+        email="old@example.org", failures=2, last_failure_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    LoginFailures.objects.create(email=user.email, failures=2, last_failure_at=timezone.now() - dt.timedelta(hours=1))
+
+    assert login(api_client, user.email, "wrong").status_code == 400
+
+    assert list(LoginFailures.objects.values_list("email", "failures")) == [(user.email, 1)]

@@ -246,3 +246,34 @@ def test_continue_watching_keeps_visible_titles_and_next_up(user):
 
     services.history_record(user=user, title=show, episode=second, position_s=2700)
     assert [item.title for item in selectors.continue_watching_for(user=user)] == [movie]
+
+
+def test_preference_selectors(user):
+    from identity.tests.factories import PreferencesFactory
+
+    assert selectors.favourite_genre_ids_for(user=user) == []
+    assert selectors.preferences_for(user=user).pk is None
+    drama = GenreFactory(name="Drama")
+    PreferencesFactory(user=user).favourite_genres.add(drama)
+
+    assert selectors.favourite_genre_ids_for(user=user) == [drama.pk]
+    assert selectors.preferences_for(user=user).audio_languages == ["en"]
+
+
+def test_resume_position_for_anonymous_and_unknown():
+    from django.contrib.auth.models import AnonymousUser
+
+    title = TitleFactory()
+
+    assert selectors.resume_position_for(user=AnonymousUser(), title=title) is None
+    assert selectors.resume_position_for(user=UserFactory(), title=title) is None
+
+
+def test_hiding_from_continue_watching_keeps_history(user):
+    title = TitleFactory()
+    services.history_record(user=user, title=title, position_s=2000)
+
+    services.continue_watching_hide(user=user, title=title)
+
+    assert selectors.continue_watching_for(user=user) == []
+    assert selectors.resume_position_for(user=user, title=title) == 2000

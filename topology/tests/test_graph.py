@@ -75,12 +75,12 @@ def test_stream_cdns_are_read_through_its_selectors(monkeypatch):
     graph = current_graph()
     nodes = {n["id"]: n for n in graph["nodes"]}
 
-    assert nodes["cdn-cdn-a"]["label"] == "cdn-a"
-    assert nodes["cdn-cdn-a"]["regions"] == ["US"]
-    assert nodes["cdn-cdn-a"]["active_sessions"] == 0
-    assert nodes["cdn-cdn-a"]["status"] == "ok"
-    assert nodes["cdn-cdn-b"]["status"] == "down"
-    assert {"stream->cdn-cdn-a", "stream->cdn-cdn-b"} <= ids(graph["connections"])
+    assert nodes["cdn:cdn-a"]["label"] == "cdn-a"
+    assert nodes["cdn:cdn-a"]["regions"] == ["US"]
+    assert nodes["cdn:cdn-a"]["active_sessions"] == 0
+    assert nodes["cdn:cdn-a"]["status"] == "ok"
+    assert nodes["cdn:cdn-b"]["status"] == "down"
+    assert {"stream->cdn:cdn-a", "stream->cdn:cdn-b"} <= ids(graph["connections"])
 
 
 @pytest.mark.django_db
@@ -94,9 +94,9 @@ def test_plainer_cdn_selectors_are_understood(monkeypatch):
 
     nodes = {n["id"]: n for n in current_graph()["nodes"]}
 
-    assert nodes["cdn-edge-1"]["regions"] == ["EU"]
-    assert nodes["cdn-edge-1"]["status"] == "ok"
-    assert nodes["cdn-edge-2"]["status"] == "down"
+    assert nodes["cdn:edge-1"]["regions"] == ["EU"]
+    assert nodes["cdn:edge-1"]["status"] == "ok"
+    assert nodes["cdn:edge-2"]["status"] == "down"
 
 
 @pytest.mark.django_db

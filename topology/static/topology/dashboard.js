@@ -363,7 +363,7 @@
       const y = 4 + i * rowH;
       const label = row.label.length > 20 ? `${row.label.slice(0, 19)}…` : row.label;
       text(svg, 0, y + 14, label, "bar-label");
-      el("rect", { x: labelW, y: y + 3, height: 14, rx: 3, width: Math.max(2, ((W - labelW - 46) * row.value) / max),
+      el("rect", { x: labelW, y: y + 3, height: 14, rx: 3, width: Math.max(2, ((W - labelW - 70) * row.value) / max),
         class: "bar" }, svg);
       text(svg, W, y + 14, valueLabel(row.value), "bar-value", "end");
     });

@@ -1,0 +1,34 @@
+"""`seed_demo`'s stream part: CDNs and finished views recorded through the end-of-session path, once."""
+
+import random
+
+import pytest
+from django.apps import apps
+
+from analytics.models import ViewSummary
+from catalog.tests.factories import EpisodeFactory, TitleFactory
+from identity.tests.factories import UserFactory
+from stream.models import Cdn, PlaybackSession
+from streaming_platform.demo import DemoContext
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_adds_cdns_and_finished_views_once():
+    UserFactory.create_batch(3)
+    TitleFactory.create_batch(4)
+    EpisodeFactory.create_batch(2)
+    context = DemoContext(rng=random.Random(1), days=10, events=800)
+    config = apps.get_app_config("stream")
+
+    config.seed_demo(context)
+    sessions = PlaybackSession.objects.count()
+    config.seed_demo(context)
+
+    assert Cdn.objects.count() == 5
+    assert 10 <= sessions == PlaybackSession.objects.count()
+    assert not PlaybackSession.objects.filter(status="active").exists()
+    assert ViewSummary.objects.count() == sessions
+    played = PlaybackSession.objects.filter(first_frame_at__isnull=False)
+    assert played.exists()
+    assert all(session.watch_time_s > 0 and session.startup_time_ms > 0 for session in played)
