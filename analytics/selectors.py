@@ -344,10 +344,6 @@ def _series(query: ReportQuery, rows, figures) -> list[dict]:
     return [{"start": start, **figures(by_bucket.get(start, {}))} for start in buckets(query)]
 
 
-def _distinct_users(rows) -> int:
-    return rows.values("user_id").distinct().count()
-
-
 def _engagement_users_daily(query: ReportQuery) -> tuple[dict, dict]:
     """Distinct-user figures from the per-day user sets (whole-day ranges)."""
     week_start, month_start = query.end - timedelta(days=7), query.end - timedelta(days=30)

@@ -6,7 +6,8 @@ One run measures, on one uvicorn server (2 workers, DEBUG off) over a fresh SQLi
 the bare baseline `/bench/baseline/`, `GET /api/catalog/movies/` (pages of 20), `GET /api/catalog/movies/<id>/`,
 `GET /api/catalog/search/?q=...` over a mix of queries (whole words, prefixes as typed, typos), and the same
 queries as a naive `icontains` scan (`/bench/catalog/naive-search/`). It prints the ratios the targets use:
-list throughput / baseline >= 0.5, search p95 / detail p95 <= 3, naive p95 / search p95 >= 10.
+list throughput / baseline >= 0.5, search p95 / detail p95 <= 3 (16 connections), and naive p95 / search p95
+>= 10, measured with 2 connections so that both are service times rather than queueing.
 """
 
 from __future__ import annotations
@@ -139,6 +140,9 @@ def main() -> None:
     # A longer warm-up: each worker loads the search vocabulary and fills its list caches once.
     load = {"duration_s": args.duration, "connections": args.connections, "warmup_s": 3}
 
+    search_paths = [f"/api/catalog/search/?q={quote(q)}" for q in queries]
+    naive_paths = [f"/bench/catalog/naive-search/?q={quote(q)}" for q in queries]
+
     with harness.serve(db) as base_url:
         baseline = harness.run_load(base_url, ["/bench/baseline/"], **load)
         results = {
@@ -146,20 +150,18 @@ def main() -> None:
                 base_url, [f"/api/catalog/movies/?page={page}" for page in range(1, 11)], **load
             ),
             "movie detail": harness.run_load(base_url, [f"/api/catalog/movies/{i}/" for i in ids], **load),
-            "search (FTS5)": harness.run_load(
-                base_url, [f"/api/catalog/search/?q={quote(q)}" for q in queries], **load
-            ),
-            "naive icontains scan": harness.run_load(
-                base_url,
-                [f"/bench/catalog/naive-search/?q={quote(q)}" for q in queries],
-                **{**load, "duration_s": max(args.duration, 10)},
-            ),
+            "search (FTS5)": harness.run_load(base_url, search_paths, **load),
         }
+        # Search against the scan at low concurrency, so latencies are service times, not queueing behind
+        # a scan that serves about one request a second under the full load.
+        light = {"duration_s": max(args.duration, 10), "connections": 2, "threads": 1, "warmup_s": 1}
+        results["search, 2 connections"] = harness.run_load(base_url, search_paths, **light)
+        results["naive scan, 2 connections"] = harness.run_load(base_url, naive_paths, **light)
 
     lists, detail = results["movies list (20/page)"], results["movie detail"]
-    search, naive = results["search (FTS5)"], results["naive icontains scan"]
+    search, naive = results["search, 2 connections"], results["naive scan, 2 connections"]
     list_ratio = harness.ratio(lists["rps"], baseline["rps"])
-    search_detail = harness.ratio(search["p95_ms"], detail["p95_ms"])
+    search_detail = harness.ratio(results["search (FTS5)"]["p95_ms"], detail["p95_ms"])
     naive_search = harness.ratio(naive["p95_ms"], search["p95_ms"])
     naive_rps = harness.ratio(search["rps"], naive["rps"])
     harness.print_report(
@@ -169,7 +171,10 @@ def main() -> None:
         targets=[
             (f"list throughput = {list_ratio:.2f}x baseline (target >= 0.5)", list_ratio >= 0.5),
             (f"search p95 = {search_detail:.2f}x detail p95 (target <= 3)", search_detail <= 3),
-            (f"search is {naive_search:.1f}x faster than the naive scan at p95 (target >= 10)", naive_search >= 10),
+            (
+                f"search is {naive_search:.1f}x faster than the naive scan at p95, 2 connections (target >= 10)",
+                naive_search >= 10,
+            ),
             (f"search throughput = {naive_rps:.1f}x the naive scan's", naive_rps >= 10),
         ],
     )

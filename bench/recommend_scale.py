@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import resource
 import sqlite3
 import subprocess
@@ -184,20 +183,34 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=10, help="seconds of load per endpoint")
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--reuse", action="store_true", help="reuse the data loaded by an earlier run")
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
 
-    print(f"Preparing {args.titles:,} titles, {args.viewers:,} viewers, {args.events:,} history rows...")
-    db = harness.bench_database("recommend_scale")
-    harness.django_setup(db)
-    started = time.perf_counter()
-    load_catalog(args.titles, rng)
-    load_viewers(args.viewers)
+    db = harness.DATA_DIR / "recommend_scale.sqlite3"
     from django.db import connection
 
+    if args.reuse and db.is_file():
+        # The data of an earlier run (same sizes assumed); built models and cached lists are cleared.
+        harness.django_setup(db)
+        from identity.models import WatchHistory
+        from recommend.models import RecommendationList, RecommenderModel
+
+        RecommendationList.objects.all().delete()
+        RecommenderModel.objects.all().delete()
+        events = WatchHistory.objects.count()
+        print(f"Reusing {db} ({events:,} history rows).")
+    else:
+        print(f"Preparing {args.titles:,} titles, {args.viewers:,} viewers, {args.events:,} history rows...")
+        db = harness.bench_database("recommend_scale")
+        harness.django_setup(db)
+        started = time.perf_counter()
+        load_catalog(args.titles, rng)
+        load_viewers(args.viewers)
+        connection.close()
+        events = load_history(db, args.events, rng)
+        print(f"  loaded in {time.perf_counter() - started:.0f} s")
     connection.close()
-    events = load_history(db, args.events, rng)
-    print(f"  loaded in {time.perf_counter() - started:.0f} s")
 
     build_s, peak_gb = build_model(db)
     print(f"Model build: {build_s:.1f} s, peak {peak_gb:.2f} GB")
@@ -248,7 +261,6 @@ def main() -> None:
     errors = sum(sum(r["socket_errors"].values()) + r["non_2xx"] for r in [baseline, fresh, rebuilt])
     if errors:
         print(f"  {errors} errors or non-2xx answers during the load")
-    os.environ.pop("RECOMMEND_AUTO_REBUILD", None)
 
 
 if __name__ == "__main__":

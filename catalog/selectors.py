@@ -12,7 +12,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from catalog import search
-from catalog.models import Availability, Credit, Episode, Genre, Season, Title
+from catalog.models import Availability, Credit, Episode, Genre, Kind, Season, Title
 from streaming_platform.boundary import boundary
 
 logger = logging.getLogger(__name__)
@@ -49,18 +49,18 @@ def with_list_relations(titles: QuerySet[Title]) -> QuerySet[Title]:
     return titles.prefetch_related(Prefetch("genres", queryset=Genre.objects.order_by("name")))
 
 
-def with_detail_relations(titles: QuerySet[Title], *, region: str) -> QuerySet[Title]:
-    """Everything a title page shows: genres, people with roles, the region's windows, seasons and episodes."""
-    return with_list_relations(titles).prefetch_related(
+def with_detail_relations(titles: QuerySet[Title], *, region: str, seasons: bool = True) -> QuerySet[Title]:
+    """Everything a title page shows: genres, people with roles, the region's windows (and a show's episodes)."""
+    titles = with_list_relations(titles).prefetch_related(
         Prefetch("credits", queryset=Credit.objects.select_related("person").order_by("role", "order", "id")),
         Prefetch("availabilities", queryset=Availability.objects.filter(region=region).order_by("starts_at")),
-        Prefetch(
-            "seasons",
-            queryset=Season.objects.order_by("number").prefetch_related(
-                Prefetch("episodes", queryset=Episode.objects.order_by("number"))
-            ),
-        ),
     )
+    if seasons:
+        episodes = Prefetch("episodes", queryset=Episode.objects.order_by("number"))
+        titles = titles.prefetch_related(
+            Prefetch("seasons", queryset=Season.objects.order_by("number").prefetch_related(episodes))
+        )
+    return titles
 
 
 @boundary
@@ -78,7 +78,7 @@ def titles_detail(*, user, region: str | None = None, kind: str | None = None) -
     titles = titles_visible_to(user, region)
     if kind:
         titles = titles.filter(kind=kind)
-    return with_detail_relations(titles, region=viewer_region(user, region))
+    return with_detail_relations(titles, region=viewer_region(user, region), seasons=kind != Kind.MOVIE)
 
 
 @boundary

@@ -188,6 +188,8 @@ def _reason(
 def _new_titles(user, model: engine.Model, *, taste: dict[int, float], limit: int) -> list[tuple[int, float]]:
     """Titles added after the model was built, scored by how well their genres match the viewer's taste."""
     newest = int(model.title_ids.max()) if len(model.title_ids) else 0
+    if not Title.objects.filter(id__gt=newest).exists():
+        return []
     rows = titles_visible_to(user).filter(id__gt=newest).order_by("-id").values_list("id", "genres")[: limit * 10]
     genres: dict[int, set[int]] = {}
     for title_id, genre_id in rows:

@@ -1,6 +1,7 @@
 """Admin: CDNs are managed here; playback sessions are shown read-only with their metrics."""
 
 from django.contrib import admin
+from django.db import models
 
 from stream.models import Cdn, PlaybackSession
 
@@ -11,6 +12,7 @@ class CdnAdmin(admin.ModelAdmin):
     list_filter = ["enabled"]
     list_editable = ["enabled", "weight"]
     search_fields = ["name", "base_url"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(PlaybackSession)

@@ -74,12 +74,10 @@ def cdn_upsert(
 
 
 def _title_and_episode(*, user, title_id: int, episode_id: int | None) -> tuple[Title, Episode | None]:
-    from catalog.selectors import titles_visible_to
+    from catalog.selectors import title_get_visible
 
-    title = titles_visible_to(user).filter(pk=title_id).first()
-    if title is None:
-        # Same answer as the catalog gives for a title the viewer may not see.
-        raise Http404("No title matches the given query.")
+    # The catalog's one visibility rule (region, availability window, parental controls): hidden is 404.
+    title = title_get_visible(user=user, title_id=title_id)
     if title.kind == Kind.SHOW:
         if episode_id is None:
             raise ValidationError({"episode": ["Choose an episode to play a show."]})
@@ -110,6 +108,7 @@ def session_start(
     viewer's row locked where the database supports it, so two starts racing for the last slot cannot
     both pass (SQLite's BEGIN IMMEDIATE serializes writers the same way).
     """
+    from catalog.selectors import viewer_region
     from identity.selectors import resume_position_for, viewing_allowed_now
 
     at = at or timezone.now()
@@ -117,8 +116,6 @@ def session_start(
     allowed, reason = viewing_allowed_now(user=user, at=at)
     if not allowed:
         raise PermissionDenied(reason or "Viewing is not allowed now.")
-
-    from catalog.selectors import viewer_region
 
     region = viewer_region(user)
     max_height = max_height_for(plan_max_height=user.max_height, device_type=device_type, screen_height=screen_height)

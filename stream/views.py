@@ -71,14 +71,13 @@ def metrics_from_request(request) -> dict:
         query_value=request.query_params.get("CMCD"), headers=request.headers, body_value=metrics.pop("cmcd", None)
     )
     if values:
-        from_cmcd = cmcd.to_metrics(values)
-        checked = MetricUpdateSerializer(data=from_cmcd)
-        if not checked.is_valid():
-            raise ValidationError(
-                {cmcd.KEY_FOR_FIELD.get(name, name): errors for name, errors in checked.errors.items()}
-            )
+        try:
+            from_cmcd = metric_update_validate(cmcd.to_metrics(values))
+        except serializers.ValidationError as exc:
+            errors = exc.detail.items()
+            raise ValidationError({cmcd.KEY_FOR_FIELD.get(name, name): messages for name, messages in errors}) from exc
         # Explicit JSON fields win over what CMCD implies.
-        metrics = {**checked.validated_data, **metrics}
+        metrics = {**from_cmcd, **metrics}
     if "sequence" not in metrics:
         raise ValidationError({"sequence": ["Each update needs a sequence number (`sequence`, or CMCD `sn`)."]})
     return metrics

@@ -63,8 +63,14 @@ def service_nodes() -> list[dict]:
 def channel_layer_node() -> dict:
     backend = settings.CHANNEL_LAYERS.get("default", {}).get("BACKEND", "")
     name = backend.rsplit(".", 1)[-1]
-    label = "Redis channel layer" if "redis" in backend.lower() else "In-memory channel layer"
-    return {"id": CHANNEL_LAYER_ID, "label": label, "kind": "channel_layer", "backend": name}
+    transport = "redis" if "redis" in backend.lower() else "in-memory"
+    return {
+        "id": CHANNEL_LAYER_ID,
+        "label": "Channel layer",
+        "kind": "channel_layer",
+        "backend": name,
+        "transport": transport,
+    }
 
 
 def database_node() -> dict:

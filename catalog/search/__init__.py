@@ -12,7 +12,7 @@ import unicodedata
 from django.db import connection
 
 # Search never ranks more candidates than this; deeper pages of a vague query are not useful.
-MAX_CANDIDATES = 500
+MAX_CANDIDATES = 200
 TOKEN_SPLIT = re.compile(r"[\W_]+", re.UNICODE)
 MAX_TOKENS = 8
 

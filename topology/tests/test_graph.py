@@ -40,7 +40,7 @@ def test_infrastructure_nodes():
     assert nodes["database"]["vendor"] == "sqlite"
     assert nodes["database"]["label"] == "SQLite"
     assert nodes["channel-layer"]["kind"] == "channel_layer"
-    assert nodes["channel-layer"]["label"] == "In-memory channel layer"
+    assert nodes["channel-layer"]["transport"] == "in-memory"
 
 
 @pytest.mark.django_db

@@ -5,7 +5,7 @@
   const config = JSON.parse(document.getElementById("topology-config").textContent);
   const SVG_NS = "http://www.w3.org/2000/svg";
   const HISTORY = 60; // updates of rps kept per node for the sparklines
-  const NODE_W = 224;
+  const NODE_W = 232;
   const NODE_H = 96;
   const INFRA_W = 210;
   const INFRA_H = 56;
@@ -59,8 +59,9 @@
       positions.set(node.id, { x: cx + rx * Math.cos(angle), y: cy + ry * Math.sin(angle), w: NODE_W, h: NODE_H });
     });
     const gap = 1000 / (infra.length + 1);
+    const width = Math.min(INFRA_W, gap - 14);
     infra.forEach((node, i) => {
-      positions.set(node.id, { x: gap * (i + 1), y: 555, w: INFRA_W, h: INFRA_H });
+      positions.set(node.id, { x: gap * (i + 1), y: 555, w: width, h: INFRA_H });
     });
     return positions;
   }
@@ -144,12 +145,15 @@
 
   function drawInfraNode(g, node, p) {
     const kind = { database: "database", channel_layer: "channel layer", cdn: "CDN" }[node.kind] || node.kind;
-    text(g, 14, 22, node.label, "title");
+    // Long names are cut to the card, which narrows when there are many infrastructure nodes.
+    const room = Math.floor((p.w - 24) / 8.5);
+    text(g, 14, 22, node.label.length > room ? `${node.label.slice(0, room - 1)}…` : node.label, "title");
     let detail = kind;
     if (node.kind === "database") detail = `database · ${node.vendor}`;
+    if (node.kind === "channel_layer") detail = `channel layer · ${node.transport}`;
     if (node.kind === "cdn") {
       detail = `CDN · ${node.state}`;
-      if (node.active_sessions !== undefined) detail += ` · ${node.active_sessions} sessions`;
+      if (node.active_sessions !== undefined) detail += ` · ${node.active_sessions} live`;
     }
     text(g, 14, 42, detail, "kind");
   }

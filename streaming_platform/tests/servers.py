@@ -1,0 +1,355 @@
+"""Server subprocesses, scratch databases and service restarts for the fault and multi-worker tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+HOST = "127.0.0.1"
+POSTGRES_ADMIN_URL = os.environ.get("HARDENING_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
+REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+REDIS_START = [
+    "redis-server",
+    "--daemonize",
+    "yes",
+    "--bind",
+    "127.0.0.1",
+    "-::1",
+    "--port",
+    str(REDIS_PORT),
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+    "--dir",
+    "/var/lib/redis",
+    "--logfile",
+    "/var/log/redis/ci.log",
+]
+# Production settings (DEBUG off) over plain HTTP on 127.0.0.1.
+SERVER_ENV = {
+    "DJANGO_SETTINGS_MODULE": "streaming_platform.settings",
+    "DEBUG": "false",
+    "HTTPS": "false",
+    "SECRET_KEY": "hardening-tests-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+    "LOG_LEVEL": "WARNING",
+    "RECOMMEND_AUTO_REBUILD": "off",
+}
+STATUS_PATH = "/api/analytics/status"
+
+
+def environment(**extra: str) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "REDIS_URL"}}
+    env.update(SERVER_ENV)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_DIR), env.get("PYTHONPATH", "")]))
+    env.update(extra)
+    return env
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{Path(path).resolve()}"
+
+
+# --- Django in a subprocess ---------------------------------------------------------------------
+
+DJANGO_PRELUDE = """
+import json, django
+django.setup()
+"""
+
+
+def django_run(env: dict[str, str], code: str, timeout_s: float = 120):
+    """Runs `code` in a fresh Django process with `env`; returns the JSON it printed last (as `result`)."""
+    script = DJANGO_PRELUDE + code + "\nprint('RESULT ' + json.dumps(result))\n"
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=timeout_s
+    )
+    for line in reversed(done.stdout.splitlines()):
+        if line.startswith("RESULT "):
+            return json.loads(line[len("RESULT ") :])
+    raise AssertionError(f"Django subprocess failed ({done.returncode}):\n{done.stderr[-3000:]}")
+
+
+def migrate(env: dict[str, str]) -> None:
+    done = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert done.returncode == 0, f"migrate failed:\n{done.stderr[-3000:]}"
+
+
+SEED_VIEWERS = """
+from catalog.tests.factories import TitleFactory
+from identity.services import token_create
+from identity.tests.factories import UserFactory
+from stream.tests.factories import CdnFactory
+
+CdnFactory(name="cdn-us", regions=["US"], capacity=100_000)
+viewers = []
+for n in range({count}):
+    user = UserFactory(email=f"hardening-{{n}}@example.org", country="US", plan="premium")
+    viewers.append({{"id": user.pk, "token": token_create(user=user)[1]}})
+staff = UserFactory(email="hardening-staff@example.org", is_staff=True)
+result = {{"viewers": viewers, "staff_token": token_create(user=staff)[1], "title": TitleFactory(runtime_s=6000).pk}}
+"""
+
+
+def seed_viewers(env: dict[str, str], count: int = 1) -> dict:
+    """Viewers with bearer tokens, a staff token, a movie available in the US and a CDN."""
+    return django_run(env, SEED_VIEWERS.format(count=count))
+
+
+# --- Server processes ---------------------------------------------------------------------------
+
+
+class Server:
+    """One uvicorn process (HTTP and WebSocket) serving the project on a free port."""
+
+    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+        self.port = free_port()
+        self.base_url = f"http://{HOST}:{self.port}"
+        self.ws_url = f"ws://{HOST}:{self.port}"
+        self.log_path = log_path
+        self.log = open(log_path, "ab")  # noqa: SIM115 (closed in stop())
+        # Its own session, so it can be stopped (or killed) with everything it started.
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "streaming_platform.asgi:application",
+                "--host",
+                HOST,
+                "--port",
+                str(self.port),
+                "--no-access-log",
+                "--lifespan",
+                "off",
+                "--log-level",
+                "warning",
+            ],
+            cwd=PROJECT_DIR,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def wait_ready(self, timeout_s: float = 60) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"The server exited ({self.process.returncode}):\n{self.log_tail()}")
+            try:
+                status, _, _ = request(self.base_url + STATUS_PATH, timeout_s=3)
+                if status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise AssertionError(f"The server did not answer within {timeout_s:.0f} s:\n{self.log_tail()}")
+
+    def kill(self) -> None:
+        """SIGKILL: the process gets no chance to finish anything it was doing."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGTERM)
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+            except ProcessLookupError:
+                pass
+        self.log.close()
+
+    def log_tail(self, chars: int = 3000) -> str:
+        self.log.flush()
+        return self.log_path.read_text(errors="replace")[-chars:]
+
+
+@contextmanager
+def serving(env: dict[str, str], log_path: Path, *, timeout_s: float = 60) -> Iterator[Server]:
+    server = Server(env, log_path)
+    try:
+        server.wait_ready(timeout_s)
+        yield server
+    finally:
+        server.stop()
+
+
+def request(
+    url: str,
+    *,
+    method: str = "GET",
+    body=None,
+    token: str | None = None,
+    timeout_s: float = 15,
+) -> tuple[int, dict | list | None, float]:
+    """(status, parsed JSON body or None, seconds taken). Connection failures raise OSError."""
+    data = None if body is None else json.dumps(body).encode()
+    headers = {"Content-Type": "application/json"} if data is not None else {}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    started = time.monotonic()
+    req = urllib.request.Request(url, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout_s) as response:
+            status, raw = response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        status, raw = exc.code, exc.read()
+    elapsed = time.monotonic() - started
+    try:
+        parsed = json.loads(raw) if raw else None
+    except ValueError:
+        parsed = None
+    return status, parsed, elapsed
+
+
+# --- PostgreSQL ---------------------------------------------------------------------------------
+
+
+def _postgres_admin():
+    import psycopg
+
+    try:
+        return psycopg.connect(POSTGRES_ADMIN_URL.replace("postgres://", "postgresql://"), autocommit=True)
+    except psycopg.OperationalError as exc:
+        pytest.fail(f"PostgreSQL at {POSTGRES_ADMIN_URL} is unreachable (these tests need it running): {exc}")
+
+
+@contextmanager
+def scratch_postgres(tag: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database for one test; dropped afterwards. Yields its URL."""
+    name = f"hardening_{tag}_{uuid.uuid4().hex[:8]}"
+    with _postgres_admin() as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}"
+    finally:
+        wait_for_postgres(60)
+        with _postgres_admin() as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def postgres_version() -> str:
+    return sorted(os.listdir("/etc/postgresql"))[-1]
+
+
+def postgres_ctl(action: str) -> None:
+    subprocess.run(
+        ["pg_ctlcluster", "--skip-systemctl-redirect", postgres_version(), "main", action],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+
+
+def postgres_answers() -> bool:
+    import psycopg
+
+    try:
+        with psycopg.connect(POSTGRES_ADMIN_URL.replace("postgres://", "postgresql://"), connect_timeout=2):
+            return True
+    except psycopg.OperationalError:
+        return False
+
+
+def wait_for_postgres(timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not postgres_answers():
+        if time.monotonic() > deadline:
+            raise AssertionError("PostgreSQL did not come back")
+        time.sleep(0.2)
+
+
+@contextmanager
+def postgres_stopped() -> Iterator[None]:
+    """PostgreSQL is down inside the block and always running again after it."""
+    postgres_ctl("stop")
+    try:
+        yield
+    finally:
+        if not postgres_answers():
+            postgres_ctl("start")
+        wait_for_postgres(60)
+
+
+# --- Redis --------------------------------------------------------------------------------------
+
+
+def redis_client(db: int):
+    import redis
+
+    return redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=db, socket_connect_timeout=2, socket_timeout=5)
+
+
+def require_redis() -> None:
+    import redis
+
+    try:
+        redis_client(0).ping()
+    except redis.RedisError as exc:
+        pytest.fail(f"Redis at {REDIS_HOST}:{REDIS_PORT} is unreachable (these tests need it running): {exc}")
+
+
+def redis_answers() -> bool:
+    import redis
+
+    try:
+        return bool(redis_client(0).ping())
+    except redis.RedisError:
+        return False
+
+
+def redis_start() -> None:
+    subprocess.run(REDIS_START, check=True, capture_output=True, timeout=30)
+    deadline = time.monotonic() + 30
+    while not redis_answers():
+        if time.monotonic() > deadline:
+            raise AssertionError("Redis did not come back")
+        time.sleep(0.1)
+
+
+@contextmanager
+def redis_stopped() -> Iterator[None]:
+    """Redis is down inside the block and always running again after it."""
+    subprocess.run(
+        ["redis-cli", "-h", REDIS_HOST, "-p", str(REDIS_PORT), "shutdown", "nosave"], capture_output=True, timeout=30
+    )
+    deadline = time.monotonic() + 15
+    while redis_answers() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    try:
+        yield
+    finally:
+        if not redis_answers():
+            redis_start()
