@@ -58,6 +58,7 @@ class DemoSeeder:
             self.episodes.setdefault(show_id, []).append((episode_id, runtime))
         self.end = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
         self.start = self.end - timedelta(days=context.days)
+        self.cdns, self.bad_cdn = CDNS, BAD_CDN
         self.bad_day = self.end - timedelta(days=min(12, context.days // 2 + 1))
         # A few heavy viewers, many light ones; popular titles get most views.
         self.user_weights = [1 / (rank + 3) for rank in range(len(self.users))]
@@ -73,6 +74,11 @@ class DemoSeeder:
         # Views the stream service's seed recorded are kept (events are added around them); generated
         # views only make up the difference, so the charts have enough data either way.
         existing = list(ViewSummary.objects.filter(started_at__gte=self.start).order_by("started_at", "id"))
+        recorded_cdns = sorted({view.cdn for view in existing})
+        if len(recorded_cdns) >= 2:
+            # Generated views use the CDNs the stream service really has; the second one has the bad day.
+            self.cdns = {name: 1.0 for name in recorded_cdns}
+            self.bad_cdn = recorded_cdns[1]
         views = existing + self.views_create(max(0, max(1, self.context.events // 8) - len(existing)))
         events = self.view_events(views)
         events += self.other_events(max(0, self.context.events - len(events)))
@@ -112,10 +118,10 @@ class DemoSeeder:
                 runtime = episode_runtime or runtime
             runtime = runtime or 5400
             device = _pick(rng, DEVICES)
-            cdn = _pick(rng, CDNS)
+            cdn = _pick(rng, self.cdns)
             region = user.country
             startup_factor, rebuffer_factor = REGION_QUALITY.get(region, DEFAULT_REGION_QUALITY)
-            bad = cdn == BAD_CDN and started_at.date() == self.bad_day.date()
+            bad = cdn == self.bad_cdn and started_at.date() == self.bad_day.date()
             if bad:
                 startup_factor, rebuffer_factor = startup_factor * 3, rebuffer_factor * 6
             startup = 1100 * startup_factor * DEVICE_STARTUP[device] * math.exp(rng.gauss(0, 0.45))

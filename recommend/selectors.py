@@ -169,21 +169,31 @@ def recommendation_list_for(*, user) -> RecommendationList | None:
     return RecommendationList.objects.filter(user_id=user.pk).first()
 
 
-def recommendation_list_is_fresh(recommendations: RecommendationList, *, visible_ids: set[int], now=None) -> bool:
-    """Fresh: inside its time to live, no new history since, and every listed title still visible."""
+def recommendation_list_is_fresh(
+    recommendations: RecommendationList, *, visible_ids: set[int], checked_ids: list[int] | None = None, now=None
+) -> bool:
+    """Fresh: inside its time to live, no new history since, and every listed title still visible.
+
+    `checked_ids` limits the visibility test to the titles about to be shown (default: the whole list).
+    """
     now = now or timezone.now()
     if recommendations.invalidated or recommendations.fresh_until <= now:
         return False
-    return all(item["title_id"] in visible_ids for item in recommendations.items)
+    if checked_ids is None:
+        checked_ids = [item["title_id"] for item in recommendations.items]
+    return all(title_id in visible_ids for title_id in checked_ids)
 
 
 @boundary
-def title_cards(title_ids: list[int]) -> dict[int, dict]:
-    """What a list shows of each title (id, kind, title, release_year, genre names), in two small queries."""
-    cards = {
-        row["id"]: {**row, "genres": []}
-        for row in Title.objects.filter(id__in=title_ids).values("id", "kind", "title", "release_year")
-    }
+def title_cards(title_ids: list[int], *, titles: QuerySet[Title] | None = None) -> dict[int, dict]:
+    """What a list shows of each title (id, kind, title, release_year, genre names), in two small queries.
+
+    Pass `titles` (e.g. the viewer's visible titles) to get cards only for titles in it.
+    """
+    titles = Title.objects.all() if titles is None else titles
+    rows = titles.filter(id__in=title_ids).order_by().values("id", "kind", "title", "release_year")
+    cards = {row["id"]: {**row, "genres": []} for row in rows}
+    title_ids = list(cards)
     links = Title.genres.through.objects.filter(title_id__in=title_ids).order_by("genre__name")
     for title_id, name in links.values_list("title_id", "genre__name"):
         cards[title_id]["genres"].append(name)

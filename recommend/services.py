@@ -279,15 +279,20 @@ def recommendations_generate(*, user, now: dt.datetime | None = None) -> Recomme
     items = items[:size]
 
     ttl = dt.timedelta(seconds=setting("RECOMMEND_TTL_S", 3600))
-    recommendations, _ = RecommendationList.objects.update_or_create(
+    recommendations = RecommendationList(
         user_id=user.pk,
-        defaults={
-            "items": items,
-            "generated_at": now,
-            "fresh_until": now + ttl,
-            "invalidated": False,
-            "model_id": loaded.row_id,
-        },
+        items=items,
+        generated_at=now,
+        fresh_until=now + ttl,
+        invalidated=False,
+        model_id=loaded.row_id,
+    )
+    # One INSERT ... ON CONFLICT statement: no read-then-write transaction on the hot path.
+    RecommendationList.objects.bulk_create(
+        [recommendations],
+        update_conflicts=True,
+        unique_fields=["user"],
+        update_fields=["items", "generated_at", "fresh_until", "invalidated", "model"],
     )
     return recommendations
 
@@ -299,19 +304,20 @@ def recommendations_serve(*, user, limit: int = 10) -> tuple[RecommendationList,
     Returns the list and its first `limit` items as {"title": card, "score", "reason"}.
     """
     recommendations = recommendation_list_for(user=user)
+    cards: dict[int, dict] = {}
     if recommendations is not None:
-        ids = [item["title_id"] for item in recommendations.items]
-        visible = set(titles_visible_to(user).filter(id__in=ids).order_by().values_list("id", flat=True))
-        if not recommendation_list_is_fresh(recommendations, visible_ids=visible):
+        # Only the titles about to be shown are checked: one small query gives visibility and display data.
+        page_ids = [item["title_id"] for item in recommendations.items[:limit]]
+        cards = title_cards(page_ids, titles=titles_visible_to(user))
+        if not recommendation_list_is_fresh(recommendations, visible_ids=set(cards), checked_ids=page_ids):
             recommendations = None
     if recommendations is None:
         # Built a moment ago from visible titles only: no second visibility check needed.
         recommendations = recommendations_generate(user=user)
-    page = recommendations.items[:limit]
-    cards = title_cards([item["title_id"] for item in page])
+        cards = title_cards([item["title_id"] for item in recommendations.items[:limit]])
     items = [
         {"title": cards[item["title_id"]], "score": item["score"], "reason": item["reason"]}
-        for item in page
+        for item in recommendations.items[:limit]
         if item["title_id"] in cards
     ]
     return recommendations, items

@@ -86,3 +86,13 @@ def test_seed_adds_events_around_views_the_stream_service_recorded(db):
     assert ViewSummary.objects.filter(session_id="stream-1").count() == 1
     assert set(Event.objects.filter(session_id="stream-1").values_list("type", flat=True)) >= {"play_start", "play_end"}
     assert recorded.title_id == Event.objects.get(session_id="stream-1", type="play_start").title_id
+
+
+def test_generated_views_use_the_cdns_the_stream_service_recorded(db):
+    catalog_and_users(db)
+    view_record(session_id="stream-1", cdn="edge-eu")
+    view_record(session_id="stream-2", cdn="edge-na")
+
+    seed(events=800)
+
+    assert set(ViewSummary.objects.values_list("cdn", flat=True)) == {"edge-eu", "edge-na"}

@@ -6,6 +6,7 @@ anonymous, the owner of the records in the path, another viewer, and staff.
 """
 
 import uuid
+from urllib.parse import urlencode
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -33,19 +34,27 @@ class World:
     session: object
 
     def format(self, template: str) -> str:
-        return template.format(
-            owner=self.owner.pk,
-            title=self.title.pk,
-            show=self.show.pk,
-            entry=self.history_entry.pk,
-            session=self.session.pk,
-            manifest_query=self.session_manifest_query(),
-        )
+        values = {
+            "owner": self.owner.pk,
+            "title": self.title.pk,
+            "show": self.show.pk,
+            "entry": self.history_entry.pk,
+            "session": self.session.pk,
+        }
+        for view_name in ("stream:session-manifest", "stream:session-steering"):
+            placeholder = "{signed:" + view_name + "}"
+            if placeholder in template:
+                template = template.replace(placeholder, self.signature_query(view_name))
+        return template.format(**values)
 
-    def session_manifest_query(self) -> str:
-        from stream.signing import playlist_url_for
+    def signature_query(self, view_name: str) -> str:
+        """The signature a player receives with the session's playback URLs when the session starts."""
+        from django.urls import reverse
 
-        return playlist_url_for(self.session).split("?", 1)[1]
+        from stream.signing import sign
+
+        path = reverse(view_name, args=[self.session.pk])
+        return urlencode(sign(session_id=self.session.pk, path=path))
 
 
 @dataclass(frozen=True)
@@ -65,8 +74,10 @@ USER = "/api/identity/users/{owner}"
 
 MATRIX: dict[tuple[str, str], Row] = {
     # Every service's health.
-    **{(f"{service}:status", "get"): Row(f"/api/{service}/status/", ANYONE) for service in
-       ("catalog", "identity", "stream", "analytics", "recommend")},
+    **{
+        (f"{service}:status", "get"): Row(f"/api/{service}/status/", ANYONE)
+        for service in ("catalog", "identity", "stream", "analytics", "recommend")
+    },
     # Catalog: public, filtered by the visibility rule.
     ("catalog:movie-list", "get"): Row("/api/catalog/movies/", ANYONE),
     ("catalog:movie-detail", "get"): Row("/api/catalog/movies/{title}/", ANYONE),
@@ -95,7 +106,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("identity:history", "post"): Row(
         USER + "/history/", OWNER_CREATE, lambda w: {"title": w.title.pk, "position_s": 600, "duration_s": 6000}
     ),
-    ("identity:history", "delete"): Row(USER + "/history/?before=2100-01-01", OWNER_DELETE),
+    ("identity:history", "delete"): Row(USER + "/history/?before=2100-01-01", OWNER_WRITE_OK),
     ("identity:history-entry", "get"): Row(USER + "/history/{entry}/", OWNER_READ),
     ("identity:history-entry", "delete"): Row(USER + "/history/{entry}/", OWNER_DELETE),
     ("identity:continue-watching", "get"): Row(USER + "/continue-watching/", OWNER_READ),
@@ -103,7 +114,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("identity:controls", "get"): Row(USER + "/controls/", OWNER_READ),
     ("identity:controls", "put"): Row(USER + "/controls/", OWNER_WRITE_OK, lambda w: {"block_unrated": True}),
     ("identity:controls", "patch"): Row(USER + "/controls/", OWNER_WRITE_OK, lambda w: {"block_unrated": True}),
-    ("identity:controls-pin", "post"): Row(USER + "/controls/pin/", OWNER_WRITE_OK, lambda w: {"pin": "1234"}),
+    ("identity:controls-pin", "post"): Row(USER + "/controls/pin/", OWNER_DELETE, lambda w: {"pin": "1234"}),
     ("identity:controls-pin", "delete"): Row(USER + "/controls/pin/", OWNER_DELETE, lambda w: {"pin": "4321"}),
     ("identity:controls-pin-verify", "post"): Row(
         USER + "/controls/pin/verify/", OWNER_WRITE_OK, lambda w: {"pin": "4321"}
@@ -121,15 +132,24 @@ MATRIX: dict[tuple[str, str], Row] = {
         "/api/stream/sessions/{session}/", OWNER_WRITE_OK, lambda w: {"sequence": 1, "position_s": 30}
     ),
     ("stream:session-detail", "delete"): Row("/api/stream/sessions/{session}/", OWNER_WRITE_OK),
-    # The playlist is authorized by its signature alone: players fetch it without the bearer token.
-    ("stream:session-manifest", "get"): Row("/api/stream/sessions/{session}/manifest.m3u8?{manifest_query}", ANYONE),
-    ("stream:session-steering", "get"): Row("/api/stream/sessions/{session}/steering/", ANYONE),
+    # Playlist and steering are authorized by their signature alone: players fetch them without the token.
+    ("stream:session-manifest", "get"): Row(
+        "/api/stream/sessions/{session}/manifest.m3u8?{signed:stream:session-manifest}", ANYONE
+    ),
+    ("stream:session-steering", "get"): Row(
+        "/api/stream/sessions/{session}/steering/?{signed:stream:session-steering}", ANYONE
+    ),
     ("stream:cdn-status", "get"): Row("/api/stream/cdn/status/", ANYONE),
     # Analytics: anyone signed in reports events; reports are for staff.
     ("analytics:events", "post"): Row(
         "/api/analytics/events/",
-        (401, 200, 200, 200),
-        lambda w: {"id": str(uuid.uuid4()), "type": "page_view", "time": timezone.now().isoformat()},
+        (401, 201, 201, 201),
+        lambda w: {
+            "id": str(uuid.uuid4()),
+            "type": "page_view",
+            "time": timezone.now().isoformat(),
+            "properties": {"page": "/browse"},
+        },
     ),
     ("analytics:engagement", "get"): Row("/api/analytics/engagement/", STAFF_ONLY),
     ("analytics:content", "get"): Row("/api/analytics/content/", STAFF_ONLY),
@@ -174,7 +194,7 @@ def api_routes() -> set[tuple[str, str]]:
 def view_methods(callback) -> list[str]:
     actions = getattr(callback, "actions", None)
     if actions:
-        return sorted(actions)
+        return sorted(m for m in actions if m not in ("options", "head"))
     view_class = getattr(callback, "view_class", None)
     if view_class is None:
         return []
