@@ -59,7 +59,8 @@ class ReportParamsSerializer(serializers.Serializer):
         end = attrs.get("to")
         if isinstance(end, date) and not isinstance(end, datetime):
             end = datetime.combine(end + timedelta(days=1), time(), tzinfo=UTC)
-        end = end or timezone.now()
+        # Default: up to the end of today, so the default range is whole days (the daily rollups answer it).
+        end = end or datetime.combine(timezone.now().date() + timedelta(days=1), time(), tzinfo=UTC)
         start = attrs.get("from")
         if isinstance(start, date) and not isinstance(start, datetime):
             start = datetime.combine(start, time(), tzinfo=UTC)
@@ -93,7 +94,9 @@ class ReportParamsSerializer(serializers.Serializer):
 ReportParamsSerializer._declared_fields["from"] = DateOrDateTimeField(
     required=False, help_text="Start (default: to - 30 days)."
 )
-ReportParamsSerializer._declared_fields["to"] = DateOrDateTimeField(required=False, help_text="End (default: now).")
+ReportParamsSerializer._declared_fields["to"] = DateOrDateTimeField(
+    required=False, help_text="End, exclusive (default: the end of today, UTC)."
+)
 ALL_PARAMS = set(ReportParamsSerializer._declared_fields)
 
 

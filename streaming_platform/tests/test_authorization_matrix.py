@@ -6,9 +6,9 @@ anonymous, the owner of the records in the path, another viewer, and staff.
 """
 
 import uuid
-from urllib.parse import urlencode
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
