@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import numpy as np
-from django.db.models import Count, ExpressionWrapper, F, FloatField, Q, QuerySet, Sum
+from django.db.models import CharField, Count, ExpressionWrapper, F, FloatField, Q, QuerySet, Sum
 from django.db.models.functions import Cast, NullIf
 
 from analytics.models import DailyActiveUsers, DailyRollup, UserActivity, Viewer, ViewRollup, ViewSummary
@@ -238,6 +238,10 @@ def _raw_rows(queryset) -> list[tuple]:
         return cursor.fetchall()
 
 
+# Days read as text: the driver then skips its per-row date conversion (parsed once per day instead).
+_DAY_TEXT = Cast("day", output_field=CharField())
+
+
 def _as_date(value) -> date:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
@@ -269,7 +273,11 @@ class DailyFrame:
     @classmethod
     def read(cls, query: ReportQuery) -> DailyFrame:
         names = ("day", "region", "device_type", "cdn")
-        rows = _raw_rows(daily_rollups_for(query).values_list(*names, *ROLLUP_SUMS, "startup_values"))
+        rows = _raw_rows(
+            daily_rollups_for(query)
+            .annotate(day_text=_DAY_TEXT)
+            .values_list("day_text", *names[1:], *ROLLUP_SUMS, "startup_values")
+        )
         if not rows:
             empty = np.array([], dtype=object)
             return cls({name: empty for name in names}, np.zeros((0, len(ROLLUP_SUMS))), np.array([]), empty)
@@ -348,7 +356,11 @@ def _engagement_users_daily(query: ReportQuery) -> tuple[dict, dict]:
     """Distinct-user figures from the per-day user sets (whole-day ranges)."""
     week_start, month_start = query.end - timedelta(days=7), query.end - timedelta(days=30)
     by_day: dict = {}
-    rows = daily_active_for(query, start=min(query.start, month_start)).values_list("day", "user_ids", "viewer_ids")
+    rows = (
+        daily_active_for(query, start=min(query.start, month_start))
+        .annotate(day_text=_DAY_TEXT)
+        .values_list("day_text", "user_ids", "viewer_ids")
+    )
     for day, user_ids, viewer_ids in _raw_rows(rows):
         active, viewers = by_day.setdefault(_as_date(day), ([], []))
         active.append(_ids(user_ids))

@@ -76,12 +76,15 @@ class ReportView(APIView):
 
 def report_schema(params: set[str], description: str, operation_id: str):
     from drf_spectacular.utils import OpenApiParameter
+    from rest_framework import serializers
 
-    serializer_fields = ReportParamsSerializer().fields
-    parameters = [
-        OpenApiParameter(name, OpenApiTypes.STR, description=str(serializer_fields[name].help_text or ""))
-        for name in sorted(params)
-    ]
+    parameters = []
+    for name, field in ReportParamsSerializer().fields.items():
+        if name not in params:
+            continue
+        kind = OpenApiTypes.INT if isinstance(field, serializers.IntegerField) else OpenApiTypes.STR
+        choices = list(field.choices) if isinstance(field, serializers.ChoiceField) else None
+        parameters.append(OpenApiParameter(name, kind, enum=choices, description=str(field.help_text or "")))
     parameters.append(OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv"]))
     return extend_schema(
         operation_id=operation_id,

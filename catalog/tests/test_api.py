@@ -296,3 +296,22 @@ def test_list_pages_are_fresh_when_caching_is_off(api_client, settings):
     body = api_client.get(MOVIES).json()
     assert body["count"] == 2
     assert [item["title"] for item in body["results"]] == ["Alien", "Heat"]
+
+
+def test_parental_controls_hide_titles_everywhere(api_client):
+    from identity.tests.factories import ParentalControlsFactory
+
+    horror = GenreFactory(name="Horror", slug="horror")
+    TitleFactory(title="Cartoon Night", maturity_rating=Maturity.G)
+    adult = TitleFactory(title="Night Terror", maturity_rating=Maturity.R)
+    scary = TitleFactory(title="Night Creatures", maturity_rating=Maturity.PG, genres=[horror])
+    child = UserFactory()
+    ParentalControlsFactory(user=child, max_maturity=Maturity.PG_13, blocked_genres=[horror])
+    api_client.force_authenticate(child)
+
+    assert titles_of(api_client.get(MOVIES)) == ["Cartoon Night"]
+    assert api_client.get(f"{MOVIES}{adult.id}/").status_code == 404
+    assert api_client.get(f"{MOVIES}{scary.id}/").status_code == 404
+    assert [t["title"] for t in api_client.get("/api/catalog/search/", {"q": "night"}).json()["results"]] == [
+        "Cartoon Night"
+    ]

@@ -69,7 +69,7 @@ STAFF_ONLY = (401, 403, 403, 200)
 OWNER_READ = (401, 200, 404, 200)  # staff may read any viewer's records
 OWNER_WRITE_OK = (401, 200, 404, 403)  # ...but not change them
 OWNER_CREATE = (401, 201, 404, 403)
-OWNER_DELETE = (401, 204, 404, 403)
+OWNER_NO_CONTENT = (401, 204, 404, 403)
 USER = "/api/identity/users/{owner}"
 
 MATRIX: dict[tuple[str, str], Row] = {
@@ -108,16 +108,16 @@ MATRIX: dict[tuple[str, str], Row] = {
     ),
     ("identity:history", "delete"): Row(USER + "/history/?before=2100-01-01", OWNER_WRITE_OK),
     ("identity:history-entry", "get"): Row(USER + "/history/{entry}/", OWNER_READ),
-    ("identity:history-entry", "delete"): Row(USER + "/history/{entry}/", OWNER_DELETE),
+    ("identity:history-entry", "delete"): Row(USER + "/history/{entry}/", OWNER_NO_CONTENT),
     ("identity:continue-watching", "get"): Row(USER + "/continue-watching/", OWNER_READ),
-    ("identity:continue-watching-entry", "delete"): Row(USER + "/continue-watching/{title}/", OWNER_DELETE),
+    ("identity:continue-watching-entry", "delete"): Row(USER + "/continue-watching/{title}/", OWNER_NO_CONTENT),
     ("identity:controls", "get"): Row(USER + "/controls/", OWNER_READ),
     ("identity:controls", "put"): Row(USER + "/controls/", OWNER_WRITE_OK, lambda w: {"block_unrated": True}),
     ("identity:controls", "patch"): Row(USER + "/controls/", OWNER_WRITE_OK, lambda w: {"block_unrated": True}),
-    ("identity:controls-pin", "post"): Row(USER + "/controls/pin/", OWNER_DELETE, lambda w: {"pin": "1234"}),
-    ("identity:controls-pin", "delete"): Row(USER + "/controls/pin/", OWNER_DELETE, lambda w: {"pin": "4321"}),
+    ("identity:controls-pin", "post"): Row(USER + "/controls/pin/", OWNER_NO_CONTENT, lambda w: {"pin": "1234"}),
+    ("identity:controls-pin", "delete"): Row(USER + "/controls/pin/", OWNER_NO_CONTENT, lambda w: {"pin": "4321"}),
     ("identity:controls-pin-verify", "post"): Row(
-        USER + "/controls/pin/verify/", OWNER_WRITE_OK, lambda w: {"pin": "4321"}
+        USER + "/controls/pin/verify/", OWNER_NO_CONTENT, lambda w: {"pin": "4321"}
     ),
     ("identity:viewing-allowed", "get"): Row(USER + "/viewing-allowed/", OWNER_READ),
     # Stream.
@@ -246,9 +246,9 @@ def test_authorization(route, identity_index, identity, world):
     name, method = route
     row = MATRIX[route]
     if name == "identity:controls-pin" and method == "delete" or name == "identity:controls-pin-verify":
-        from identity.services import pin_set
+        from identity.services import parental_pin_set
 
-        pin_set(user=world.owner, pin="4321")
+        parental_pin_set(user=world.owner, pin="4321")
     client = client_for(identity, world)
     body = row.body(world) if row.body else None
 
