@@ -9,6 +9,7 @@ from django.conf import settings
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
 TOKEN_PATTERN = re.compile(r"^[a-z0-9_\-]{1,16}$")
+MAX_ID = (1 << 63) - 1  # the largest id a 64-bit primary key holds
 EVENT_FIELDS = {"id", "type", "time", "title", "episode", "session", "device", "properties"}
 
 
@@ -63,6 +64,8 @@ def _check_prop(name: str, spec: Prop, value) -> str | None:
             return f"properties.{name} must be a string."
         if len(value) > spec.max_length:
             return f"properties.{name} is longer than {spec.max_length} characters."
+        if "\x00" in value:
+            return f"properties.{name} may not contain NUL characters."
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         return f"properties.{name} must be a number."
@@ -119,14 +122,14 @@ def event_clean(raw, *, bounds: tuple[datetime, datetime]) -> tuple[dict | None,
         errors.append(("time", time_error))
     title_id, episode_id = raw.get("title"), raw.get("episode")
     for field, value in (("title", title_id), ("episode", episode_id)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ID):
             errors.append((field, f"{field} must be a positive integer id."))
     if title_id is None and spec is not None and event_type in TITLE_REQUIRED:
         errors.append(("title", f"'{event_type}' events need a title."))
     if episode_id is not None and title_id is None:
         errors.append(("episode", "An episode needs its title."))
     session = raw.get("session", "")
-    if not isinstance(session, str) or len(session) > 64:
+    if not isinstance(session, str) or len(session) > 64 or "\x00" in session:
         errors.append(("session", "session must be a string of at most 64 characters."))
     device = raw.get("device", "")
     if not isinstance(device, str) or (device and not TOKEN_PATTERN.match(device)):

@@ -16,18 +16,24 @@ MAX_TOP_TITLES = 100
 class DateOrDateTimeField(serializers.Field):
     """An ISO 8601 date-time (with offset, or UTC if none) or a plain date (its midnight, UTC)."""
 
-    default_error_messages = {"invalid": "Use an ISO 8601 date (2026-01-31) or date-time (2026-01-31T20:00:00Z)."}
+    default_error_messages = {
+        "invalid": "Use an ISO 8601 date (2026-01-31) or date-time (2026-01-31T20:00:00Z).",
+        "out_of_range": "Use a year between 1970 and 9000.",
+    }
 
     def to_internal_value(self, data) -> datetime | date:
         if not isinstance(data, str):
             self.fail("invalid")
         try:
-            if len(data) == 10:
-                return date.fromisoformat(data)
-            parsed = datetime.fromisoformat(data)
+            parsed = date.fromisoformat(data) if len(data) == 10 else datetime.fromisoformat(data)
         except ValueError:
             self.fail("invalid")
-        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+        # Far-off years would overflow the range arithmetic; no report reaches that far.
+        if not 1970 <= parsed.year <= 9000:
+            self.fail("out_of_range")
+        if isinstance(parsed, datetime):
+            return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+        return parsed
 
     def to_representation(self, value):
         return value.isoformat()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import resource
 import sqlite3
 import subprocess
@@ -218,7 +219,8 @@ def main() -> None:
     from knox.models import AuthToken
 
     from identity.models import User
-    from recommend.services import recommendations_build_many
+    from recommend.models import RecommendationList
+    from recommend.services import recommendations_build_many, recommendations_serve
 
     staff = User.objects.get(email="bench-staff@example.org")
     _, token = AuthToken.objects.create(user=staff)
@@ -227,6 +229,16 @@ def main() -> None:
     started = time.perf_counter()
     recommendations_build_many(user_ids=fresh_ids)
     per_list_ms = (time.perf_counter() - started) * 1000 / len(fresh_ids)
+    # The service function alone, one call at a time in this process: the code path's own cost, without
+    # HTTP, authentication or other load on the machine.
+    in_process = {"fresh": [], "rebuilt": []}
+    viewers = {user.pk: user for user in User.objects.filter(id__in=viewer_ids[:400] + viewer_ids[-200:])}
+    for label, ids in (("fresh", fresh_ids[:200]), ("rebuilt", viewer_ids[-200:])):
+        for viewer_id in ids:
+            started = time.perf_counter()
+            recommendations_serve(user=viewers[viewer_id], limit=10)
+            in_process[label].append((time.perf_counter() - started) * 1000)
+    RecommendationList.objects.filter(user_id__in=viewer_ids[-200:]).delete()
     connection.close()
 
     load = {
@@ -258,6 +270,10 @@ def main() -> None:
         ],
     )
     print(f"  build_recommendations: {per_list_ms:.1f} ms per viewer in one process")
+    for label, times in in_process.items():
+        p50, p95 = np.percentile(times, [50, 95])
+        print(f"  recommendations_serve in process, {label}: p50 {p50:.1f} ms, p95 {p95:.1f} ms")
+    print(f"  load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     errors = sum(sum(r["socket_errors"].values()) + r["non_2xx"] for r in [baseline, fresh, rebuilt])
     if errors:
         print(f"  {errors} errors or non-2xx answers during the load")

@@ -277,13 +277,13 @@ def main() -> None:
         results,
         targets=[
             (f"update throughput {ratio:.3f}x the baseline (target >= 0.5x)", ratio >= 0.5),
-            (f"p95 update latency at max rate: {closed['p95_ms']:.1f} ms", True),
             (
                 f"largest audience sustained (p95 < 100 ms, no error): {largest:,} viewers (target 10,000)",
                 largest >= 10_000,
-            ),  # fmt: skip
+            ),
         ],
     )
+    print(f"  p95 update latency at the maximum rate: {closed['p95_ms']:.1f} ms ({closed['rps']:.0f} updates/s)")
     print(f"  {applied:,} of {len(pairs):,} sessions received at least one applied update.")
     print(f"  Load average after: {' '.join(f'{load:.2f}' for load in os.getloadavg())} ({os.cpu_count()} CPUs)")
 

@@ -411,16 +411,24 @@ def build(catalogue: Catalogue, history: History, params: Params | None = None, 
         bucket_start = max(bucket_start, math.floor(times.min() / WEEK_S) * WEEK_S)
         bucket = np.clip(((times - bucket_start) // WEEK_S).astype(np.int64), 0, None)
         n_buckets = int(bucket.max()) + 1
-        buckets = np.zeros((n_buckets, n), dtype=np.float32)
-        np.add.at(buckets, (bucket, items), 1.0)
+        # bincount over flat (row, title) cells: np.add.at is an order of magnitude slower on millions of rows.
+        buckets = np.bincount(bucket * n + items, minlength=n_buckets * n).reshape(n_buckets, n).astype(np.float32)
     else:
         buckets = np.zeros((1, n), dtype=np.float32)
-    region_codes = np.unique(regions.astype(str)) if len(regions) else np.array([], dtype="U8")
+    # Region codes as integers (two UCS-4 characters) so millions of rows are grouped without string sorts.
+    codes = np.ascontiguousarray(regions.astype("U2")).view(np.uint32).reshape(-1, 2).astype(np.int64)
+    region_keys, region_row = np.unique(codes[:, 0] * 1_114_112 + codes[:, 1], return_inverse=True)
+    region_codes = np.array(
+        [chr(key // 1_114_112) + chr(key % 1_114_112) if key else "" for key in region_keys.tolist()], dtype="U2"
+    )
     region_popularity = np.zeros((len(region_codes), n), dtype=np.float32)
     if len(times):
         recent = 0.5 ** ((reference_time - times) / (params.popularity_half_life_days * DAY_S))
-        region_row = np.searchsorted(region_codes, regions.astype(str))
-        np.add.at(region_popularity, (region_row, items), recent.astype(np.float32))
+        region_popularity = (
+            np.bincount(region_row * n + items, weights=recent, minlength=len(region_codes) * n)
+            .reshape(len(region_codes), n)
+            .astype(np.float32)
+        )
         peak = region_popularity.max(axis=1, keepdims=True)
         region_popularity /= np.where(peak > 0, peak, 1.0)
 

@@ -4,10 +4,6 @@ Compiling a query with the ORM costs more than running it; these build the SQL, 
 the result converters once, and return ordinary model instances.
 """
 
-import fcntl
-import threading
-from contextlib import contextmanager
-
 from django.db import connection
 
 
@@ -71,44 +67,3 @@ class PreparedRead:
                 setattr(objects[0], self.join, objects[1])
             instances.append(objects[0])
         return instances
-
-
-class _WriterTurn:
-    """Serializes this app's hot-path writes to a SQLite file across threads and worker processes.
-
-    SQLite lets one writer in at a time and makes the others retry by sleeping (1, 2, 5, 10 ... 100 ms): under a
-    steady stream of small writes those sleeps, not the writes, set the tail latency. Waiting on a lock instead
-    (a thread lock, then `flock` on a file beside the database for the other processes) wakes the next writer as
-    soon as the current one is done. Other databases, and in-memory SQLite, need nothing: the context is empty.
-    """
-
-    def __init__(self):
-        self._thread_lock = threading.Lock()
-        self._files: dict[str, object] = {}
-
-    def _lock_file(self):
-        if connection.vendor != "sqlite":
-            return None
-        name = str(connection.settings_dict["NAME"])
-        if name == ":memory:" or name.startswith("file:") or "mode=memory" in name:
-            return None
-        handle = self._files.get(name)
-        if handle is None:
-            handle = self._files[name] = open(f"{name}-stream-writer.lock", "a+b")  # noqa: SIM115 - kept open
-        return handle
-
-    @contextmanager
-    def __call__(self):
-        handle = self._lock_file()
-        if handle is None:
-            yield
-            return
-        with self._thread_lock:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-
-
-writer_turn = _WriterTurn()

@@ -16,7 +16,7 @@ from catalog.models import Episode, Kind, Title
 from stream import selectors
 from stream.ladder import Rung, ladder_for, max_height_for
 from stream.models import Cdn, EndReason, PlaybackSession, PlayerState, SessionStatus
-from stream.prepared import PreparedRead, writer_turn
+from stream.prepared import PreparedRead
 from streaming_platform.api.errors import Conflict
 from streaming_platform.boundary import boundary
 
@@ -264,7 +264,7 @@ def _session_write_if_unchanged(session: PlaybackSession, *, seen_sequence: int)
         prepared = _prepared_updates[connection.vendor] = (sql, written)
     sql, written = prepared
     params = [field.get_db_prep_save(getattr(session, field.attname), connection) for field in written]
-    with writer_turn(), connection.cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(sql, [*params, session.pk, seen_sequence, SessionStatus.ACTIVE.value])
         return cursor.rowcount == 1
 
@@ -343,7 +343,7 @@ def session_end(*, session_id: str, reason: str, at: datetime | None = None) -> 
     at = at or timezone.now()
     with transaction.atomic():
         session = (
-            PlaybackSession.objects.select_for_update()
+            PlaybackSession.objects.select_for_update(of=("self",))
             .select_related("user", "title", "episode", "cdn")
             .get(pk=session_id)
         )

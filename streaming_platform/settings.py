@@ -107,7 +107,9 @@ SQLITE_BUSY_TIMEOUT_S = 20
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
+        # Persistent connections: opening one per request costs more than most requests (WAL set-up, and a
+        # checkpoint when the last SQLite connection closes).
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
 }

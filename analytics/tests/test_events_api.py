@@ -97,6 +97,8 @@ def test_one_bad_event_rejects_the_whole_batch(user_client):
         ({"type": "rebuffer", "properties": {"duration_s": 1}}, "title"),
         ({"title": 999999}, "title"),
         ({"title": "seven"}, "title"),
+        ({"title": 10**30}, "title"),
+        ({"properties": {"page": "a\x00b"}}, "properties"),
         ({"device": "Smart TV!"}, "device"),
         ({"user": 5}, "user"),
     ],

@@ -255,6 +255,8 @@ def test_csv_errors_stay_json(staff_client, db):
         ("content", "limit=0", "limit"),
         ("content", "limit=101", "limit"),
         ("content", "order=random", "order"),
+        ("content", "to=9999-12-31", "to"),
+        ("content", "from=0001-01-01&to=0001-01-02", "from"),
     ],
 )
 def test_invalid_parameters_are_400_naming_them(staff_client, db, path, query, field):
@@ -266,6 +268,7 @@ def test_invalid_parameters_are_400_naming_them(staff_client, db, path, query, f
 
 def test_unknown_title_is_404(staff_client, db):
     assert get(staff_client, "content/999999").status_code == 404
+    assert get(staff_client, "content/99999999999999999999999").status_code == 404
 
 
 @pytest.mark.parametrize("path", ["engagement", "content", "streaming", "regions"])

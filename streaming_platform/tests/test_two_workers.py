@@ -1,0 +1,104 @@
+"""Two worker processes on one PostgreSQL database and one Redis behave as one service."""
+
+import asyncio
+import json
+import time
+import uuid
+
+import pytest
+from websockets.asyncio.client import connect
+
+from streaming_platform.tests.servers import (
+    environment,
+    migrate,
+    request,
+    require_redis,
+    scratch_postgres,
+    seed_viewers,
+    serving,
+)
+
+REDIS_DB = 14
+REQUESTS_ON_B = 7
+
+
+async def next_of(socket, wanted: str, timeout_s: float = 10) -> dict:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        message = json.loads(await asyncio.wait_for(socket.recv(), max(0.05, deadline - time.monotonic())))
+        if message["type"] == wanted:
+            return message
+
+
+def node_requests(message: dict, node_id: str) -> int | None:
+    node = next((n for n in message["nodes"] if n["id"] == node_id), None)
+    return None if node is None else node["metrics"]["requests"]
+
+
+@pytest.fixture(scope="module")
+def two_workers(tmp_path_factory):
+    """Workers A and B (separate uvicorn processes, separate ports) sharing PostgreSQL and Redis."""
+    require_redis()
+    logs = tmp_path_factory.mktemp("two-workers")
+    with scratch_postgres("workers") as database_url:
+        env = environment(
+            DATABASE_URL=database_url,
+            REDIS_URL=f"redis://127.0.0.1:6379/{REDIS_DB}",
+            TOPOLOGY_REDIS_PREFIX=f"hardening-{uuid.uuid4().hex[:8]}",
+        )
+        migrate(env)
+        seed = seed_viewers(env)
+        with serving(env, logs / "a.log") as worker_a, serving(env, logs / "b.log") as worker_b:
+            yield worker_a, worker_b, seed
+
+
+@pytest.mark.slow
+def test_websocket_client_on_worker_a_sees_requests_served_by_worker_b(two_workers):
+    worker_a, worker_b, _ = two_workers
+
+    async def scenario():
+        async with connect(worker_a.ws_url + "/ws/topology/", origin=worker_a.base_url) as socket:
+            init = await next_of(socket, "INIT")
+            # Let the first UPDATE settle the figures before counting.
+            before = node_requests(await next_of(socket, "UPDATE"), "identity") or 0
+            for _ in range(REQUESTS_ON_B):
+                status, _, _ = await asyncio.to_thread(request, worker_b.base_url + "/api/identity/status")
+                assert status == 200
+            seen = before
+            deadline = time.monotonic() + 15
+            while seen < before + REQUESTS_ON_B and time.monotonic() < deadline:
+                seen = node_requests(await next_of(socket, "UPDATE"), "identity") or seen
+            return init, before, seen
+
+    init, before, seen = asyncio.run(scenario())
+    print(f"\nidentity requests on worker A's dashboard: {before} before, {seen} after {REQUESTS_ON_B} served by B")
+
+    assert init["type"] == "INIT"
+    # Worker A served none of them: the figures come from B through Redis.
+    assert seen == before + REQUESTS_ON_B
+
+
+@pytest.mark.slow
+def test_session_started_on_worker_a_is_updated_and_ended_on_worker_b(two_workers):
+    worker_a, worker_b, seed = two_workers
+    token = seed["viewers"][0]["token"]
+    start = {"title": seed["title"], "device": {"type": "tv", "id": "living-room"}}
+
+    status, started, _ = request(worker_a.base_url + "/api/stream/sessions", method="POST", body=start, token=token)
+    assert status == 201, started
+    session = f"/api/stream/sessions/{started['id']}"
+    update = {"sequence": 1, "state": "playing", "position_s": 120.0, "bitrate_kbps": 3000}
+    status, updated, _ = request(worker_b.base_url + session, method="PUT", body=update, token=token)
+    assert (status, updated["applied"], updated["position_s"]) == (200, True, 120.0), updated
+    # The same update again, through A: already applied, nothing changes.
+    status, repeated, _ = request(worker_a.base_url + session, method="PUT", body=update, token=token)
+    assert (status, repeated["applied"], repeated["last_sequence"]) == (200, False, 1), repeated
+    status, ended, _ = request(worker_b.base_url + session, method="DELETE", token=token)
+    assert status == 200, ended
+    assert ended["status"] == "ended"
+
+    status, seen_on_a, _ = request(worker_a.base_url + session, token=token)
+    assert (status, seen_on_a["status"]) == (200, "ended")
+    later = {**update, "sequence": 2}
+    status, refused, _ = request(worker_a.base_url + session, method="PUT", body=later, token=token)
+    assert status == 409, refused
