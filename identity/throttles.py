@@ -1,5 +1,7 @@
 """Rate limits on guessing: failed logins per client address and per account, wrong PINs per account."""
 
+import hashlib
+
 from rest_framework.throttling import SimpleRateThrottle
 
 
@@ -39,7 +41,9 @@ class LoginAccountThrottle(FailureRateThrottle):
         email = request.data.get("email") if hasattr(request.data, "get") else None
         if not isinstance(email, str) or not email.strip():
             return None
-        return self.cache_format % {"scope": self.scope, "ident": email.strip().lower()}
+        # Hashed: an email is user input of any length and characters, and cache keys must stay short and safe.
+        ident = hashlib.sha256(email.strip().lower().encode()).hexdigest()
+        return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
 class PinThrottle(FailureRateThrottle):

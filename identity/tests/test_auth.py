@@ -213,3 +213,11 @@ def test_old_failures_are_forgotten(api_client, user):
     assert login(api_client, user.email, "wrong").status_code == 400
 
     assert list(LoginFailures.objects.values_list("email", "failures")) == [(user.email, 1)]
+
+
+def test_a_very_long_email_is_refused_cleanly_not_with_a_server_error(api_client):
+    # Found by fuzzing: the raw email became the throttle's cache key, which the cache refused.
+    response = login(api_client, "0" * 400 + "@example.org", "wrong")
+
+    assert response.status_code == 400
+    assert response.json()
