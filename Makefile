@@ -77,6 +77,7 @@ browser:
 
 ## bench: run every benchmark in bench/ and print one table of ratios
 bench: $(STAMP)
+	$(PY) -m pip install --quiet -r bench/requirements.txt
 	$(PY) bench/run_all.py
 
 clean:

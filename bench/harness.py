@@ -427,3 +427,14 @@ def print_report(name: str, baseline: dict, results: dict[str, dict], targets: l
         )
     for description, met in targets or []:
         print(f"  [{'met' if met else 'MISSED'}] {description}")
+    # One machine-readable line per row, for `make bench` (bench/run_all.py) to gather into one table.
+    for label, figures in {"baseline": baseline, **results}.items():
+        row = {
+            "bench": name,
+            "endpoint": label,
+            "rps": figures["rps"],
+            "x_base": ratio(figures["rps"], baseline["rps"]),
+            "p95_ms": figures["p95_ms"],
+            "errors": figures["non_2xx"] + sum(figures.get("socket_errors", {}).values()),
+        }
+        print("BENCHROW " + json.dumps(row))
