@@ -52,6 +52,8 @@ def django_setup(db_path: str) -> None:
     """Point this (fresh, spawned) process at `db_path` and set Django up."""
     os.environ.update(DJANGO_ENV)
     os.environ["DATABASE_URL"] = f"sqlite:///{db_path}"
+    # One machine, one file: no shared cache or metrics, even when the caller runs with REDIS_URL set.
+    os.environ.pop("REDIS_URL", None)
     if str(PROJECT_DIR) not in sys.path:
         sys.path.insert(0, str(PROJECT_DIR))
     import django

@@ -117,9 +117,18 @@ def genres_matching(values: Iterable[str]) -> list[Genre]:
 
 @boundary
 def search_titles(
-    *, query: str, user, region: str | None = None, genres: Sequence[Genre | int] | None = None, kind: str = ""
+    *,
+    query: str,
+    user,
+    region: str | None = None,
+    genres: Sequence[Genre | int] | None = None,
+    kind: str = "",
+    record: bool = True,
 ) -> RankedTitles:
-    """Visible titles matching `query` and/or `genres`, best match first (most popular first without a query)."""
+    """Visible titles matching `query` and/or `genres`, best match first (most popular first without a query).
+
+    The search is reported to analytics unless `record` is False (the API reports it once the answer is sent).
+    """
     titles = titles_visible_to(user, region)
     if genres:
         genre_ids = [genre.pk if isinstance(genre, Genre) else int(genre) for genre in genres]
@@ -133,10 +142,12 @@ def search_titles(
         ranked = search.ranked_title_ids(query)
         visible = set(titles.filter(id__in=ranked).values_list("id", flat=True)) if ranked else set()
         ids = [title_id for title_id in ranked if title_id in visible]
-    search_event_record(user=user, query=query, genres=genres, results=len(ids))
+    if record:
+        search_event_record(user=user, query=query, genres=genres, results=len(ids))
     return RankedTitles(ids)
 
 
+@boundary
 def search_event_record(*, user, query: str, genres, results: int) -> None:
     """Tells analytics about the search when that service can record it."""
     try:

@@ -1,12 +1,15 @@
 """Catalog API: movies, shows and search, open to everyone, always through the visibility rule."""
 
+from functools import partial
+
+from django.http import HttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
-from rest_framework.response import Response
+from rest_framework.renderers import JSONRenderer
 
 from catalog import selectors
 from catalog.caching import cached, list_cache_seconds, viewer_key
@@ -52,10 +55,15 @@ class TitleViewSet(CatalogViewMixin, mixins.ListModelMixin, mixins.RetrieveModel
 
     def list(self, request, *args, **kwargs):
         # Anonymous browsing is the hot path; a page may lag by a few seconds (see catalog/caching.py).
-        data = cached(
-            viewer_key("page", request), list_cache_seconds(), lambda: super(TitleViewSet, self).list(request).data
-        )
-        return Response(data)
+        seconds = list_cache_seconds()
+        if request.accepted_renderer.format != "json" or seconds <= 0:
+            return super().list(request, *args, **kwargs)
+        # JSON pages are kept rendered, so a cached page costs a cache read and nothing else.
+        body = cached(viewer_key("page", request), seconds, lambda: self.rendered_page(request))
+        return HttpResponse(body, content_type="application/json")
+
+    def rendered_page(self, request) -> bytes:
+        return JSONRenderer().render(super().list(request).data)
 
     def filter_queryset(self, queryset):
         # Filters are for lists; a detail page only needs the visibility rule.
@@ -94,6 +102,19 @@ class SearchView(CatalogViewMixin, ListAPIView):
             region=self.region_param,
             genres=filterset.resolved_genres,
             kind=data.get("kind") or "",
+            record=False,
         )
         page = self.paginate_queryset(results)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        response = self.get_paginated_response(self.get_serializer(page, many=True).data)
+        # Analytics learns of the search after the answer has gone out: a write (and its lock) off the
+        # viewer's path. The server calls a response's closers once the body is sent.
+        response._resource_closers.append(
+            partial(
+                selectors.search_event_record,
+                user=request.user,
+                query=data.get("q") or "",
+                genres=filterset.resolved_genres,
+                results=len(results),
+            )
+        )
+        return response

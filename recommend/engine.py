@@ -78,10 +78,10 @@ class Params:
     # On top, the latest few titles count extra (by count, not time: viewers binge at any pace); what was
     # just watched says most about what comes next.
     recent_half_life_titles: float = 5.0
-    recent_weight: float = 4.0
+    recent_weight: float = 8.0
     popularity_half_life_days: float = 21.0
     content_weight: float = 0.1
-    popularity_weight: float = 0.05
+    popularity_weight: float = 0.02
     genre_weights: tuple[float, float, float, float] = (0.45, 0.25, 0.1, 0.2)  # genres, people, era, description
 
 

@@ -29,9 +29,14 @@ def has_prefix_match(cursor, token: str) -> bool:
     return cursor.fetchone() is not None
 
 
-def match_expression(cursor, tokens: list[str]) -> str | None:
-    """An FTS5 query: every word as a prefix; a word with no match is replaced by its close terms."""
+def prefix_expression(tokens: list[str]) -> str:
+    return " AND ".join(quoted(token) + "*" for token in tokens)
+
+
+def corrected_expression(cursor, tokens: list[str]) -> str | None:
+    """The query with each word that starts no indexed term replaced by its close terms; None if hopeless."""
     parts = []
+    corrected = False
     for token in tokens:
         if has_prefix_match(cursor, token):
             parts.append(quoted(token) + "*")
@@ -39,8 +44,9 @@ def match_expression(cursor, tokens: list[str]) -> str | None:
         alternatives = vocabulary.close_terms(token)
         if not alternatives:
             return None
+        corrected = True
         parts.append("(" + " OR ".join(quoted(term) for term in alternatives) + ")")
-    return " AND ".join(parts)
+    return " AND ".join(parts) if corrected else None
 
 
 def ranked(cursor, expression: str, limit: int) -> list[int]:
@@ -54,12 +60,18 @@ def ranked(cursor, expression: str, limit: int) -> list[int]:
 
 def ranked_title_ids(tokens: list[str], *, limit: int) -> list[int]:
     with connection.cursor() as cursor:
-        expression = match_expression(cursor, tokens)
-        if expression is None:
-            return []
-        # Title matches rank first anyway; when they alone fill the list, a broad query (a two-letter
-        # prefix matches much of the catalogue) need not score every description that matches too.
-        title_matches = ranked(cursor, f"{{title}} : ({expression})", limit)
-        if len(title_matches) >= limit:
-            return title_matches
-        return ranked(cursor, expression, limit)
+        ids = ranked_matches(cursor, prefix_expression(tokens), limit)
+        if ids:
+            return ids
+        # Only a query that finds nothing pays for typo correction.
+        expression = corrected_expression(cursor, tokens)
+        return ranked_matches(cursor, expression, limit) if expression else []
+
+
+def ranked_matches(cursor, expression: str, limit: int) -> list[int]:
+    # Title matches rank first anyway; when they alone fill the list, a broad query (a short prefix
+    # matches much of the catalogue) need not score every description that matches too.
+    title_matches = ranked(cursor, f"{{title}} : ({expression})", limit)
+    if len(title_matches) >= limit:
+        return title_matches
+    return ranked(cursor, expression, limit)

@@ -14,6 +14,7 @@ from streaming_platform.tests.servers import (
     STATUS_PATH,
     Server,
     environment,
+    forget_database_connections,
     migrate,
     postgres_answers,
     postgres_ctl,
@@ -149,7 +150,10 @@ def test_postgresql_restart_fails_requests_cleanly_then_the_same_app_recovers(tm
         seed = seed_viewers(env)
         token = seed["viewers"][0]["token"]
         # A connection per request (the default), and persistent connections that go stale in the restart.
-        configurations = {"per-request connections": env, "persistent connections": {**env, "DB_CONN_MAX_AGE": "60"}}
+        configurations = {
+            "per-request connections": {**env, "DB_CONN_MAX_AGE": "0"},
+            "persistent connections": {**env, "DB_CONN_MAX_AGE": "60"},
+        }
         with (
             serving(configurations["per-request connections"], tmp_path / "fresh.log") as fresh,
             serving(configurations["persistent connections"], tmp_path / "persistent.log") as persistent,
@@ -178,6 +182,7 @@ def test_postgresql_restart_fails_requests_cleanly_then_the_same_app_recovers(tm
             finally:
                 postgres_ctl("start")
             wait_for_postgres(60)
+            forget_database_connections()
             back_at = time.monotonic()
             outage_s = round(back_at - stopped_at, 2)
             pending = dict(servers)
