@@ -28,7 +28,8 @@ def verify(*, session_id: str, path: str, expires: str | None, signature: str | 
         expires_at = int(expires)
     except ValueError:
         return "This URL's signature is not valid."
-    if not hmac.compare_digest(_signature(session_id, path, expires_at), signature):
+    # Compared as bytes: compare_digest refuses str with non-ASCII characters, which anyone can put in a URL.
+    if not hmac.compare_digest(_signature(session_id, path, expires_at).encode(), signature.encode()):
         return "This URL's signature is not valid."
     if expires_at < (now if now is not None else time.time()):
         return "This URL has expired."

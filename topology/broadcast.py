@@ -20,6 +20,9 @@ logger = logging.getLogger(__name__)
 GROUP = "topology"
 # Every this many updates carries the whole graph, so a client that missed one converges anyway.
 FULL_UPDATE_EVERY = 30
+# How often the broadcaster joins its group again, and how long the listener waits after losing Redis.
+REJOIN_EVERY_TICKS = 10
+LISTEN_RETRY_S = 1.0
 
 
 def update_interval_s() -> float:
@@ -92,7 +95,7 @@ class Broadcaster:
         await layer.group_add(GROUP, channel)
         listener = asyncio.create_task(self.listen(layer, channel))
         try:
-            await self.tick_forever(layer)
+            await self.tick_forever(layer, channel)
         finally:
             listener.cancel()
             self.previous = None
@@ -102,12 +105,18 @@ class Broadcaster:
             except Exception:
                 logger.warning("Could not leave the topology group cleanly", exc_info=True)
 
-    async def tick_forever(self, layer) -> None:
+    async def tick_forever(self, layer, channel: str) -> None:
         interval = update_interval_s()
+        ticks = 0
         while True:
             # Ticks on multiples of the interval, so every process agrees on when an update is due.
             await asyncio.sleep(interval - (time.time() % interval))
+            ticks += 1
             try:
+                if ticks % REJOIN_EVERY_TICKS == 0:
+                    # Group membership lives in the channel layer: a restarted Redis forgets it, and
+                    # channels_redis expires it after a day. Joining again is idempotent.
+                    await layer.group_add(GROUP, channel)
                 message = await database_sync_to_async(self.next_update)(interval)
                 if message is not None:
                     await layer.group_send(GROUP, {"type": "topology.update", "message": message})
@@ -118,7 +127,18 @@ class Broadcaster:
 
     async def listen(self, layer, channel: str) -> None:
         while True:
-            event = await layer.receive(channel)
+            try:
+                event = await layer.receive(channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the channel layer went away (Redis restarted): wait, join again, go on
+                logger.warning("Topology listener lost the channel layer; retrying", exc_info=True)
+                await asyncio.sleep(LISTEN_RETRY_S)
+                try:
+                    await layer.group_add(GROUP, channel)
+                except Exception:
+                    logger.debug("Channel layer still unavailable", exc_info=True)
+                continue
             if event.get("type") == "topology.update":
                 await self.deliver(json.dumps(event["message"]))
 
