@@ -178,6 +178,10 @@ class AccountView(GenericAPIView):
             write = self.request.method in WRITE_METHODS
         return account_for(self.request, self.kwargs["user_id"], write=write)
 
+    def get_object(self) -> User:
+        # DRF's OPTIONS answer describes PUT only to a caller who may change this account.
+        return self.account()
+
 
 class PreferencesView(AccountView):
     serializer_class = PreferencesSerializer
@@ -368,6 +372,8 @@ class ControlsView(PinCheckedView):
 class PinView(PinCheckedView):
     """Sets or changes (POST, with the current PIN) or removes (DELETE, with the current PIN) the PIN."""
 
+    serializer_class = PinSetSerializer
+
     @extend_schema(request=PinSetSerializer, responses={204: None})
     def post(self, request, user_id):
         account = self.account()
@@ -397,6 +403,8 @@ class PinView(PinCheckedView):
 
 class PinVerifyView(PinCheckedView):
     """Checks a PIN, e.g. before a player unlocks a profile switch: 204 when right, 403 when wrong."""
+
+    serializer_class = PinSerializer
 
     @extend_schema(request=PinSerializer, responses={204: None})
     def post(self, request, user_id):

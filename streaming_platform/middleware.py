@@ -3,6 +3,7 @@
 import logging
 
 from django.core.exceptions import RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.urls import Resolver404, get_urlconf, resolve
 
 from streaming_platform.api.errors import json_error
@@ -42,7 +43,8 @@ class OptionalTrailingSlashMiddleware:
 
 
 class ApiErrorMiddleware:
-    """Under /api/, an oversized body is a 413 and an unhandled exception a JSON 500, never HTML."""
+    """Under /api/, errors are JSON: 413 for an oversized body, 503 while the database is unreachable,
+    and 500 for anything else unhandled; never an HTML page."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -55,5 +57,11 @@ class ApiErrorMiddleware:
             return None
         if isinstance(exception, RequestDataTooBig):
             return json_error(413, "Request body is too large.")
+        if isinstance(exception, (OperationalError, InterfaceError)):
+            # The database is unreachable (restarting, failing over): a temporary condition, not a bug.
+            logger.warning("Database unavailable on %s %s: %s", request.method, request.path, exception)
+            response = json_error(503, "The database is unavailable; try again shortly.")
+            response["Retry-After"] = "5"
+            return response
         logger.exception("Unhandled error on %s %s", request.method, request.path, exc_info=exception)
         return json_error(500, "Internal server error.")

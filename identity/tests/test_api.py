@@ -439,6 +439,30 @@ def test_wrong_pins_are_throttled(user_client, user, monkeypatch):
     assert user_client.get(f"{USERS}/{user.pk}/controls").status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("path", "method", "field"),
+    [
+        ("preferences", "PUT", "favourite_genres"),
+        ("controls", "PUT", "max_maturity"),
+        ("controls/pin", "POST", "current_pin"),
+        ("controls/pin/verify", "POST", "pin"),
+    ],
+)
+def test_options_describe_the_form_only_to_the_account_owner(user_client, user, path, method, field):
+    other = UserFactory()
+
+    own = user_client.options(f"{USERS}/{user.pk}/{path}")
+    others = user_client.options(f"{USERS}/{other.pk}/{path}")
+    missing = user_client.options(f"{USERS}/0/{path}")
+    staff_on_other = client_for(UserFactory(is_staff=True)).options(f"{USERS}/{other.pk}/{path}")
+
+    assert own.status_code == 200
+    assert field in own.json()["actions"][method]
+    for response in (others, missing, staff_on_other):
+        assert response.status_code == 200
+        assert "actions" not in response.json()
+
+
 def test_viewing_allowed_endpoint(user_client, user):
     ParentalControlsFactory(user=user, viewing_days=[])
 

@@ -204,3 +204,17 @@ def test_steering_needs_a_signature_and_a_numeric_throughput(cdn):
     bad = APIClient().get(steering_url(session, _HLS_throughput="fast"))
     assert bad.status_code == 400
     assert "_HLS_throughput" in bad.json()
+
+
+@pytest.mark.parametrize("endpoint", ["manifest.m3u8", "steering/"])
+@pytest.mark.parametrize("session_id", ["real", "süßes-ünbekanntes"])
+def test_non_ascii_signature_is_403_not_a_server_error(cdn, endpoint, session_id):
+    session = PlaybackSessionFactory(cdn=cdn)
+    session_id = session.pk if session_id == "real" else session_id
+    path = f"/api/stream/sessions/{session_id}/{endpoint}"
+    params = {**signing.sign(session_id=session.pk, path=path), "signature": "M뀑i\u00d8"}
+
+    response = APIClient().get(f"{path}?{urlencode(params)}")
+
+    assert response.status_code == 403
+    assert response.json() == {"detail": "This URL's signature is not valid."}

@@ -82,3 +82,25 @@ def test_openapi_schema_and_local_swagger_ui(api_client):
     html = docs.content.decode()
     assert "swagger-ui" in html
     assert "cdn.jsdelivr" not in html and "unpkg.com" not in html
+
+
+@pytest.mark.django_db
+def test_database_outage_is_json_503(client, monkeypatch):
+    from django.db import OperationalError
+
+    from identity import views
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(views.UserViewSet, "list", unreachable)
+    from identity.tests.factories import UserFactory
+
+    client.force_login(UserFactory(is_staff=True))
+    client.raise_request_exception = False
+
+    response = client.get("/api/identity/users/")
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert "unavailable" in response.json()["detail"]
