@@ -252,16 +252,27 @@ def main() -> None:
             base_url, [f"/api/recommend/users/{i}" for i in fresh_ids[:8]], **{**load, "duration_s": 2}
         )
         baseline = harness.run_load(base_url, ["/bench/baseline/"], **load)
-        fresh = harness.run_load(base_url, [f"/api/recommend/users/{i}" for i in fresh_ids], **load)
-        rebuilt = harness.run_load(base_url, [f"/api/recommend/users/{i}" for i in rebuilt_ids], **load)
-    if rebuilt["requests"] > len(rebuilt_ids):
-        print(f"  note: {rebuilt['requests']} requests for {len(rebuilt_ids)} uncached viewers; some hit fresh lists")
+        # Latency with one request per worker at a time (the targets), then with --connections (queueing).
+        paced = {**load, "connections": 2}
+        half = len(rebuilt_ids) // 2
+        fresh = harness.run_load(base_url, [f"/api/recommend/users/{i}" for i in fresh_ids], **paced)
+        rebuilt = harness.run_load(base_url, [f"/api/recommend/users/{i}" for i in rebuilt_ids[:half]], **paced)
+        fresh_busy = harness.run_load(base_url, [f"/api/recommend/users/{i}" for i in fresh_ids], **load)
+        rebuilt_busy = harness.run_load(base_url, [f"/api/recommend/users/{i}" for i in rebuilt_ids[half:]], **load)
+    for figures in (rebuilt, rebuilt_busy):
+        if figures["requests"] > half:
+            print(f"  note: {figures['requests']} requests for {half} uncached viewers; some hit fresh lists")
     del warm
 
     harness.print_report(
         f"Recommend at scale: {events:,} history rows, {args.viewers:,} viewers, {args.titles:,} titles",
         baseline,
-        {"users/<id> (fresh list)": fresh, "users/<id> (rebuilt inline)": rebuilt},
+        {
+            "users/<id> fresh, 2 conn": fresh,
+            "users/<id> rebuilt, 2 conn": rebuilt,
+            f"users/<id> fresh, {args.connections} conn": fresh_busy,
+            f"users/<id> rebuilt, {args.connections} conn": rebuilt_busy,
+        },
         targets=[
             (f"model build {build_s:.1f} s (target < 120 s)", build_s < 120),
             (f"model build peak memory {peak_gb:.2f} GB (target < 4 GB)", peak_gb < 4),
@@ -274,7 +285,9 @@ def main() -> None:
         p50, p95 = np.percentile(times, [50, 95])
         print(f"  recommendations_serve in process, {label}: p50 {p50:.1f} ms, p95 {p95:.1f} ms")
     print(f"  load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    errors = sum(sum(r["socket_errors"].values()) + r["non_2xx"] for r in [baseline, fresh, rebuilt])
+    errors = sum(
+        sum(r["socket_errors"].values()) + r["non_2xx"] for r in [baseline, fresh, rebuilt, fresh_busy, rebuilt_busy]
+    )
     if errors:
         print(f"  {errors} errors or non-2xx answers during the load")
 

@@ -107,11 +107,16 @@ class RankedTitles(Sequence):
         return self[index : index + 1 or None][0]
 
 
+def is_id(value: str) -> bool:
+    # ASCII digits only ("²" is a digit to Python), and short enough for a 64-bit column.
+    return value.isascii() and value.isdigit() and len(value) <= 18
+
+
 def genres_matching(values: Iterable[str]) -> list[Genre]:
     """Genres named by id or slug; unknown names are left out (callers validate)."""
     values = [str(value).strip().lower() for value in values if str(value).strip()]
-    ids = [int(value) for value in values if value.isdigit()]
-    slugs = [value for value in values if not value.isdigit()]
+    ids = [int(value) for value in values if is_id(value)]
+    slugs = [value for value in values if not is_id(value)]
     return list(Genre.objects.filter(Q(id__in=ids) | Q(slug__in=slugs)))
 
 

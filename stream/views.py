@@ -112,9 +112,11 @@ class SessionViewSet(
         request=SessionStartSerializer,
         responses={
             201: SessionStartedSerializer,
+            400: OpenApiTypes.OBJECT,
             403: ErrorSerializer,
             404: ErrorSerializer,
             409: TooManyStreamsSerializer,
+            503: OpenApiResponse(ErrorSerializer, description="No CDN is usable (none enabled, or all down)."),
         },
     )
     def create(self, request):

@@ -179,6 +179,8 @@ def test_ordering(api_client):
         ({"year_min": 2010, "year_max": 2000}, "year_min"),
         ({"maturity_max": "XXX"}, "maturity_max"),
         ({"genre": "no-such-genre"}, "genre"),
+        ({"genre": "99999999999999999999999"}, "genre"),
+        ({"genre": "\u00b2"}, "genre"),
         ({"language": "english"}, "language"),
         ({"region": "USA"}, "region"),
         ({"ordering": "budget"}, "ordering"),
