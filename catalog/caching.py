@@ -29,8 +29,21 @@ def viewer_key(prefix: str, request, *, ignore: frozenset[str] = frozenset()) ->
     Anonymous viewers share entries (their region is a parameter); a signed-in viewer's region and
     parental controls come from their account, so their entries are their own.
     """
+    from identity.selectors import content_restrictions_for
+
     user = getattr(request, "user", None)
-    viewer = user.pk if user is not None and user.is_authenticated else None
+    viewer = None
+    if user is not None and user.is_authenticated:
+        # What the viewer may see right now, not only who they are: tightened parental controls or a
+        # move to another region must show at once, not when the cached page expires.
+        restrictions = content_restrictions_for(user)
+        viewer = (
+            user.pk,
+            user.country,
+            restrictions.max_maturity,
+            restrictions.block_unrated,
+            tuple(sorted(restrictions.blocked_genre_ids)),
+        )
     params = sorted((name, tuple(values)) for name, values in request.query_params.lists() if name not in ignore)
     identity = repr((request.path_info.rstrip("/"), viewer, params))
     return f"catalog:{prefix}:" + hashlib.sha256(identity.encode()).hexdigest()

@@ -317,3 +317,25 @@ def test_parental_controls_hide_titles_everywhere(api_client):
     assert [t["title"] for t in api_client.get("/api/catalog/search/", {"q": "night"}).json()["results"]] == [
         "Cartoon Night"
     ]
+
+
+def test_tightened_parental_controls_apply_to_a_cached_list_at_once(settings):
+    from knox.models import AuthToken
+    from rest_framework.test import APIClient
+
+    from identity.services import parental_controls_update
+
+    settings.CATALOG_LIST_CACHE_S = 30
+    settings.CATALOG_COUNT_CACHE_S = 60
+    TitleFactory(title="Cartoon Night", maturity_rating=Maturity.G)
+    TitleFactory(title="Night Terror", maturity_rating=Maturity.R)
+    viewer = UserFactory()
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {AuthToken.objects.create(user=viewer)[1]}")
+    assert titles_of(client.get(MOVIES, {"ordering": "title"})) == ["Cartoon Night", "Night Terror"]
+
+    parental_controls_update(user=viewer, pin=None, max_maturity=Maturity.PG)
+
+    body = client.get(MOVIES, {"ordering": "title"}).json()
+    assert [item["title"] for item in body["results"]] == ["Cartoon Night"]
+    assert body["count"] == 1

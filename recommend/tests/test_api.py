@@ -334,3 +334,19 @@ def test_without_a_model_the_first_read_builds_one(world, user, user_client):
     assert not RecommenderModel.objects.exists()
     assert user_client.get(url(user)).status_code == 200
     assert RecommenderModel.objects.count() == 1
+
+
+def test_a_fresh_list_is_served_in_a_constant_number_of_queries(
+    world, user, user_client, django_assert_max_num_queries
+):
+    CompletedWatchFactory(user=user, title=world["scifi"][0])
+    recommender_build()
+    user_client.get(url(user))
+
+    counts = []
+    for limit in (2, 12):
+        with django_assert_max_num_queries(10) as captured:
+            assert len(user_client.get(url(user), {"limit": limit}).json()["results"]) == limit
+        counts.append(len(captured.captured_queries))
+
+    assert counts[0] == counts[1]

@@ -193,6 +193,15 @@ def test_no_usable_cdn_is_503(user_client, movie):
     response = user_client.post("/api/stream/sessions", {"title": movie.pk, "device": {"type": "tv", "id": "x"}})
 
     assert response.status_code == 503
+    assert response.json() == {"detail": "No CDN can serve this stream right now."}
+
+
+def test_schema_documents_every_answer_of_a_session_start(api_client):
+    schema = api_client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+
+    answers = schema["paths"]["/api/stream/sessions/"]["post"]["responses"]
+
+    assert {"201", "400", "403", "404", "409", "503"} <= set(answers)
 
 
 def test_initial_bitrate_hint_is_the_median_recent_throughput_of_region_and_device(user_client, movie, cdn, start):
