@@ -350,3 +350,20 @@ def test_a_fresh_list_is_served_in_a_constant_number_of_queries(
         counts.append(len(captured.captured_queries))
 
     assert counts[0] == counts[1]
+
+
+def test_an_empty_catalog_gives_an_empty_list_not_an_error(user, user_client, api_client):
+    response = user_client.get(url(user))
+
+    assert response.status_code == 200
+    assert response.json()["results"] == []
+    assert api_client.get("/api/recommend/popular").json()["results"] == []
+
+
+def test_a_catalog_nobody_has_watched_still_gives_a_list(user, user_client):
+    titles = [TitleFactory() for _ in range(3)]
+
+    results = user_client.get(url(user)).json()["results"]
+
+    assert {item["title"]["id"] for item in results} == {title.pk for title in titles}
+    assert all(item["reason"] for item in results)
