@@ -29,7 +29,9 @@ def file_database(transactional_db, tmp_path, monkeypatch):
         target = sqlite3.connect(path)
         connection.connection.backup(target)
         target.close()
-        monkeypatch.setitem(connections.settings["default"], "NAME", str(path))
+        # A new settings dict for new connections only: this thread's connection shares the old dict, and
+        # pointing it at the file would let it close (and so destroy) the in-memory test database.
+        monkeypatch.setitem(connections.settings, "default", {**connections.settings["default"], "NAME": str(path)})
         return path
 
     return switch
