@@ -75,10 +75,10 @@ browser:
 	  fi; \
 	fi
 
-## bench: run every benchmark in bench/ and print one table of ratios
+## bench: run every benchmark in bench/ (SQLite, and PostgreSQL where it applies) and print one table
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -r bench/requirements.txt
-	$(PY) bench/run_all.py
+	$(PY) bench/run_all.py --postgres $${BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432}
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -90,7 +90,18 @@ class Request:
 # --- Database and Django -------------------------------------------------------------------------
 
 
-def database_url(db_path: Path) -> str:
+# Where benchmarks keep their data: "sqlite" (a file under bench/.data/, the default), or the URL of a
+# PostgreSQL server (e.g. postgres://postgres@127.0.0.1:5432), on which each bench gets a fresh database.
+BENCH_DATABASE = os.environ.get("BENCH_DATABASE", "sqlite")
+
+
+def database_engine() -> str:
+    return "postgresql" if BENCH_DATABASE.startswith("postgres") else "sqlite"
+
+
+def database_url(db_path: Path | str) -> str:
+    if isinstance(db_path, str) and db_path.startswith("postgres"):
+        return db_path
     return f"sqlite:///{Path(db_path).resolve()}"
 
 
@@ -108,12 +119,28 @@ def bench_environment(db_path: Path, extra: dict[str, str] | None = None) -> dic
     return env
 
 
-def bench_database(name: str) -> Path:
-    """A fresh, migrated SQLite file `bench/.data/<name>.sqlite3` (any previous one is replaced)."""
-    DATA_DIR.mkdir(exist_ok=True)
-    path = DATA_DIR / f"{name}.sqlite3"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
+def fresh_postgres_database(name: str) -> str:
+    """Drops and creates the database `bench_<name>` on the BENCH_DATABASE server; returns its URL."""
+    import psycopg
+
+    server = BENCH_DATABASE.rstrip("/")
+    database = f"bench_{name}"
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{database}"')
+    return f"{server}/{database}"
+
+
+def bench_database(name: str) -> Path | str:
+    """A fresh, migrated database: the SQLite file `bench/.data/<name>.sqlite3` (any previous one is
+    replaced), or with BENCH_DATABASE=postgres://... the PostgreSQL database `bench_<name>` (its URL)."""
+    if database_engine() == "postgresql":
+        path: Path | str = fresh_postgres_database(name)
+    else:
+        DATA_DIR.mkdir(exist_ok=True)
+        path = DATA_DIR / f"{name}.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
     subprocess.run(
         [sys.executable, str(PROJECT_DIR / "manage.py"), "migrate", "--noinput", "-v", "0"],
         cwd=PROJECT_DIR,
@@ -416,6 +443,7 @@ def ratio(a: float, b: float) -> float:
 
 def print_report(name: str, baseline: dict, results: dict[str, dict], targets: list[tuple[str, bool]] | None = None):
     """One table: each endpoint's throughput and latency, and its throughput as a ratio of the baseline."""
+    name = f"{name} [{database_engine()}]"
     print(f"\n== {name} ({DEFAULT_STACK} server stack, DEBUG off, 127.0.0.1) ==")
     header = f"{'endpoint':<28} {'req/s':>9} {'x base':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'non2xx':>7}"
     print(header)
