@@ -5,6 +5,10 @@ import django_filters
 from catalog.models import Kind
 from identity.models import Plan, User, WatchHistory
 
+MAX_ID = (1 << 63) - 1  # the largest id a 64-bit primary key holds
+# An id is a whole number the database can hold; anything else is a 400 naming the parameter, not a 500.
+ID_RANGE = {"min_value": 1, "max_value": MAX_ID, "decimal_places": 0}
+
 
 class UserFilterSet(django_filters.FilterSet):
     email = django_filters.CharFilter(lookup_expr="icontains", max_length=254)
@@ -21,7 +25,7 @@ class UserFilterSet(django_filters.FilterSet):
 
 
 class WatchHistoryFilterSet(django_filters.FilterSet):
-    title = django_filters.NumberFilter(field_name="title_id")
+    title = django_filters.NumberFilter(field_name="title_id", **ID_RANGE)
     kind = django_filters.ChoiceFilter(field_name="title__kind", choices=Kind.choices)
     completed = django_filters.BooleanFilter()
     date = django_filters.DateFilter(field_name="last_watched_at", lookup_expr="date")

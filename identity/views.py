@@ -318,9 +318,11 @@ class ContinueWatchingEntryView(AccountView):
     @extend_schema(request=None, responses={204: None})
     def delete(self, request, user_id, title_id):
         account = self.account()
-        if not selectors.history_for(user=account).filter(title_id=title_id).exists():
+        # The title first, by primary key: an id no row can have is then a 404 like any unknown one.
+        title = get_object_or_404(Title, pk=title_id)
+        if not selectors.history_for(user=account).filter(title=title).exists():
             raise Http404
-        services.continue_watching_hide(user=account, title=get_object_or_404(Title, pk=title_id))
+        services.continue_watching_hide(user=account, title=title)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

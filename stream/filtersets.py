@@ -4,11 +4,15 @@ import django_filters
 
 from stream.models import DeviceType, PlaybackSession, PlayerState, SessionStatus
 
+MAX_ID = (1 << 63) - 1  # the largest id a 64-bit primary key holds
+# An id is a whole number the database can hold; anything else is a 400 naming the parameter, not a 500.
+ID_RANGE = {"min_value": 1, "max_value": MAX_ID, "decimal_places": 0}
+
 
 class PlaybackSessionFilterSet(django_filters.FilterSet):
-    user = django_filters.NumberFilter(field_name="user_id")
-    title = django_filters.NumberFilter(field_name="title_id")
-    episode = django_filters.NumberFilter(field_name="episode_id")
+    user = django_filters.NumberFilter(field_name="user_id", **ID_RANGE)
+    title = django_filters.NumberFilter(field_name="title_id", **ID_RANGE)
+    episode = django_filters.NumberFilter(field_name="episode_id", **ID_RANGE)
     cdn = django_filters.CharFilter(field_name="cdn__name", help_text="CDN name")
     state = django_filters.ChoiceFilter(choices=PlayerState.choices, help_text="Player state")
     status = django_filters.ChoiceFilter(

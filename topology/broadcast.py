@@ -132,6 +132,10 @@ class Broadcaster:
             except asyncio.CancelledError:
                 raise
             except Exception:  # the channel layer went away (Redis restarted): wait, join again, go on
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    # Being stopped: the layer may report the cancelled read as its own error.
+                    raise
                 logger.warning("Topology listener lost the channel layer; retrying", exc_info=True)
                 await asyncio.sleep(LISTEN_RETRY_S)
                 try:

@@ -240,7 +240,18 @@ def test_history_filters(user_client, user):
     assert ids({"date": (timezone.now() - dt.timedelta(days=30)).date().isoformat()}) == [old.pk]
 
 
-@pytest.mark.parametrize("params", [{"kind": "song"}, {"title": "x"}, {"date": "yesterday"}, {"since": "soon"}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"kind": "song"},
+        {"title": "x"},
+        {"title": "-1.015e+222"},
+        {"title": "99999999999999999999"},
+        {"title": "1.5"},
+        {"date": "yesterday"},
+        {"since": "soon"},
+    ],
+)
 def test_history_filters_reject_bad_values(user_client, user, params):
     response = user_client.get(f"{USERS}/{user.pk}/history", params)
 
@@ -343,6 +354,16 @@ def test_continue_watching_resume_next_up_and_remove(user_client, user, django_a
     # Watching it again brings it back.
     user_client.post(f"{USERS}/{user.pk}/history", {"title": movie.pk, "position_s": 3500})
     assert [row["title"]["id"] for row in user_client.get(url).json()["results"]] == [movie.pk, show.pk]
+
+
+def test_removing_an_unknown_title_from_continue_watching_is_404(user_client, user):
+    url = f"{USERS}/{user.pk}/continue-watching"
+
+    for title_id in (999_999, 99_999_999_999_999_999_999):
+        response = user_client.delete(f"{url}/{title_id}")
+
+        assert response.status_code == 404
+        assert response.json()["detail"]
 
 
 # --- Parental controls ---------------------------------------------------------------------------------

@@ -466,6 +466,15 @@ def test_staff_list_rejects_invalid_filters(staff_client):
     assert "state" in response.json()
 
 
+@pytest.mark.parametrize("key", ["user", "title", "episode"])
+@pytest.mark.parametrize("value", ["-1.015e+222", "99999999999999999999", "1.5"])
+def test_staff_list_rejects_ids_the_database_cannot_hold(staff_client, key, value):
+    response = staff_client.get("/api/stream/sessions", {key: value})
+
+    assert response.status_code == 400
+    assert list(response.json()) == [key]
+
+
 def test_an_update_costs_one_token_lookup_one_read_and_one_write(user_client, session, django_assert_num_queries):
     with django_assert_num_queries(3):
         response = put(user_client, session, {"sequence": 1, "state": "playing", "position_s": 5})

@@ -26,9 +26,11 @@ def identity_headers(request, db) -> dict[str, str]:
 
     from catalog.tests.factories import TitleFactory
     from identity.tests.factories import UserFactory
+    from stream.tests.factories import CdnFactory
 
-    # Something to find, so generated ids sometimes hit real rows.
+    # Something to find, so generated ids sometimes hit real rows, and a CDN so streams can start.
     TitleFactory.create_batch(3)
+    CdnFactory(regions=[])
     if request.param == "anonymous":
         return {}
     user = UserFactory(is_staff=request.param == "staff")
