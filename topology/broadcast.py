@@ -20,9 +20,9 @@ logger = logging.getLogger(__name__)
 GROUP = "topology"
 # Every this many updates carries the whole graph, so a client that missed one converges anyway.
 FULL_UPDATE_EVERY = 30
-# How often the broadcaster joins its group again, and how long the listener waits after losing Redis.
+# Every this many ticks the broadcaster joins its group again: a restarted Redis forgets the membership,
+# and channels_redis expires it after a day. Joining again is idempotent.
 REJOIN_EVERY_TICKS = 10
-LISTEN_RETRY_S = 1.0
 
 
 def update_interval_s() -> float:
@@ -64,6 +64,7 @@ class Broadcaster:
         self.clients: set = set()
         self.previous: dict | None = None
         self.sequence = 0
+        self.listener: asyncio.Task | None = None
 
     @property
     def running(self) -> bool:
@@ -93,11 +94,11 @@ class Broadcaster:
         # key named after that prefix, so a channel with another prefix would never be read.
         channel = await layer.new_channel()
         await layer.group_add(GROUP, channel)
-        listener = asyncio.create_task(self.listen(layer, channel))
+        self.listener = asyncio.create_task(self.listen(layer, channel))
         try:
             await self.tick_forever(layer, channel)
         finally:
-            listener.cancel()
+            self.listener.cancel()
             self.previous = None
             try:
                 await layer.group_discard(GROUP, channel)
@@ -113,9 +114,13 @@ class Broadcaster:
             await asyncio.sleep(interval - (time.time() % interval))
             ticks += 1
             try:
-                if ticks % REJOIN_EVERY_TICKS == 0:
-                    # Group membership lives in the channel layer: a restarted Redis forgets it, and
-                    # channels_redis expires it after a day. Joining again is idempotent.
+                if self.listener.done():
+                    # The channel layer failed under the listener (Redis restarted): listen again.
+                    if not self.listener.cancelled() and self.listener.exception() is not None:
+                        logger.warning("Topology listener stopped: %r", self.listener.exception())
+                    await layer.group_add(GROUP, channel)
+                    self.listener = asyncio.create_task(self.listen(layer, channel))
+                elif ticks % REJOIN_EVERY_TICKS == 0:
                     await layer.group_add(GROUP, channel)
                 message = await database_sync_to_async(self.next_update)(interval)
                 if message is not None:
@@ -127,22 +132,7 @@ class Broadcaster:
 
     async def listen(self, layer, channel: str) -> None:
         while True:
-            try:
-                event = await layer.receive(channel)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # the channel layer went away (Redis restarted): wait, join again, go on
-                task = asyncio.current_task()
-                if task is not None and task.cancelling():
-                    # Being stopped: the layer may report the cancelled read as its own error.
-                    raise
-                logger.warning("Topology listener lost the channel layer; retrying", exc_info=True)
-                await asyncio.sleep(LISTEN_RETRY_S)
-                try:
-                    await layer.group_add(GROUP, channel)
-                except Exception:
-                    logger.debug("Channel layer still unavailable", exc_info=True)
-                continue
+            event = await layer.receive(channel)
             if event.get("type") == "topology.update":
                 await self.deliver(json.dumps(event["message"]))
 

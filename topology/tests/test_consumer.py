@@ -14,6 +14,17 @@ from topology import simulation
 HEADERS = [(b"origin", b"http://testserver"), (b"host", b"testserver")]
 
 
+@pytest.fixture(autouse=True)
+def in_memory_channel_layer(settings):
+    """The protocol is tested on the in-memory layer, as the Channels docs advise for consumer tests.
+
+    With REDIS_URL set (`make test-scale`), the Redis layer is exercised end to end by the real-server
+    tests instead (test_live_server.py, streaming_platform/tests/test_two_workers.py, test_faults.py),
+    where each event loop lives as long as its server, as in production.
+    """
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+
 def run(scenario):
     """Runs an async test body to completion in a fresh event loop."""
     return async_to_sync(scenario)()
