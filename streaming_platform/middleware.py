@@ -59,7 +59,7 @@ class ApiErrorMiddleware:
             return json_error(413, "Request body is too large.")
         if isinstance(exception, (OperationalError, InterfaceError)):
             # The database is unreachable (restarting, failing over): a temporary condition, not a bug.
-            logger.warning("Database unavailable on %s %s: %s", request.method, request.path, exception)
+            logger.error("Database unavailable on %s %s: %s", request.method, request.path, exception)
             response = json_error(503, "The database is unavailable; try again shortly.")
             response["Retry-After"] = "5"
             return response

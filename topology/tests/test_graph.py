@@ -37,10 +37,14 @@ def test_every_service_is_a_node_with_its_declared_calls():
 def test_infrastructure_nodes():
     nodes = {n["id"]: n for n in current_graph()["nodes"]}
 
-    assert nodes["database"]["vendor"] == "sqlite"
-    assert nodes["database"]["label"] == "SQLite"
+    from django.db import connection
+
+    assert nodes["database"]["vendor"] == connection.vendor
+    assert nodes["database"]["label"] == {"sqlite": "SQLite", "postgresql": "PostgreSQL"}[connection.vendor]
     assert nodes["channel-layer"]["kind"] == "channel_layer"
-    assert nodes["channel-layer"]["transport"] == "in-memory"
+    from django.conf import settings
+
+    assert nodes["channel-layer"]["transport"] == ("redis" if settings.REDIS_URL else "in-memory")
 
 
 @pytest.mark.django_db
