@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 
+from streaming_platform.api.ids import MAX_ID
+
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
 TOKEN_PATTERN = re.compile(r"^[a-z0-9_\-]{1,16}$")
-MAX_ID = (1 << 63) - 1  # the largest id a 64-bit primary key holds
 EVENT_FIELDS = {"id", "type", "time", "title", "episode", "session", "device", "properties"}
 
 

@@ -3,10 +3,7 @@
 import django_filters
 
 from stream.models import DeviceType, PlaybackSession, PlayerState, SessionStatus
-
-MAX_ID = (1 << 63) - 1  # the largest id a 64-bit primary key holds
-# An id is a whole number the database can hold; anything else is a 400 naming the parameter, not a 500.
-ID_RANGE = {"min_value": 1, "max_value": MAX_ID, "decimal_places": 0}
+from streaming_platform.api.ids import ID_RANGE
 
 
 class PlaybackSessionFilterSet(django_filters.FilterSet):
