@@ -5,6 +5,8 @@ import re
 from django.core.exceptions import ValidationError
 
 HEADERS = ("CMCD-Object", "CMCD-Request", "CMCD-Session", "CMCD-Status")
+# Their WSGI environ keys: read directly, a heartbeat does not build the whole header mapping for them.
+_META_KEYS = {header: "HTTP_" + header.upper().replace("-", "_") for header in HEADERS}
 
 # Keys we read or validate, with their CTA-5004 types. Other keys (custom `x-...` keys, newer ones) are ignored,
 # as the specification asks of receivers.
@@ -140,6 +142,11 @@ def parse_request(*, query_value: str | None, headers, body_value: str | None) -
     if body_value:
         values.update(parse(body_value))
     return values
+
+
+def headers_from_meta(meta: dict) -> dict:
+    """The CMCD headers of a request, from its WSGI environ (`request.META`)."""
+    return {header: meta[key] for header, key in _META_KEYS.items() if key in meta}
 
 
 def to_metrics(values: dict) -> dict:

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.http import Http404
 from django.utils import timezone
 from rest_framework.exceptions import APIException, PermissionDenied
@@ -17,6 +17,7 @@ from stream import selectors
 from stream.ladder import Rung, ladder_for, max_height_for
 from stream.models import Cdn, EndReason, PlaybackSession, PlayerState, SessionStatus
 from stream.prepared import PreparedRead
+from stream.prepared import execute as prepared_execute
 from streaming_platform.api.errors import Conflict
 from streaming_platform.boundary import boundary
 
@@ -251,8 +252,13 @@ def _session_read(session_id: str) -> PlaybackSession | None:
     return sessions[0] if sessions else None
 
 
+# Column types whose validated Python values database drivers take as they are (no adapting per write).
+_DRIVER_NATIVE_TYPES = {"BooleanField", "CharField", "FloatField", "BigIntegerField", "PositiveIntegerField"}
+
+
 def _session_write_if_unchanged(session: PlaybackSession, *, seen_sequence: int) -> bool:
     """Writes the update's columns unless another update got there first (compare-and-set)."""
+    connection = connections[DEFAULT_DB_ALIAS]
     prepared = _prepared_updates.get(connection.vendor)
     if prepared is None:
         meta, quote = PlaybackSession._meta, connection.ops.quote_name
@@ -261,12 +267,18 @@ def _session_write_if_unchanged(session: PlaybackSession, *, seen_sequence: int)
             f"UPDATE {quote(meta.db_table)} SET {', '.join(f'{quote(f.column)} = %s' for f in written)} "
             f"WHERE {quote('id')} = %s AND {quote('last_sequence')} = %s AND {quote('status')} = %s"
         )
-        prepared = _prepared_updates[connection.vendor] = (sql, written)
-    sql, written = prepared
-    params = [field.get_db_prep_save(getattr(session, field.attname), connection) for field in written]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, session.pk, seen_sequence, SessionStatus.ACTIVE.value])
-        return cursor.rowcount == 1
+        adapters = [
+            (field.attname, None if field.get_internal_type() in _DRIVER_NATIVE_TYPES else field.get_db_prep_save)
+            for field in written
+        ]
+        prepared = _prepared_updates[connection.vendor] = (sql, adapters)
+    sql, adapters = prepared
+    params = [
+        getattr(session, attname) if adapt is None else adapt(getattr(session, attname), connection)
+        for attname, adapt in adapters
+    ]
+    params += [session.pk, seen_sequence, SessionStatus.ACTIVE.value]
+    return prepared_execute(sql, params, fetch=False) == 1
 
 
 UPDATE_ATTEMPTS = 5

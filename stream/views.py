@@ -13,6 +13,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -68,7 +69,9 @@ def metrics_from_request(request) -> dict:
         raise ValidationError({"non_field_errors": ["Expected a JSON object."]})
     metrics = metric_update_validate(body)
     values = cmcd.parse_request(
-        query_value=request.query_params.get("CMCD"), headers=request.headers, body_value=metrics.pop("cmcd", None)
+        query_value=request.query_params.get("CMCD"),
+        headers=cmcd.headers_from_meta(request.META),
+        body_value=metrics.pop("cmcd", None),
     )
     if values:
         try:
@@ -97,6 +100,13 @@ class SessionViewSet(
     lookup_value_regex = SESSION_ID_PATTERN
     ordering_fields = ["started_at", "last_seen_at"]
     ordering = ["-started_at"]
+    update_renderer = JSONRenderer()
+
+    def perform_content_negotiation(self, request, force=False):
+        # Players send a metric update every few seconds and read one JSON shape back: no negotiation.
+        if self.action == "update":
+            return self.update_renderer, self.update_renderer.media_type
+        return super().perform_content_negotiation(request, force)
 
     def get_queryset(self):
         if self.action == "list":

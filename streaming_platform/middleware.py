@@ -2,9 +2,12 @@
 
 import logging
 
+from django.contrib.messages.middleware import MessageMiddleware
+from django.contrib.messages.storage import default_storage
 from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.urls import Resolver404, get_urlconf, resolve
+from django.utils.functional import SimpleLazyObject, empty
 
 from streaming_platform.api.errors import json_error
 from streaming_platform.views import api_not_found
@@ -17,20 +20,25 @@ API_PREFIX = "/api/"
 class OptionalTrailingSlashMiddleware:
     """Serves a path with or without its trailing slash, for every method, without a redirect.
 
-    Routes are declared once (with or without the slash); a request for the other spelling is
-    rewritten in place before URL resolution, which a redirect could not do for PUT or POST.
+    The services' routers accept both spellings themselves. Any other route is declared once: a request
+    that only the catch-all JSON 404 matched is answered again under the other spelling when that one is
+    a real route (a redirect could not do this for PUT or POST). A path spelled as declared costs nothing
+    more than its own resolution.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        path = request.path_info
-        if path.startswith(API_PREFIX) and not self.has_route(path):
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        if match is not None and match.func is api_not_found:
+            path = request.path_info
             alternative = path[:-1] if path.endswith("/") else path + "/"
             if self.has_route(alternative):
                 request.path_info = alternative
-        return self.get_response(request)
+                return self.get_response(request)
+        return response
 
     @staticmethod
     def has_route(path: str) -> bool:
@@ -40,6 +48,23 @@ class OptionalTrailingSlashMiddleware:
         except Resolver404:
             return False
         return match.func is not api_not_found
+
+
+class LazyMessageMiddleware(MessageMiddleware):
+    """Django's message middleware, with the message storage opened only by a request that uses it.
+
+    Only the admin shows messages; an API request would otherwise build a cookie signer and a fallback
+    storage for nothing.
+    """
+
+    def process_request(self, request):
+        request._messages = SimpleLazyObject(lambda: default_storage(request))
+
+    def process_response(self, request, response):
+        messages = getattr(request, "_messages", None)
+        if isinstance(messages, SimpleLazyObject) and messages._wrapped is empty:
+            return response
+        return super().process_response(request, response)
 
 
 class ApiErrorMiddleware:

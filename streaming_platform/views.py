@@ -1,8 +1,10 @@
 """Project-level views: JSON answers for paths and errors outside any service's routes."""
 
 from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 
 
+@csrf_exempt  # a 404 whatever the method; the path may be answered under its other spelling (middleware)
 def api_not_found(request, *args, **kwargs) -> JsonResponse:
     return JsonResponse({"detail": "Not found."}, status=404)
 
