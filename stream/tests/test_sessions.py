@@ -514,3 +514,12 @@ def test_a_stale_concurrent_update_is_not_applied(session, monkeypatch):
 
     session.refresh_from_db()
     assert not applied and session.position_s == 90.0
+
+
+def test_heartbeat_statements_translate_database_errors():
+    from django.db import OperationalError
+
+    from stream.prepared import execute
+
+    with pytest.raises(OperationalError):
+        execute("SELECT id FROM no_such_table WHERE id = %s", ["x"], fetch=True)

@@ -2,6 +2,7 @@
 
 import pytest
 from django.test import override_settings
+from django.utils import timezone
 
 from streaming_platform.apps import service_configs
 
@@ -104,3 +105,41 @@ def test_database_outage_is_json_503(client, monkeypatch):
     assert response.status_code == 503
     assert response["Retry-After"] == "5"
     assert "unavailable" in response.json()["detail"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("suffix", ["", "/"])
+def test_writes_answer_under_either_spelling(api_client, suffix):
+    from identity.tests.factories import UserFactory
+
+    UserFactory(email="viewer@example.org", password="a-long-passphrase-1")
+    credentials = {"email": "viewer@example.org", "password": "a-long-passphrase-1"}
+
+    login = api_client.post(f"/api/identity/auth/login{suffix}", credentials, format="json")
+    assert login.status_code == 200, login.content
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {login.json()['token']}")
+    event = {
+        "id": f"event-{len(suffix)}",
+        "type": "page_view",
+        "time": timezone.now().isoformat(),
+        "properties": {"page": "home"},
+    }
+    ingest = api_client.post(f"/api/analytics/events{suffix}", event, format="json")
+    assert ingest.status_code == 201, ingest.content
+    me = api_client.get(f"/api/identity/users/me{suffix}")
+    assert me.status_code == 200
+    assert me.json()["email"] == "viewer@example.org"
+
+
+@pytest.mark.django_db
+def test_api_requests_leave_the_message_storage_alone_and_the_admin_still_shows_messages(client, api_client):
+    from identity.tests.factories import UserFactory
+
+    api_response = api_client.get("/api/catalog/status")
+    assert "messages" not in api_response.cookies
+
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    response = client.post("/admin/catalog/genre/add/", {"name": "Film noir", "slug": "film-noir"}, follow=True)
+    assert response.status_code == 200
+    shown = [str(message) for message in response.context["messages"]]
+    assert any("Film noir" in message and "added successfully" in message for message in shown)
