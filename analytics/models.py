@@ -137,30 +137,6 @@ class ViewRollup(models.Model):
         return f"{self.title_id} {self.region} {self.device_type} {self.cdn} at {self.hour:%Y-%m-%d %H:00}"
 
 
-class UserActivity(models.Model):
-    """That a user was active (any event or view) in an hour, on a device: the base of active-user counts."""
-
-    hour = models.DateTimeField()
-    day = models.DateField()
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    region = models.CharField(max_length=2)
-    device_type = models.CharField(max_length=16, blank=True)
-    viewed = models.BooleanField(default=False, help_text="At least one view started in this hour.")
-
-    class Meta:
-        verbose_name_plural = "user activity"
-        constraints = [
-            models.UniqueConstraint(fields=["hour", "user", "device_type"], name="analytics_activity_unique_key"),
-        ]
-        indexes = [
-            # Covers the active-user counts: a range of hours, read without touching the table.
-            models.Index(fields=["hour", "user", "viewed", "region", "device_type", "day"]),
-        ]
-
-    def __str__(self) -> str:
-        return f"user {self.user_id} at {self.hour:%Y-%m-%d %H:00}"
-
-
 class Viewer(models.Model):
     """When each user first watched something: tells new viewers from returning ones."""
 
@@ -208,18 +184,63 @@ class DailyRollup(models.Model):
         return f"{self.day} {self.region} {self.device_type} {self.cdn} {self.kind}"
 
 
-class DailyActiveUsers(models.Model):
-    """Who was active (and who watched) per day x region x device, as sorted user-id arrays.
+class EngagementHours(models.Model):
+    """The engagement sums of each hour of a day, per day x region x device x kind.
 
-    Distinct-user counts over a range are then a union of a few hundred small arrays instead of a
-    COUNT(DISTINCT) over every activity mark.
+    Engagement totals and series over any range of whole hours add up a few hundred of these rows
+    instead of every hourly per-title rollup row.
+    """
+
+    # The sums kept for every hour, in their order in `sums`.
+    SUMS = ("views", "watch_time_s", "completed_views", "reach_views", "reach_sum")
+
+    day = models.DateField()
+    region = models.CharField(max_length=2)
+    device_type = models.CharField(max_length=16)
+    kind = models.CharField(max_length=8)
+    sums = models.BinaryField(
+        default=b"",
+        help_text="24 x 5 little-endian float64s: per hour (UTC), the views, watch time (s), completed views, "
+        "views with a known duration and the sum of their reach.",
+    )
+
+    class Meta:
+        ordering = ["day"]
+        verbose_name_plural = "engagement hours"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "region", "device_type", "kind"], name="analytics_engagementhours_unique_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.region} {self.device_type} {self.kind}"
+
+
+class DailyActiveUsers(models.Model):
+    """Who was active, and who watched what, per day x region x device: sorted arrays with hour masks.
+
+    Each entry carries the hours (UTC) of the day it was seen in as a bit mask (bit h: hour h), so
+    distinct-user counts over any range of whole hours, also limited to the viewers of a kind or a genre,
+    are unions of a few hundred small arrays instead of a COUNT(DISTINCT) over every event and view.
     """
 
     day = models.DateField()
     region = models.CharField(max_length=2)
     device_type = models.CharField(max_length=16, blank=True)
     user_ids = models.BinaryField(default=b"", help_text="Sorted user ids as little-endian int64s.")
-    viewer_ids = models.BinaryField(default=b"", help_text="The users among them who started a view.")
+    user_hours = models.BinaryField(
+        default=b"", help_text="Per user id, the hours the user was active, as little-endian uint32 bit masks."
+    )
+    watched_user_ids = models.BinaryField(
+        default=b"", help_text="Per user x title watched (sorted by user, then title), the user id as an int64."
+    )
+    watched_title_ids = models.BinaryField(
+        default=b"", help_text="Per user x title watched, the title id as a little-endian int64."
+    )
+    watched_hours = models.BinaryField(
+        default=b"", help_text="Per user x title watched, the hours a view of it started, as uint32 bit masks."
+    )
 
     class Meta:
         ordering = ["day"]

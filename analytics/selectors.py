@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
-from django.db.models import CharField, Count, ExpressionWrapper, F, FloatField, Q, QuerySet, Sum
+from django.db.models import (
+    Aggregate,
+    BinaryField,
+    CharField,
+    Count,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Q,
+    QuerySet,
+    Sum,
+)
 from django.db.models.functions import Cast, NullIf
 
-from analytics.models import DailyActiveUsers, DailyRollup, UserActivity, Viewer, ViewRollup, ViewSummary
+from analytics.marks import HOURS_PER_DAY, Marks, epoch_day, hour_number
+from analytics.models import DailyActiveUsers, DailyRollup, EngagementHours, Viewer, ViewRollup, ViewSummary
 from streaming_platform.boundary import boundary
 
 RETENTION_STEP_PCT = 5
@@ -28,6 +40,8 @@ ROLLUP_SUMS = (
     "ebvs_views",
     "failed_views",
 )
+# The sums the engagement figures need (`view_figures`).
+VIEW_SUMS = EngagementHours.SUMS
 
 
 @dataclass(frozen=True)
@@ -46,9 +60,19 @@ class ReportQuery:
 
     @property
     def day_aligned(self) -> bool:
-        """The range is whole UTC days: the per-day user sets answer distinct-user questions exactly."""
+        """The range is whole UTC days: the daily rollups cover it exactly."""
         midnight = {"hour": 0, "minute": 0, "second": 0, "microsecond": 0}
         return self.start == self.start.replace(**midnight) and self.end == self.end.replace(**midnight)
+
+    @property
+    def first_hour(self) -> datetime:
+        """The start of the hour the range starts in: rollups are hourly, so that whole hour counts."""
+        return self.start.replace(minute=0, second=0, microsecond=0)
+
+    @property
+    def watched_only(self) -> bool:
+        """Filtered by what was watched (kind, genre): distinct-user figures count the viewers of such titles."""
+        return bool(self.kind or self.genre)
 
     @property
     def daily_totals(self) -> bool:
@@ -78,7 +102,7 @@ def buckets(query: ReportQuery) -> list[datetime]:
     """Start of every bucket in the range, so a chart shows empty hours or days as zeros."""
     step = timedelta(hours=1) if query.granularity == "hour" else timedelta(days=1)
     if query.granularity == "hour":
-        current = query.start.replace(minute=0, second=0, microsecond=0)
+        current = query.first_hour
     else:
         current = query.start.replace(hour=0, minute=0, second=0, microsecond=0)
     result = []
@@ -91,13 +115,14 @@ def buckets(query: ReportQuery) -> list[datetime]:
 def _bucket_key(query: ReportQuery, value) -> datetime:
     """Rollups group by `hour` (a datetime) or `day` (a date); both map to the bucket's start."""
     if query.granularity == "hour":
-        return value
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    value = _as_date(value)
     return datetime(value.year, value.month, value.day, tzinfo=query.start.tzinfo)
 
 
 def _hour_range(query: ReportQuery) -> Q:
     # Rollups are hourly: an hour belongs to the range when it starts inside it (start rounded down).
-    return Q(hour__gte=query.start.replace(minute=0, second=0, microsecond=0), hour__lt=query.end)
+    return Q(hour__gte=query.first_hour, hour__lt=query.end)
 
 
 def daily_rollups_for(query: ReportQuery) -> QuerySet[DailyRollup]:
@@ -134,9 +159,7 @@ def rollups_for(query: ReportQuery, *, title_id: int | None = None, per_title: b
 
 def views_for(query: ReportQuery, *, title_id: int | None = None) -> QuerySet[ViewSummary]:
     """Raw views matching the same range and filters as `rollups_for` (views are bucketed by start hour)."""
-    views = ViewSummary.objects.filter(
-        started_at__gte=query.start.replace(minute=0, second=0, microsecond=0), started_at__lt=query.end
-    )
+    views = ViewSummary.objects.filter(started_at__gte=query.first_hour, started_at__lt=query.end)
     if title_id is not None:
         views = views.filter(title_id=title_id)
     if query.region:
@@ -152,32 +175,67 @@ def views_for(query: ReportQuery, *, title_id: int | None = None) -> QuerySet[Vi
     return views
 
 
-def activity_for(query: ReportQuery, *, start: datetime | None = None) -> QuerySet[UserActivity]:
-    rows = UserActivity.objects.filter(
-        hour__gte=(start or query.start).replace(minute=0, second=0, microsecond=0), hour__lt=query.end
-    )
-    if query.region:
-        rows = rows.filter(region=query.region)
-    if query.device:
-        rows = rows.filter(device_type=query.device)
-    return rows
+def _watched_titles(query: ReportQuery) -> np.ndarray:
+    """Ids of the titles of the query's kind and genre."""
+    from catalog.models import Title
+
+    titles = Title.objects.all()
+    if query.kind:
+        titles = titles.filter(kind=query.kind)
+    if query.genre:
+        titles = titles.filter(genres__slug=query.genre)
+    return np.fromiter(titles.values_list("pk", flat=True), dtype=np.int64)
 
 
-def daily_active_for(query: ReportQuery, *, start: datetime) -> QuerySet[DailyActiveUsers]:
-    rows = DailyActiveUsers.objects.filter(day__gte=start.date(), day__lt=query.end.date())
-    if query.region:
-        rows = rows.filter(region=query.region)
-    if query.device:
-        rows = rows.filter(device_type=query.device)
-    return rows
+@dataclass(frozen=True)
+class UserMarks:
+    """The hour marks of the active users and of the viewers, grouped by region (`regions[group]`)."""
+
+    active: Marks
+    watched: Marks
+    regions: list[str]
+
+    @classmethod
+    def read(cls, query: ReportQuery, *, start: datetime) -> UserMarks:
+        """Marks from the day of `start` to the end of the range, in the query's region and device.
+
+        Filtered by what was watched, only views of titles of that kind or genre count, and the active users
+        are the users who watched one.
+        """
+        rows = DailyActiveUsers.objects.filter(
+            day__gte=start.date(), day__lte=(query.end - timedelta(microseconds=1)).date()
+        )
+        if query.region:
+            rows = rows.filter(region=query.region)
+        if query.device:
+            rows = rows.filter(device_type=query.device)
+        columns = ("user_ids", "user_hours", "watched_user_ids", "watched_hours", "watched_title_ids")
+        sets = _raw_rows(rows.annotate(day_text=_DAY_TEXT).values_list("day_text", "region", *columns))
+        day_texts, region_names, *values = zip(*sets, strict=True) if sets else [()] * (2 + len(columns))
+        blobs = dict(zip(columns, values, strict=True))
+        regions: dict[str, int] = {}
+        groups = [regions.setdefault(region, len(regions)) for region in region_names]
+        days = _epoch_days(day_texts)
+        watched = Marks.from_sets(days, groups, blobs["watched_user_ids"], blobs["watched_hours"])
+        if not query.watched_only:
+            active = Marks.from_sets(days, groups, blobs["user_ids"], blobs["user_hours"])
+            return cls(active=active, watched=watched, regions=list(regions))
+        titles = np.frombuffer(b"".join(blobs["watched_title_ids"]), dtype="<i8")
+        viewers = watched.where(np.isin(titles, _watched_titles(query)))
+        return cls(active=viewers, watched=viewers, regions=list(regions))
 
 
-def _ids(value) -> np.ndarray:
-    return np.frombuffer(bytes(value or b""), dtype="<i8")
+class BytesConcat(Aggregate):
+    """The values of a binary column over a group, joined end to end (in no particular order)."""
 
+    function = "STRING_AGG"
+    template = "%(function)s(%(expressions)s, ''::bytea)"
+    output_field = BinaryField()
 
-def _distinct_count(arrays: list[np.ndarray]) -> int:
-    return int(np.unique(np.concatenate(arrays)).size) if arrays else 0
+    def as_sqlite(self, compiler, connection, **extra_context):
+        # GROUP_CONCAT copies the bytes as they are; the cast gives them back as a blob.
+        template = "CAST(GROUP_CONCAT(%(expressions)s, '') AS BLOB)"
+        return self.as_sql(compiler, connection, template=template, **extra_context)
 
 
 def _sums(rows, group_by: tuple[str, ...] = ()) -> list[dict]:
@@ -246,6 +304,12 @@ def _as_date(value) -> date:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
+def _epoch_days(values) -> list[int]:
+    """The days (counted from 1970) of dates read straight from the cursor; each distinct one is parsed once."""
+    parsed = {value: epoch_day(_as_date(value)) for value in set(values)}
+    return [parsed[value] for value in values]
+
+
 INTEGER_SUMS = {
     "views",
     "completed_views",
@@ -312,7 +376,7 @@ class DailyFrame:
         return [(key, self._as_dict(totals[i]), self.startups[value_groups == i]) for i, key in enumerate(keys)]
 
     def series(self, query: ReportQuery, figures) -> list[dict]:
-        by_day = {_bucket_key(query, _as_date(day)): sums for day, sums, _ in self.grouped("day", startups=False)}
+        by_day = {_bucket_key(query, day): sums for day, sums, _ in self.grouped("day", startups=False)}
         return [{"start": start, **figures(by_day.get(start, {}))} for start in buckets(query)]
 
 
@@ -320,16 +384,10 @@ STARTUP_KEYS = {"cdn": 0, "region": 1, "device_type": 2}
 
 
 def _startup_samples(query: ReportQuery) -> list[tuple[str, str, str, np.ndarray]]:
-    """Startup times (ms) of the views in a report, as (cdn, region, device, values) groups."""
-    if query.daily_totals:
-        rows = daily_rollups_for(query).filter(startup_views__gt=0)
-        return [
-            (cdn, region, device, np.frombuffer(bytes(values), dtype="<f8"))
-            for cdn, region, device, values in rows.values_list("cdn", "region", "device_type", "startup_values")
-        ]
+    """Startup times (ms) of the views in a report, as (cdn, region, device, values) groups, from the views."""
     groups: dict[tuple[str, str, str], list[float]] = {}
-    rows = views_for(query).filter(startup_time_ms__isnull=False)
-    for startup, cdn, region, device in rows.values_list("startup_time_ms", "cdn", "region", "device_type"):
+    rows = views_for(query).filter(startup_time_ms__isnull=False).order_by()
+    for cdn, region, device, startup in _raw_rows(rows.values_list("cdn", "region", "device_type", "startup_time_ms")):
         groups.setdefault((cdn, region, device), []).append(startup)
     return [(*key, np.array(values)) for key, values in groups.items()]
 
@@ -347,105 +405,106 @@ def _all_startups(samples) -> np.ndarray:
 
 
 def _series(query: ReportQuery, rows, figures) -> list[dict]:
+    return _series_of(query, _bucket_sums(query, rows, ROLLUP_SUMS), figures)
+
+
+def _bucket_sums(query: ReportQuery, rows, columns: tuple[str, ...]) -> dict[datetime, dict]:
+    """Sums of the rollup `columns` per bucket (rows of an hourly rollup, or of the daily one for day buckets)."""
     bucket_field = "hour" if query.granularity == "hour" else "day"
-    by_bucket = {_bucket_key(query, row[bucket_field]): row for row in _sums(rows, (bucket_field,))}
-    return [{"start": start, **figures(by_bucket.get(start, {}))} for start in buckets(query)]
-
-
-def _engagement_users_daily(query: ReportQuery) -> tuple[dict, dict]:
-    """Distinct-user figures from the per-day user sets (whole-day ranges)."""
-    week_start, month_start = query.end - timedelta(days=7), query.end - timedelta(days=30)
-    by_day: dict = {}
-    rows = (
-        daily_active_for(query, start=min(query.start, month_start))
-        .annotate(day_text=_DAY_TEXT)
-        .values_list("day_text", "user_ids", "viewer_ids")
-    )
-    for day, user_ids, viewer_ids in _raw_rows(rows):
-        active, viewers = by_day.setdefault(_as_date(day), ([], []))
-        active.append(_ids(user_ids))
-        viewers.append(_ids(viewer_ids))
-    start_day, week_day, month_day = query.start.date(), week_start.date(), month_start.date()
-
-    def union(since, which: int) -> np.ndarray:
-        arrays = [pair[which] for day, pair in by_day.items() if day >= since]
-        flat = [array for group in arrays for array in group]
-        return np.unique(np.concatenate(flat)) if flat else np.array([], dtype="<i8")
-
-    viewers = union(start_day, 1)
-    first_time = np.fromiter(
-        Viewer.objects.filter(first_view_at__gte=query.start).values_list("user_id", flat=True), dtype="<i8"
-    )
-    new_ids = np.intersect1d(viewers, first_time)
-    users = {
-        "active_users": int(union(start_day, 0).size),
-        "viewers": int(viewers.size),
-        "new_viewers": int(new_ids.size),
-        "wau": int(union(week_day, 0).size),
-        "mau": int(union(month_day, 0).size),
-    }
-    daily_active = {
-        _bucket_key(query, day): _distinct_count(pair[0]) for day, pair in by_day.items() if day >= start_day
-    }
-    return users, daily_active
-
-
-def _engagement_users_hourly(query: ReportQuery) -> tuple[dict, dict]:
-    """Distinct-user figures from the hourly activity marks (ranges that do not fall on whole days)."""
-    hour_start = query.start.replace(minute=0, second=0, microsecond=0)
-    week_start, month_start = query.end - timedelta(days=7), query.end - timedelta(days=30)
-    in_range = Q(hour__gte=hour_start)
-    new_viewer_ids = Viewer.objects.filter(first_view_at__gte=hour_start).values("user_id")
-    # One scan of the activity marks answers every distinct-user question at once.
-    users = activity_for(query, start=min(hour_start, month_start)).aggregate(
-        active_users=Count("user_id", distinct=True, filter=in_range),
-        viewers=Count("user_id", distinct=True, filter=in_range & Q(viewed=True)),
-        new_viewers=Count("user_id", distinct=True, filter=in_range & Q(viewed=True, user_id__in=new_viewer_ids)),
-        wau=Count("user_id", distinct=True, filter=Q(hour__gte=week_start.replace(minute=0, second=0, microsecond=0))),
-        mau=Count("user_id", distinct=True, filter=Q(hour__gte=month_start.replace(minute=0, second=0, microsecond=0))),
-    )
-    return users, _hourly_active(query)
-
-
-def _hourly_active(query: ReportQuery) -> dict:
-    """Distinct active users per bucket, from the hourly activity marks."""
-    bucket_field = "hour" if query.granularity == "hour" else "day"
+    sums = {f"sum_{name}": Sum(name) for name in columns}
+    grouped = rows.values(bucket_field).annotate(**sums).order_by().values_list(bucket_field, *sums)
     return {
-        _bucket_key(query, row[bucket_field]): row["users"]
-        for row in activity_for(query).values(bucket_field).annotate(users=Count("user_id", distinct=True)).order_by()
+        _bucket_key(query, bucket): dict(zip(columns, values, strict=True)) for bucket, *values in _raw_rows(grouped)
     }
+
+
+def _series_of(query: ReportQuery, sums: dict[datetime, dict], figures) -> list[dict]:
+    return [{"start": start, **figures(sums.get(start, {}))} for start in buckets(query)]
+
+
+def _engagement_users(query: ReportQuery) -> tuple[dict, dict[date, int], dict[datetime, int]]:
+    """Distinct-user figures, and the active users per day and per bucket of the series."""
+    start = query.first_hour
+    week_start, month_start = query.end - timedelta(days=7), query.end - timedelta(days=30)
+    marks = UserMarks.read(query, start=min(start, month_start))
+    # One entry per user x day from the earliest start on: active users, WAU and MAU all count up to the end.
+    active = marks.active.within(min(start, month_start), query.end).daily()
+    active_users, wau, mau = active.count_since([start, week_start, month_start])
+    viewers = marks.watched.within(start, query.end).distinct_user_ids()
+    # A viewer in the range saw their first view before its end.
+    first_views = Viewer.objects.filter(first_view_at__gte=start, first_view_at__lt=query.end)
+    first_time = np.fromiter(first_views.values_list("user_id", flat=True), dtype=np.int64)
+    users = {
+        "active_users": active_users,
+        "viewers": viewers.size,
+        "new_viewers": np.intersect1d(viewers, first_time, assume_unique=True).size,
+        "wau": wau,
+        "mau": mau,
+    }
+    in_range = active.within(start, query.end)
+    by_day = in_range.count_by_day()
+    if query.granularity == "hour":
+        by_bucket = in_range.count_by_hour()
+    else:
+        by_bucket = {_bucket_key(query, day): count for day, count in by_day.items()}
+    return users, by_day, by_bucket
+
+
+def _engagement_sums(query: ReportQuery) -> dict[datetime, dict]:
+    """The sums of the engagement figures per bucket of the series.
+
+    They come from the engagement hours, or for a genre (known per title only) from the hourly per-title rollups.
+    """
+    if query.genre:
+        return _bucket_sums(query, hourly_rollups_for(query), VIEW_SUMS)
+    rows = EngagementHours.objects.filter(
+        day__gte=query.start.date(), day__lte=(query.end - timedelta(microseconds=1)).date()
+    )
+    for name, column in (("region", "region"), ("device", "device_type"), ("kind", "kind")):
+        if getattr(query, name):
+            rows = rows.filter(**{column: getattr(query, name)})
+    found = _raw_rows(rows.annotate(day_text=_DAY_TEXT).values_list("day_text", "sums"))
+    if not found:
+        return {}
+    days = np.array(_epoch_days([day for day, _ in found]), dtype=np.int64)
+    sums = np.frombuffer(b"".join(blob for _, blob in found), dtype="<f8").reshape(-1, len(VIEW_SUMS))
+    hours = (days[:, None] * HOURS_PER_DAY + np.arange(HOURS_PER_DAY)).ravel()
+    keep = (hours >= hour_number(query.start)) & (hours < hour_number(query.end, round_up=True))
+    starts = buckets(query)
+    step = 1 if query.granularity == "hour" else HOURS_PER_DAY
+    index = (hours[keep] - hour_number(starts[0])) // step
+    columns = []
+    for i, name in enumerate(VIEW_SUMS):
+        column = np.bincount(index, weights=sums[keep, i], minlength=len(starts))
+        columns.append((column.astype(np.int64) if name in INTEGER_SUMS else column).tolist())
+    per_bucket = zip(*columns, strict=True)
+    return {start: dict(zip(VIEW_SUMS, values, strict=True)) for start, values in zip(starts, per_bucket, strict=True)}
 
 
 @boundary
 def engagement_report(query: ReportQuery) -> dict:
-    """Active users, views, watch time and completion: totals and a time series."""
-    if query.day_aligned:
-        users, daily_active = _engagement_users_daily(query)
-        active_by_bucket = daily_active
-        if query.granularity == "hour":
-            active_by_bucket = _hourly_active(query)
-    else:
-        users, active_by_bucket = _engagement_users_hourly(query)
-        daily_query = ReportQuery(start=query.start, end=query.end, region=query.region, device=query.device)
-        daily_active = active_by_bucket if query.granularity == "day" else _engagement_users_hourly(daily_query)[1]
+    """Active users, views, watch time and completion: totals and a time series.
+
+    Filtered by kind or genre, the view figures count the views of such titles and the distinct-user figures
+    the users who watched one.
+    """
+    users, active_by_day, active_by_bucket = _engagement_users(query)
+    sums = _engagement_sums(query)
+    # Every view of the range falls in one bucket, so the buckets add up to the totals.
+    view_totals = {name: sum(bucket[name] or 0 for bucket in sums.values()) for name in VIEW_SUMS}
     days = len(buckets(ReportQuery(start=query.start, end=query.end, granularity="day")))
-    frame = DailyFrame.read(query) if query.daily_totals else None
-    rollup_totals = frame.total()[0] if frame else _sums(rollups_for(query))[0]
     totals = {
         "active_users": users["active_users"],
-        "dau": _ratio(sum(daily_active.values()), days),
+        "dau": _ratio(sum(active_by_day.values()), days),
         "wau": users["wau"],
         "mau": users["mau"],
         "viewers": users["viewers"],
         "new_viewers": users["new_viewers"],
         "returning_viewers": users["viewers"] - users["new_viewers"],
-        **view_figures(rollup_totals),
-        "watch_time_per_active_user_s": _ratio(rollup_totals.get("watch_time_s") or 0, users["active_users"]),
+        **view_figures(view_totals),
+        "watch_time_per_active_user_s": _ratio(view_totals["watch_time_s"], users["active_users"]),
     }
-    if query.whole_days:
-        series = frame.series(query, view_figures)
-    else:
-        series = _series(query, hourly_rollups_for(query), view_figures)
+    series = _series_of(query, sums, view_figures)
     for point in series:
         point["active_users"] = active_by_bucket.get(point["start"], 0)
     return {"totals": totals, "series": series}
@@ -574,49 +633,43 @@ def streaming_report(query: ReportQuery) -> dict:
     }
 
 
-def _users_by(query: ReportQuery, group: str | None = None) -> dict:
-    """Distinct active users and viewers in the range, per region when `group` is "region"."""
-    if query.day_aligned:
-        parts: dict = {}
-        rows = daily_active_for(query, start=query.start).values_list("region", "user_ids", "viewer_ids")
-        for region, user_ids, viewer_ids in _raw_rows(rows):
-            key = region if group else None
-            active, viewers = parts.setdefault(key, ([], []))
-            active.append(_ids(user_ids))
-            viewers.append(_ids(viewer_ids))
-        return {
-            key: {"active_users": _distinct_count(active), "viewers": _distinct_count(viewers)}
-            for key, (active, viewers) in parts.items()
-        }
-    rows = activity_for(query)
-    if group:
-        rows = rows.values(group)
-    counted = (
-        rows.annotate(
-            active_users=Count("user_id", distinct=True), viewers=Count("user_id", distinct=True, filter=Q(viewed=True))
+def _users_by_region(query: ReportQuery) -> dict[str, dict]:
+    """Distinct active users and viewers in the range, per region."""
+    marks = UserMarks.read(query, start=query.first_hour)
+    active = marks.active.within(query.first_hour, query.end).count_by_group()
+    viewers = marks.watched.within(query.first_hour, query.end).count_by_group()
+    return {
+        region: {"active_users": active.get(group, 0), "viewers": viewers.get(group, 0)}
+        for group, region in enumerate(marks.regions)
+    }
+
+
+def _quality_by(query: ReportQuery, column: str) -> list[tuple[str, dict, np.ndarray]]:
+    """(value, sums, startup times) per value of a rollup column, for the quality figures of each."""
+    if query.daily_totals:
+        sums = {f"sum_{name}": Sum(name) for name in ROLLUP_SUMS}
+        rows = (
+            daily_rollups_for(query)
+            .values(column)
+            .annotate(**sums, startups=BytesConcat("startup_values"))
+            .order_by(column)
+            .values_list(column, *sums, "startups")
         )
-        if group
-        else [
-            rows.aggregate(
-                active_users=Count("user_id", distinct=True),
-                viewers=Count("user_id", distinct=True, filter=Q(viewed=True)),
-            )
+        return [
+            (key, dict(zip(ROLLUP_SUMS, values, strict=True)), np.frombuffer(startups or b"", dtype="<f8"))
+            for key, *values, startups in _raw_rows(rows)
         ]
-    )
-    return {(row[group] if group else None): row for row in counted}
+    startups = _startups_by(_startup_samples(query), column)
+    return [(row[column], row, startups.get(row[column], [])) for row in _sums(rollups_for(query), (column,))]
 
 
 @boundary
 def regions_report(query: ReportQuery) -> list[dict]:
-    """Per region: active users, viewers, views, watch time and the quality figures."""
-    users = _users_by(query, "region")
-    if query.daily_totals:
-        groups = DailyFrame.read(query).grouped("region")
-    else:
-        startups = _startups_by(_startup_samples(query), "region")
-        groups = [
-            (row["region"], row, startups.get(row["region"], [])) for row in _sums(rollups_for(query), ("region",))
-        ]
+    """Per region: active users, viewers, views, watch time and the quality figures.
+
+    Filtered by kind or genre, the figures are those of the views of such titles and of the users who watched one.
+    """
+    users = _users_by_region(query)
     return [
         {
             "region": region,
@@ -624,5 +677,5 @@ def regions_report(query: ReportQuery) -> list[dict]:
             "viewers": users.get(region, {}).get("viewers", 0),
             **quality_figures(sums, startups),
         }
-        for region, sums, startups in groups
+        for region, sums, startups in _quality_by(query, "region")
     ]

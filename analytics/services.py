@@ -7,20 +7,30 @@ import json
 import struct
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Sum
 from django.utils import timezone
 
 from analytics.event_types import SERVER_EVENT_TYPES, event_clean, time_bounds
+from analytics.marks import (
+    EPOCH,
+    HOURS_PER_DAY,
+    hour_bit,
+    hours_decode,
+    hours_encode,
+    ids_decode,
+    ids_encode,
+    marks_merge,
+)
 from analytics.models import (
     DailyActiveUsers,
     DailyRollup,
+    EngagementHours,
     Event,
     EventSource,
-    UserActivity,
     Viewer,
     ViewRollup,
     ViewSummary,
@@ -54,60 +64,41 @@ def _db_value(model, field: str, value):
     return model._meta.get_field(field).get_db_prep_save(value, connection)
 
 
-def _activity_insert(rows: set[tuple[datetime, int, str, str]], *, viewed: bool) -> None:
-    """Marks (hour, user, region, device) as active; existing marks stay (and become `viewed` if asked)."""
-    if not rows:
-        return
-    table = UserActivity._meta.db_table
-    update = "UPDATE SET viewed = TRUE" if viewed else "NOTHING"
-    sql = (
-        f"INSERT INTO {table} (hour, day, user_id, region, device_type, viewed) VALUES (%s, %s, %s, %s, %s, %s) "
-        f"ON CONFLICT (hour, user_id, device_type) DO {update}"
+def _sets_merged(
+    entry: DailyActiveUsers, key_fields: tuple[str, ...], hours_field: str, keys: tuple[np.ndarray, ...], hours
+) -> dict:
+    """The fields of a per-day set that change when entries (key arrays, hour masks) are added to it."""
+    stored = tuple(ids_decode(getattr(entry, name)) for name in key_fields)
+    merged_keys, merged_hours = marks_merge(
+        tuple(np.concatenate(pair) for pair in zip(stored, keys, strict=True)),
+        np.concatenate([hours_decode(getattr(entry, hours_field)), hours]),
     )
-    params = [
-        (
-            _db_value(UserActivity, "hour", hour),
-            _db_value(UserActivity, "day", hour.date()),
-            user_id,
-            region,
-            device,
-            viewed,
-        )
-        for hour, user_id, region, device in rows
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
-    _daily_active_add(rows, viewed=viewed)
+    values = {name: ids_encode(key) for name, key in zip(key_fields, merged_keys, strict=True)}
+    values[hours_field] = hours_encode(merged_hours)
+    return {name: value for name, value in values.items() if value != bytes(getattr(entry, name))}
 
 
-def ids_from_bytes(value) -> np.ndarray:
-    return np.frombuffer(bytes(value or b""), dtype="<i8")
+def _activity_add(rows: set[tuple[datetime, int, str, str]], *, title_id: int | None = None) -> None:
+    """Adds (hour, user, region, device) activity marks, and for a view the title watched, to the per-day sets.
 
-
-def ids_to_bytes(ids: np.ndarray) -> bytes:
-    return np.asarray(ids, dtype="<i8").tobytes()
-
-
-def _daily_active_add(rows: set[tuple[datetime, int, str, str]], *, viewed: bool) -> None:
-    """Adds users to the per-day sets (rows are written only when someone new appears)."""
-    by_key: dict[tuple, set[int]] = {}
+    A set is written only when it changes.
+    """
+    by_key: dict[tuple, dict[int, int]] = {}
     for hour, user_id, region, device in rows:
-        by_key.setdefault((hour.date(), region, device), set()).add(user_id)
-    for (day, region, device), user_ids in by_key.items():
-        new = np.array(sorted(user_ids), dtype="<i8")
+        hours = by_key.setdefault((hour.date(), region, device), {})
+        hours[user_id] = hours.get(user_id, 0) | hour_bit(hour)
+    for (day, region, device), hours in by_key.items():
         entry, _ = DailyActiveUsers.objects.select_for_update().get_or_create(
             day=day, region=region, device_type=device
         )
-        changes = {}
-        current = ids_from_bytes(entry.user_ids)
-        merged = np.union1d(current, new)
-        if len(merged) != len(current):
-            changes["user_ids"] = ids_to_bytes(merged)
-        if viewed:
-            current = ids_from_bytes(entry.viewer_ids)
-            merged = np.union1d(current, new)
-            if len(merged) != len(current):
-                changes["viewer_ids"] = ids_to_bytes(merged)
+        users = np.fromiter(hours, dtype="<i8", count=len(hours))
+        masks = np.fromiter(hours.values(), dtype="<u4", count=len(hours))
+        changes = _sets_merged(entry, ("user_ids",), "user_hours", (users,), masks)
+        if title_id is not None:
+            titles = np.full(len(users), title_id, dtype="<i8")
+            changes |= _sets_merged(
+                entry, ("watched_user_ids", "watched_title_ids"), "watched_hours", (users, titles), masks
+            )
         if changes:
             DailyActiveUsers.objects.filter(pk=entry.pk).update(**changes)
 
@@ -209,7 +200,7 @@ def events_ingest(*, user, events: list) -> IngestResult:
         activity.add((hour_of(event["occurred_at"]), user.pk, region, event["device_type"]))
     with transaction.atomic():
         accepted = _events_insert(rows, source=EventSource.CLIENT)
-        _activity_insert(activity, viewed=False)
+        _activity_add(activity)
     return IngestResult(accepted=accepted, duplicates=len(rows) - accepted)
 
 
@@ -244,38 +235,69 @@ def server_event_record(
     with transaction.atomic():
         event.save()
         if event.user_id:
-            _activity_insert({(hour_of(event.occurred_at), event.user_id, event.region, device_type)}, viewed=False)
+            _activity_add({(hour_of(event.occurred_at), event.user_id, event.region, device_type)})
     return event
 
 
 def _rollup_add(view: ViewSummary) -> None:
-    """Adds a view to its hourly (per title) and daily (per kind) rollup rows."""
+    """Adds a view to its hourly (per title), daily (per kind) and engagement-hours rollup rows."""
     hour = hour_of(view.started_at)
     has_bitrate = view.avg_bitrate_kbps is not None
-    increments = {
-        "views": F("views") + 1,
-        "watch_time_s": F("watch_time_s") + view.watch_time_s,
-        "completed_views": F("completed_views") + int(view.completed),
-        "reach_views": F("reach_views") + int(view.reach is not None),
-        "reach_sum": F("reach_sum") + (view.reach or 0),
-        "startup_views": F("startup_views") + int(view.startup_time_ms is not None),
-        "startup_sum_ms": F("startup_sum_ms") + (view.startup_time_ms or 0),
-        "rebuffer_count": F("rebuffer_count") + view.rebuffer_count,
-        "rebuffer_duration_s": F("rebuffer_duration_s") + view.rebuffer_duration_s,
-        "bitrate_weighted_sum": F("bitrate_weighted_sum") + ((view.avg_bitrate_kbps or 0) * view.watch_time_s),
-        "bitrate_watch_time_s": F("bitrate_watch_time_s") + (view.watch_time_s if has_bitrate else 0),
-        "ebvs_views": F("ebvs_views") + int(view.exited_before_start and not view.fatal_error),
-        "failed_views": F("failed_views") + int(view.fatal_error),
+    amounts = {
+        "views": 1,
+        "watch_time_s": view.watch_time_s,
+        "completed_views": int(view.completed),
+        "reach_views": int(view.reach is not None),
+        "reach_sum": view.reach or 0,
+        "startup_views": int(view.startup_time_ms is not None),
+        "startup_sum_ms": view.startup_time_ms or 0,
+        "rebuffer_count": view.rebuffer_count,
+        "rebuffer_duration_s": view.rebuffer_duration_s,
+        "bitrate_weighted_sum": (view.avg_bitrate_kbps or 0) * view.watch_time_s,
+        "bitrate_watch_time_s": view.watch_time_s if has_bitrate else 0,
+        "ebvs_views": int(view.exited_before_start and not view.fatal_error),
+        "failed_views": int(view.fatal_error),
     }
     key = {"region": view.region, "device_type": view.device_type, "cdn": view.cdn}
-    rollup, _ = ViewRollup.objects.get_or_create(
-        hour=hour, title_id=view.title_id, **key, defaults={"day": hour.date()}
-    )
-    ViewRollup.objects.filter(pk=rollup.pk).update(**increments)
+    _view_rollup_add(hour, view.title_id, key, amounts)
+    increments = {name: F(name) + amount for name, amount in amounts.items()}
     daily, _ = DailyRollup.objects.select_for_update().get_or_create(day=hour.date(), kind=view.title.kind, **key)
     if view.startup_time_ms is not None:
         increments["startup_values"] = bytes(daily.startup_values) + struct.pack("<d", view.startup_time_ms)
     DailyRollup.objects.filter(pk=daily.pk).update(**increments)
+    engagement, _ = EngagementHours.objects.select_for_update().get_or_create(
+        day=hour.date(), region=view.region, device_type=view.device_type, kind=view.title.kind
+    )
+    sums = _hours_array(engagement.sums)
+    sums[hour.hour] += [amounts[name] for name in EngagementHours.SUMS]
+    EngagementHours.objects.filter(pk=engagement.pk).update(sums=sums.tobytes())
+
+
+def _view_rollup_add(hour: datetime, title_id: int, key: dict, amounts: dict) -> None:
+    """Adds amounts to an hourly per-title rollup row, created if missing, in one statement."""
+    table = ViewRollup._meta.db_table
+    columns = ["hour", "day", "title_id", *key, *amounts]
+    additions = ", ".join(f"{name} = {table}.{name} + excluded.{name}" for name in amounts)
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "
+        f"ON CONFLICT (hour, title_id, region, device_type, cdn) DO UPDATE SET {additions}"
+    )
+    params = [
+        _db_value(ViewRollup, "hour", hour),
+        _db_value(ViewRollup, "day", hour.date()),
+        title_id,
+        *key.values(),
+        *amounts.values(),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _hours_array(value) -> np.ndarray:
+    """The hour x sum array stored in an `EngagementHours` row, writable; zeros for a new row."""
+    if not value:
+        return np.zeros((HOURS_PER_DAY, len(EngagementHours.SUMS)), dtype="<f8")
+    return np.frombuffer(bytes(value), dtype="<f8").reshape(HOURS_PER_DAY, len(EngagementHours.SUMS)).copy()
 
 
 def view_reach(*, position_s: float, duration_s: float | None) -> float | None:
@@ -348,7 +370,7 @@ def view_summary_record(
             _rollup_add(view)
             if view.user_id:
                 hour = hour_of(view.started_at)
-                _activity_insert({(hour, view.user_id, view.region, view.device_type)}, viewed=True)
+                _activity_add({(hour, view.user_id, view.region, view.device_type)}, title_id=view.title_id)
                 viewer, created = Viewer.objects.get_or_create(
                     user_id=view.user_id, defaults={"region": view.region, "first_view_at": view.started_at}
                 )
@@ -373,20 +395,18 @@ def _hour_sql(column: str) -> tuple[str, str]:
 @boundary
 def rollups_rebuild() -> dict[str, int]:
     """Recomputes every rollup from the stored events and views (after bulk loads or repairs)."""
-    views, events = ViewSummary._meta.db_table, Event._meta.db_table
-    rollup, activity, viewer = ViewRollup._meta.db_table, UserActivity._meta.db_table, Viewer._meta.db_table
+    views, rollup, viewer = ViewSummary._meta.db_table, ViewRollup._meta.db_table, Viewer._meta.db_table
     daily = DailyRollup._meta.db_table
     from catalog.models import Title
 
     titles = Title._meta.db_table
     view_hour, view_day = _hour_sql("started_at")
-    event_hour, event_day = _hour_sql("occurred_at")
     statements = [
         f"DELETE FROM {rollup}",
-        f"DELETE FROM {activity}",
         f"DELETE FROM {viewer}",
         f"DELETE FROM {daily}",
         f"DELETE FROM {DailyActiveUsers._meta.db_table}",
+        f"DELETE FROM {EngagementHours._meta.db_table}",
         f"""INSERT INTO {rollup} (hour, day, title_id, region, device_type, cdn, views, watch_time_s, completed_views,
             reach_views, reach_sum, startup_views, startup_sum_ms, rebuffer_count, rebuffer_duration_s,
             bitrate_weighted_sum, bitrate_watch_time_s, ebvs_views, failed_views)
@@ -407,13 +427,6 @@ def rollups_rebuild() -> dict[str, int]:
             SUM(failed_views), {"X''" if connection.vendor == "sqlite" else "''::bytea"}
         FROM {rollup} JOIN {titles} ON {titles}.id = {rollup}.title_id
         GROUP BY day, region, device_type, cdn, kind""",
-        f"""INSERT INTO {activity} (hour, day, user_id, region, device_type, viewed)
-        SELECT hour, day, user_id, MAX(region), device_type, MAX(viewed) = 1 FROM (
-            SELECT {event_hour} AS hour, {event_day} AS day, user_id, region, device_type, 0 AS viewed
-            FROM {events} WHERE user_id IS NOT NULL
-            UNION ALL
-            SELECT {view_hour}, {view_day}, user_id, region, device_type, 1 FROM {views} WHERE user_id IS NOT NULL
-        ) AS marks GROUP BY hour, day, user_id, device_type""",
         f"""INSERT INTO {viewer} (user_id, region, first_view_at)
         SELECT user_id, MIN(region), MIN(started_at) FROM {views} WHERE user_id IS NOT NULL GROUP BY user_id""",
     ]
@@ -422,9 +435,11 @@ def rollups_rebuild() -> dict[str, int]:
             cursor.execute(statement)
         _daily_startups_rebuild()
         _daily_active_rebuild()
+        _engagement_hours_rebuild()
     return {
         "view_rollups": ViewRollup.objects.count(),
-        "activity": UserActivity.objects.count(),
+        "daily_user_sets": DailyActiveUsers.objects.count(),
+        "engagement_hours": EngagementHours.objects.count(),
         "viewers": Viewer.objects.count(),
     }
 
@@ -452,27 +467,77 @@ def _daily_startups_rebuild() -> None:
         )
 
 
+def _hour_number_sql(column: str) -> str:
+    """SQL for the hour (counted from 1970, UTC) a datetime column falls in, on the configured database."""
+    if connection.vendor == "sqlite":
+        return f"CAST(strftime('%s', {column}) AS INTEGER) / 3600"
+    return f"CAST(FLOOR(EXTRACT(EPOCH FROM {column}) / 3600) AS BIGINT)"
+
+
 def _daily_active_rebuild() -> None:
-    users: dict[tuple, tuple[list[int], list[int]]] = {}
-    rows = UserActivity.objects.values_list("day", "region", "device_type", "user_id", "viewed").order_by(
-        "day", "region", "device_type", "user_id"
-    )
-    for day, region, device, user_id, viewed in rows.iterator(chunk_size=10000):
-        active, viewers = users.setdefault((day, region, device), ([], []))
-        if not active or active[-1] != user_id:
-            active.append(user_id)
-        if viewed and (not viewers or viewers[-1] != user_id):
-            viewers.append(user_id)
-    DailyActiveUsers.objects.bulk_create(
-        [
+    """The per-day sets from the stored events and views: what `_activity_add` adds, all at once."""
+    events, views = Event._meta.db_table, ViewSummary._meta.db_table
+    event_hour, view_hour = _hour_number_sql("occurred_at"), _hour_number_sql("started_at")
+    active: dict[tuple, dict[int, int]] = {}
+    watched: dict[tuple, dict[tuple[int, int], int]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {event_hour}, region, device_type, user_id FROM {events} WHERE user_id IS NOT NULL "
+            f"UNION SELECT {view_hour}, region, device_type, user_id FROM {views} WHERE user_id IS NOT NULL"
+        )
+        for number, region, device, user_id in cursor:
+            day, hour = divmod(number, HOURS_PER_DAY)
+            users = active.setdefault((day, region, device), {})
+            users[user_id] = users.get(user_id, 0) | 1 << hour
+        cursor.execute(
+            f"SELECT {view_hour}, region, device_type, user_id, title_id FROM {views} WHERE user_id IS NOT NULL"
+        )
+        for number, region, device, user_id, title_id in cursor:
+            day, hour = divmod(number, HOURS_PER_DAY)
+            titles = watched.setdefault((day, region, device), {})
+            titles[user_id, title_id] = titles.get((user_id, title_id), 0) | 1 << hour
+    entries = []
+    for day, region, device in active.keys() | watched.keys():
+        users = active.get((day, region, device), {})
+        (user_ids,), user_hours = marks_merge((list(users),), list(users.values()))
+        titles = watched.get((day, region, device), {})
+        pairs = list(titles)
+        (watched_users, watched_titles), watched_hours = marks_merge(
+            ([user for user, _ in pairs], [title for _, title in pairs]), list(titles.values())
+        )
+        entries.append(
             DailyActiveUsers(
-                day=day,
+                day=EPOCH.date() + timedelta(days=day),
                 region=region,
                 device_type=device,
-                user_ids=ids_to_bytes(np.array(active)),
-                viewer_ids=ids_to_bytes(np.array(viewers)),
+                user_ids=ids_encode(user_ids),
+                user_hours=hours_encode(user_hours),
+                watched_user_ids=ids_encode(watched_users),
+                watched_title_ids=ids_encode(watched_titles),
+                watched_hours=hours_encode(watched_hours),
             )
-            for (day, region, device), (active, viewers) in users.items()
+        )
+    DailyActiveUsers.objects.bulk_create(entries, batch_size=1000)
+
+
+def _engagement_hours_rebuild() -> None:
+    """The engagement hours from the hourly per-title rollups (just rebuilt)."""
+    sums: dict[tuple, np.ndarray] = {}
+    rows = (
+        ViewRollup.objects.values("hour", "region", "device_type", "title__kind")
+        .annotate(**{f"sum_{name}": Sum(name) for name in EngagementHours.SUMS})
+        .order_by()
+        .values_list("hour", "region", "device_type", "title__kind", *(f"sum_{name}" for name in EngagementHours.SUMS))
+    )
+    for hour, region, device, kind, *values in rows.iterator(chunk_size=10000):
+        key = (hour.date(), region, device, kind)
+        if key not in sums:
+            sums[key] = _hours_array(b"")
+        sums[key][hour.hour] = values
+    EngagementHours.objects.bulk_create(
+        [
+            EngagementHours(day=day, region=region, device_type=device, kind=kind, sums=values.tobytes())
+            for (day, region, device, kind), values in sums.items()
         ],
         batch_size=1000,
     )

@@ -50,6 +50,8 @@ class ReportView(APIView):
     renderer_classes = [JSONRenderer, CSVRenderer]
     allowed_params: set[str] = {"from", "to"}
     csv_name = "report"
+    # Reports with distinct-user figures: a kind or genre limits those to the users who watched such a title.
+    counts_users = False
 
     def report_query(self, request):
         params = ReportParamsSerializer(data=request.query_params, context={"allowed": self.allowed_params})
@@ -63,6 +65,8 @@ class ReportView(APIView):
             return response
         query = params.report_query()
         meta = {"from": query.start, "to": query.end, "filters": query.filters}
+        if self.counts_users and query.watched_only:
+            meta["filters"]["users"] = "viewers of matching titles"
         if "granularity" in self.allowed_params:
             meta["granularity"] = query.granularity
         return Response({**meta, **body})
@@ -98,12 +102,14 @@ FILTERS = {"from", "to", "region", "device", "kind", "genre"}
 
 
 class EngagementView(ReportView):
-    allowed_params = {"from", "to", "region", "device", "granularity"}
+    allowed_params = FILTERS | {"granularity"}
     csv_name = "engagement"
+    counts_users = True
 
     @report_schema(
         allowed_params,
-        "Active users, viewers, views, watch time and completion; totals and series.",
+        "Active users, viewers, views, watch time and completion; totals and series. With kind or genre, the "
+        "views of such titles and the users who watched one.",
         "analytics_engagement",
     )
     def get(self, request):
@@ -165,11 +171,15 @@ class StreamingView(ReportView):
 
 
 class RegionsView(ReportView):
-    allowed_params = {"from", "to", "device"}
+    allowed_params = {"from", "to", "device", "kind", "genre"}
     csv_name = "regions"
+    counts_users = True
 
     @report_schema(
-        allowed_params, "Per region: active users, viewers, views, watch time and quality figures.", "analytics_regions"
+        allowed_params,
+        "Per region: active users, viewers, views, watch time and quality figures. With kind or genre, the views "
+        "of such titles and the users who watched one.",
+        "analytics_regions",
     )
     def get(self, request):
         params = self.report_query(request)

@@ -327,12 +327,14 @@ def main() -> None:
     reports = {
         "engagement": report_paths("/api/analytics/engagement", windows, ["", "&region=US", "&device=tv"]),
         "engagement (hourly series)": report_paths("/api/analytics/engagement", windows, ["&granularity=hour"]),
+        "engagement (kind, genre)": report_paths("/api/analytics/engagement", windows, ["&kind=show", "&genre=drama"]),
         "content (top 20)": report_paths("/api/analytics/content", windows, ["", "&kind=show", "&genre=drama"]),
         "content/<id>": [
             f"/api/analytics/content/{titles[k][0]}?from={s}&to={e}" for s, e in windows for k in (0, 3, 50)
         ],
         "streaming": report_paths("/api/analytics/streaming", windows, ["", "&cdn=cdn-b", "&device=tv"]),
         "regions": report_paths("/api/analytics/regions", windows, ["", "&device=mobile"]),
+        "regions (kind, genre)": report_paths("/api/analytics/regions", windows, ["&kind=movie", "&genre=comedy"]),
     }
     load = {"duration_s": args.duration, "connections": args.connections, "threads": min(2, args.connections)}
     auth = {"Authorization": f"Bearer {staff_token}"}

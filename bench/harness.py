@@ -40,6 +40,7 @@ API:
   timeout_s=10, warmup_s=1) -> dict`: drives wrk with a Lua script that cycles through `requests`; returns
   `{"requests", "duration_s", "rps", "p50_ms", "p90_ms", "p95_ms", "p99_ms", "max_ms", "mean_ms",
   "non_2xx", "socket_errors": {"connect", "read", "write", "timeout"}}`. Bounded by `duration_s`.
+- `average_load(*runs) -> dict`: runs of the same load combined (total requests over total time).
 - `ratio(a, b) -> float`, `print_report(name, baseline, results, targets=None)`: the table every bench prints.
 
 wrk is the Debian package `wrk`; when it is missing the harness installs it with apt-get if it runs as root,
@@ -189,7 +190,8 @@ def wait_until_answering(url: str, process: subprocess.Popen, timeout_s: float) 
 DEFAULT_STACK = os.environ.get("BENCH_STACK", "production")
 
 
-def server_command(stack: str, port: int, workers: int, run_dir: str) -> list[str]:
+def server_command(stack: str, port: int, workers: int, run_dir: str, threads: int | None = None) -> list[str]:
+    """The command line of a server stack; `threads` per WSGI worker (default: `manage.py serve`'s)."""
     if stack == "production":
         return [
             sys.executable,
@@ -203,6 +205,7 @@ def server_command(stack: str, port: int, workers: int, run_dir: str) -> list[st
             str(workers),
             "--ws-workers",
             "1",
+            *(["--threads", str(threads)] if threads else []),
             "--run-dir",
             run_dir,
         ]
@@ -233,11 +236,12 @@ def serve(
     env: dict[str, str] | None = None,
     startup_timeout_s: float = 60,
     stack: str | None = None,
+    threads: int | None = None,
 ) -> Iterator[str]:
     """Run the production server on a free 127.0.0.1 port against `db_path`; yield its base URL."""
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="bench-serve-") as run_dir:
-        command = server_command(stack or DEFAULT_STACK, port, workers, run_dir)
+        command = server_command(stack or DEFAULT_STACK, port, workers, run_dir, threads)
         # Its own session, so stopping it also stops the worker processes it forked.
         process = subprocess.Popen(
             command, cwd=PROJECT_DIR, env=bench_environment(db_path, env), start_new_session=True
@@ -411,6 +415,24 @@ def run_load(
         "non_2xx": raw["non_2xx"],
         "socket_errors": {key: raw[key] for key in ("connect", "read", "write", "timeout")},
     }
+
+
+def average_load(*runs: dict) -> dict:
+    """Several runs of the same load as one: request-weighted rates, the worst of each latency figure."""
+    duration = sum(run["duration_s"] for run in runs)
+    requests = sum(run["requests"] for run in runs)
+    combined = {
+        "requests": requests,
+        "duration_s": round(duration, 3),
+        "rps": round(requests / duration, 1) if duration else 0.0,
+        "non_2xx": sum(run["non_2xx"] for run in runs),
+        "socket_errors": {
+            key: sum(run["socket_errors"][key] for run in runs) for key in ("connect", "read", "write", "timeout")
+        },
+    }
+    for key in ("mean_ms", "p50_ms", "p90_ms", "p95_ms", "p99_ms", "max_ms"):
+        combined[key] = max(run[key] for run in runs)
+    return combined
 
 
 def run_wrk(

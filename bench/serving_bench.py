@@ -1,7 +1,9 @@
 """Which server stack serves Django best on this machine: the measurement behind `make serve`.
 
-Runs the same two endpoints (the bare baseline and a catalog list page) under each stack, on the
-same SQLite file, in one run, and prints each stack's throughput as a ratio of the WSGI workers'.
+Runs the same endpoints (the bare baseline, a catalog list page, and a player's metric update, which
+writes to the database) under each stack, on the same SQLite file, in one run, and prints each stack's
+throughput as a ratio of the plain gunicorn WSGI workers'. The `make serve` stack is tried with several
+splits of the same cores into processes and threads.
 
     .venv/bin/python bench/serving_bench.py [--duration 8]
 """
@@ -19,6 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import harness
 
 WORKERS = 2
+# `make serve` variants: (WSGI processes, threads per process).
+SPLITS = [(2, 4), (2, 2), (2, 1), (3, 1), (4, 1)]
+VIEWERS = 2000
 
 
 def stack_commands(port: int, run_dir: str) -> dict[str, list[str]]:
@@ -33,7 +38,12 @@ def stack_commands(port: int, run_dir: str) -> dict[str, list[str]]:
             "--worker-class=gthread",
             "--threads=4",
         ],
-        "make serve: nginx + gunicorn + uvicorn": harness.server_command("production", port, WORKERS, run_dir),
+        **{
+            f"make serve, {processes} x {threads} threads": harness.server_command(
+                "production", port, processes, run_dir, threads=threads
+            )
+            for processes, threads in SPLITS
+        },
         "uvicorn (ASGI)": harness.server_command("asgi", port, WORKERS, run_dir),
         "daphne (ASGI, one process)": [
             str(bin_dir / "daphne"),
@@ -71,9 +81,14 @@ def main() -> None:
 
     db = harness.bench_database("serving")
     harness.django_setup(db)
+    from django.db import connection
+
+    from bench.stream_bench import load_audience, run_updates
     from catalog.tests.factories import TitleFactory
 
     TitleFactory.create_batch(40)
+    viewers = load_audience(VIEWERS)
+    connection.close()
 
     paths = {"baseline": [harness.BASELINE_PATH], "catalog list": ["/api/catalog/movies/"]}
     rows = []
@@ -86,6 +101,9 @@ def main() -> None:
                     label: harness.run_load(base_url, requests, duration_s=args.duration, connections=32)
                     for label, requests in paths.items()
                 }
+                figures["metric update"] = run_updates(
+                    base_url, viewers, rate=0, duration_s=args.duration, connections=32
+                )
             rows.append((name, figures))
 
     reference = rows[0][1]

@@ -4,7 +4,8 @@ Run: `.venv/bin/python bench/stream_bench.py [--viewers 20000] [--step 12] [--du
 
 One run, on the production-like server (DEBUG off, `bench.settings`) over a fresh SQLite file holding one
 active playback session per viewer (each viewer its own account and bearer token), measures:
-- the bare baseline `/bench/baseline/` (closed loop, as fast as it answers);
+- the bare baseline `/bench/baseline/` (closed loop, as fast as it answers), just before and just after
+  the closed-loop updates, averaged (the load on a shared machine drifts; both runs are printed);
 - `PUT /api/stream/sessions/<id>` metric updates as fast as the server takes them (closed loop; half JSON
   bodies, half CMCD query strings, every update a new sequence number so each one is applied and written);
   its throughput is reported as a ratio of the baseline (target >= 0.5x) with its p95 latency;
@@ -238,9 +239,15 @@ def main() -> None:
     results: dict[str, dict] = {}
     largest = 0
     with harness.serve(db, env={"DB_CONN_MAX_AGE": str(args.conn_max_age)}) as base_url:
-        baseline = harness.run_load(base_url, ["/bench/baseline/"], duration_s=args.duration)
+        # The baseline is measured just before and just after the updates and averaged: on a shared machine
+        # the load drifts, and one side of the ratio measured alone would carry all of the drift.
+        before = harness.run_load(base_url, ["/bench/baseline/"], duration_s=args.duration)
         run_updates(base_url, pairs[:2000], rate=0, duration_s=2, connections=args.connections)  # warm-up
         closed = run_updates(base_url, pairs, rate=0, duration_s=args.duration, connections=args.connections)
+        after = harness.run_load(base_url, ["/bench/baseline/"], duration_s=args.duration)
+        baseline = harness.average_load(before, after)
+        results["baseline, before"] = before
+        results["baseline, after"] = after
         results["PUT update (max rate)"] = closed
         for audience in (n for n in AUDIENCES if n <= args.viewers):
             rate = audience / HEARTBEAT_S

@@ -6,7 +6,8 @@ import json
 import pytest
 from django.utils import timezone
 
-from analytics.models import Event, UserActivity
+from analytics.marks import ids_decode
+from analytics.models import DailyActiveUsers, Event
 from catalog.tests.factories import EpisodeFactory, TitleFactory
 
 URL = "/api/analytics/events"
@@ -35,7 +36,8 @@ def test_one_event_is_stored_for_the_token_user_and_region(user_client, user):
     assert response.json() == {"accepted": 1, "duplicates": 0}
     stored = Event.objects.get()
     assert (stored.user, stored.region, stored.type, stored.properties) == (user, "US", "page_view", {"page": "browse"})
-    assert UserActivity.objects.filter(user=user, device_type="web").exists()
+    active = DailyActiveUsers.objects.get(region="US", device_type="web")
+    assert ids_decode(active.user_ids).tolist() == [user.pk]
 
 
 def test_a_batch_as_a_list_or_under_events(user_client):

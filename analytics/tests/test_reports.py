@@ -247,8 +247,10 @@ def test_csv_errors_stay_json(staff_client, db):
         ("engagement", "from=2026-03-05&to=2026-03-01", "to"),
         ("engagement", "from=2020-01-01&to=2026-03-01", "from"),
         ("engagement", "from=2026-01-01&to=2026-06-01&granularity=hour", "granularity"),
-        ("engagement", "kind=movie", "kind"),
+        ("engagement", "cdn=cdn-a", "cdn"),
+        ("engagement", "genre=no-such-genre", "genre"),
         ("regions", "region=US", "region"),
+        ("regions", "kind=cartoon", "kind"),
         ("streaming", "region=USA", "region"),
         ("streaming", "kind=cartoon", "kind"),
         ("streaming", "genre=no-such-genre", "genre"),
@@ -295,11 +297,14 @@ def test_content_query_count_does_not_grow_with_titles(staff_client, data, djang
     assert len(rows) == 7
 
 
-@pytest.mark.parametrize("path", ["engagement", "streaming", "regions"])
-def test_daily_rollups_and_hourly_rollups_agree(staff_client, data, path):
-    """Whole days are read from the daily rollups; a range off midnight from the hourly ones."""
-    daily = get(staff_client, path).json()
-    hourly = get(staff_client, path, "from=2026-03-02T00:00:00.000001Z&to=2026-03-04T00:00:00Z").json()
+@pytest.mark.parametrize(
+    ("path", "filters"),
+    [("engagement", ""), ("engagement", "&kind=movie"), ("streaming", ""), ("regions", ""), ("regions", "&kind=show")],
+)
+def test_daily_rollups_and_hourly_rollups_agree(staff_client, data, path, filters):
+    """Whole days and a range off midnight agree (streaming and regions read them from different rollups)."""
+    daily = get(staff_client, path, RANGE + filters).json()
+    hourly = get(staff_client, path, "from=2026-03-02T00:00:00.000001Z&to=2026-03-04T00:00:00Z" + filters).json()
 
     for body in (daily, hourly):
         body.pop("from"), body.pop("to")
@@ -318,3 +323,95 @@ def test_hourly_series_over_whole_days_keeps_the_daily_totals(staff_client, data
     assert len(hourly["series"]) == 48
     evening = {p["start"]: (p["views"], p["active_users"]) for p in hourly["series"] if p["views"]}
     assert evening == {"2026-03-02T20:00:00Z": (2, 2), "2026-03-03T21:00:00Z": (3, 2)}
+
+
+def test_engagement_by_kind_counts_views_and_viewers_of_that_kind(staff_client, data):
+    body = get(staff_client, "engagement", RANGE + "&kind=movie").json()
+
+    assert body["filters"] == {"kind": "movie", "users": "viewers of matching titles"}
+    assert body["totals"] == {
+        "active_users": 3,  # A, E, C watched Alpha; B watched a show, D only logged in
+        "dau": 1.5,  # (A on day 1 + E, C on day 2) / 2 days
+        "wau": 3,
+        "mau": 3,
+        "viewers": 3,
+        "new_viewers": 3,
+        "returning_viewers": 0,
+        "views": 4,  # V1, V2, V4, V5
+        "watch_time_s": 1800.0,
+        "avg_view_length_s": 450.0,
+        "completion_rate": 0.25,
+        "avg_share_watched": 0.275,  # (0.9 + 0.2 + 0 + 0) / 4
+        "watch_time_per_active_user_s": 600.0,  # 1800 / 3
+    }
+    assert [(p["active_users"], p["views"], p["watch_time_s"]) for p in body["series"]] == [
+        (1, 1, 600.0),
+        (2, 3, 1200.0),
+    ]
+
+
+def test_engagement_by_kind_keeps_returning_viewers(staff_client, data):
+    totals = get(staff_client, "engagement", RANGE + "&kind=show").json()["totals"]
+
+    # Only B watched a show (V3); B's first view was 40 days earlier, out of the month before `to`.
+    viewers = (totals["active_users"], totals["viewers"], totals["new_viewers"], totals["returning_viewers"])
+    assert viewers == (1, 1, 0, 1)
+    assert (totals["dau"], totals["wau"], totals["mau"]) == (0.5, 1, 1)
+    assert (totals["views"], totals["watch_time_s"], totals["watch_time_per_active_user_s"]) == (1, 300.0, 300.0)
+
+
+def test_engagement_by_genre_leaves_out_users_who_watched_nothing(staff_client, data):
+    data["t2"].genres.add(data["t1"].genres.get())  # both titles are dramas now
+
+    totals = get(staff_client, "engagement", RANGE + "&genre=drama").json()["totals"]
+
+    # The unfiltered report counts D (a login only) as active: 5 users; watching a drama makes 4.
+    assert (totals["active_users"], totals["viewers"], totals["dau"], totals["views"]) == (4, 4, 2.0, 5)
+    series = get(staff_client, "engagement", RANGE + "&genre=drama&granularity=hour").json()["series"]
+    busy = {p["start"]: (p["views"], p["active_users"], p["watch_time_s"]) for p in series if p["views"]}
+    assert busy == {"2026-03-02T20:00:00Z": (2, 2, 900.0), "2026-03-03T21:00:00Z": (3, 2, 1200.0)}
+    empty = get(staff_client, "engagement", RANGE + "&genre=drama&kind=show&region=DE").json()["totals"]
+    assert (empty["active_users"], empty["dau"], empty["views"], empty["completion_rate"]) == (0, 0.0, 0, None)
+
+
+def test_engagement_by_kind_and_region_hourly(staff_client, data):
+    body = get(staff_client, "engagement", RANGE + "&kind=movie&region=US&granularity=hour").json()
+
+    assert (body["totals"]["active_users"], body["totals"]["dau"], body["totals"]["views"]) == (2, 1.0, 2)  # A; C
+    busy = {p["start"]: (p["views"], p["active_users"]) for p in body["series"] if p["views"] or p["active_users"]}
+    assert busy == {"2026-03-02T20:00:00Z": (1, 1), "2026-03-03T21:00:00Z": (1, 1)}
+
+
+def test_engagement_hours_off_midnight(staff_client, data):
+    """Ranges of any whole hours: the distinct-user figures count the users seen in those hours only."""
+    login = get(staff_client, "engagement", "from=2026-03-03T10:00:00Z&to=2026-03-03T11:00:00Z").json()["totals"]
+    assert (login["active_users"], login["viewers"], login["dau"], login["views"]) == (1, 0, 1.0, 0)  # D
+
+    evening = get(staff_client, "engagement", "from=2026-03-03T21:00:00Z&to=2026-03-03T21:30:00Z&kind=movie").json()
+    totals = evening["totals"]
+    assert (totals["active_users"], totals["new_viewers"], totals["views"]) == (2, 2, 3)  # E, C: V2, V4, V5
+    assert (totals["wau"], totals["mau"]) == (3, 3)  # A watched Alpha the evening before
+    assert [(p["active_users"], p["views"]) for p in evening["series"]] == [(2, 3)]
+
+
+def test_regions_by_kind(staff_client, data):
+    body = get(staff_client, "regions", RANGE + "&kind=movie").json()
+    rows = {row["region"]: row for row in body["results"]}
+
+    assert body["filters"] == {"kind": "movie", "users": "viewers of matching titles"}
+    assert (rows["US"]["active_users"], rows["US"]["viewers"], rows["US"]["views"]) == (2, 2, 2)  # A, C: V1, V4
+    assert (rows["DE"]["active_users"], rows["DE"]["viewers"], rows["DE"]["views"]) == (1, 1, 2)  # E: V2, V5
+    assert rows["US"]["watch_time_s"] == 600.0 and rows["US"]["startup_time_median_ms"] == 1000.0
+    assert rows["DE"]["failure_pct"] == 50.0
+    shows = get(staff_client, "regions", RANGE + "&kind=show&device=mobile").json()["results"]
+    assert [(row["region"], row["active_users"], row["views"], row["startup_time_p95_ms"]) for row in shows] == [
+        ("US", 1, 1, 2000.0)  # B: V3
+    ]
+
+
+def test_regions_by_genre_match_regions_by_kind(staff_client, data):
+    """Alpha, the only drama, is the only movie: the genre (read per title) and kind (read per day) paths agree."""
+    by_genre = get(staff_client, "regions", RANGE + "&genre=drama").json()
+    by_kind = get(staff_client, "regions", RANGE + "&kind=movie").json()
+
+    assert by_genre["results"] == by_kind["results"]

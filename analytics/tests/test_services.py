@@ -2,16 +2,40 @@
 
 import datetime as dt
 
+import numpy as np
 import pytest
 from django.core.exceptions import ValidationError
 
-from analytics.models import DailyActiveUsers, DailyRollup, Event, UserActivity, Viewer, ViewRollup, ViewSummary
+from analytics.marks import hours_decode, ids_decode
+from analytics.models import DailyActiveUsers, DailyRollup, EngagementHours, Event, Viewer, ViewRollup, ViewSummary
 from analytics.services import rollups_rebuild, server_event_record
 from analytics.tests.factories import view_record
-from catalog.tests.factories import EpisodeFactory, TitleFactory
+from catalog.tests.factories import EpisodeFactory, ShowFactory, TitleFactory
 from identity.tests.factories import UserFactory
 
 START = dt.datetime(2026, 3, 2, 20, 15, tzinfo=dt.UTC)
+
+
+def _hours(*hours: int) -> int:
+    return sum(1 << hour for hour in hours)
+
+
+def _daily_sets() -> dict[tuple, dict]:
+    """Every per-day set: {(day, region, device): {"users": {user: hours}, "watched": [(user, title, hours)]}}."""
+    return {
+        (sets.day, sets.region, sets.device_type): {
+            "users": dict(zip(ids_decode(sets.user_ids).tolist(), hours_decode(sets.user_hours).tolist(), strict=True)),
+            "watched": list(
+                zip(
+                    ids_decode(sets.watched_user_ids).tolist(),
+                    ids_decode(sets.watched_title_ids).tolist(),
+                    hours_decode(sets.watched_hours).tolist(),
+                    strict=True,
+                )
+            ),
+        }
+        for sets in DailyActiveUsers.objects.all()
+    }
 
 
 def test_a_session_is_recorded_once(db):
@@ -48,7 +72,7 @@ def test_first_view_time_is_kept_per_viewer(db):
     view_record(user=user, started_at=START - dt.timedelta(days=3))
 
     assert Viewer.objects.get(user=user).first_view_at == START - dt.timedelta(days=3)
-    assert UserActivity.objects.filter(user=user, viewed=True).count() == 2
+    assert sorted(day for day, _, _ in _daily_sets()) == [START.date() - dt.timedelta(days=3), START.date()]
 
 
 def test_server_events_from_other_services(db):
@@ -63,7 +87,8 @@ def test_server_events_from_other_services(db):
     assert history.title == title and history.properties == {"position_s": 30}
     assert search.user is None and search.region == ""
     assert Event.objects.count() == 3
-    assert UserActivity.objects.filter(user=user).count() == 1
+    # The login and the history update made the user active; the search had no user.
+    assert {user_id for sets in _daily_sets().values() for user_id in sets["users"]} == {user.pk}
 
 
 def test_unknown_server_event_type_is_refused(db):
@@ -82,23 +107,63 @@ def test_rebuild_gives_the_same_rollups_as_live_updates(db):
               "reach_views", "reach_sum", "startup_views", "startup_sum_ms", "rebuffer_count", "rebuffer_duration_s",
               "bitrate_weighted_sum", "bitrate_watch_time_s", "ebvs_views", "failed_views"]  # fmt: skip
     live_rollups = list(ViewRollup.objects.order_by("hour", "title_id").values(*fields))
-    live_activity = set(UserActivity.objects.values_list("hour", "day", "user_id", "region", "device_type", "viewed"))
     live_viewers = set(Viewer.objects.values_list("user_id", "first_view_at"))
     daily_fields = [f for f in fields if f not in ("hour", "title_id")] + ["kind", "startup_values"]
     live_daily = list(DailyRollup.objects.order_by("day", "region", "device_type", "cdn").values(*daily_fields))
-    live_users = set(DailyActiveUsers.objects.values_list("day", "region", "device_type", "user_ids", "viewer_ids"))
+    live_sets = _daily_sets()
+    live_hours = set(EngagementHours.objects.values_list("day", "region", "device_type", "kind", "sums"))
 
     counts = rollups_rebuild()
 
     assert list(DailyRollup.objects.order_by("day", "region", "device_type", "cdn").values(*daily_fields)) == live_daily
-    assert set(DailyActiveUsers.objects.values_list("day", "region", "device_type", "user_ids", "viewer_ids")) == (
-        live_users
-    )
+    assert _daily_sets() == live_sets
+    assert set(EngagementHours.objects.values_list("day", "region", "device_type", "kind", "sums")) == live_hours
 
     assert list(ViewRollup.objects.order_by("hour", "title_id").values(*fields)) == live_rollups
-    assert set(UserActivity.objects.values_list("hour", "day", "user_id", "region", "device_type", "viewed")) == (
-        live_activity
-    )
     assert set(Viewer.objects.values_list("user_id", "first_view_at")) == live_viewers
-    assert counts == {"view_rollups": 3, "activity": len(live_activity), "viewers": 2}
+    # Sets: the views' web sets of both days and the login's (no device); engagement hours: one per day.
+    assert counts == {"view_rollups": 3, "daily_user_sets": 3, "engagement_hours": 2, "viewers": 2}
     assert ViewSummary.objects.count() == 3
+
+
+def test_daily_sets_keep_the_hours_of_each_user_and_title(db):
+    viewer, other = UserFactory(country="US"), UserFactory(country="US")
+    alpha, beta = TitleFactory(), TitleFactory()
+    at = {hour: START.replace(hour=hour) for hour in (10, 20, 22, 23)}
+    view_record(user=viewer, title=beta, region="US", device_type="tv", started_at=at[20])
+    view_record(user=viewer, title=alpha, region="US", device_type="tv", started_at=at[22])
+    view_record(user=viewer, title=beta, region="US", device_type="tv", started_at=at[23])
+    view_record(user=other, title=alpha, region="US", device_type="tv", started_at=at[20])
+    view_record(user=other, title=alpha, region="US", device_type="web", started_at=at[20])
+    server_event_record(type="login", user=viewer, occurred_at=at[10], device_type="tv")
+    server_event_record(type="login", user=other, occurred_at=at[10] + dt.timedelta(days=1), device_type="tv")
+
+    live = _daily_sets()
+
+    day, next_day = START.date(), START.date() + dt.timedelta(days=1)
+    assert set(live) == {(day, "US", "tv"), (day, "US", "web"), (next_day, "US", "tv")}
+    assert live[(day, "US", "tv")]["users"] == {viewer.pk: _hours(10, 20, 22, 23), other.pk: _hours(20)}
+    # One entry per user x title, sorted by user then title, with the hours its views started in.
+    assert live[(day, "US", "tv")]["watched"] == sorted(
+        [(viewer.pk, alpha.pk, _hours(22)), (viewer.pk, beta.pk, _hours(20, 23)), (other.pk, alpha.pk, _hours(20))]
+    )
+    assert live[(day, "US", "web")]["watched"] == [(other.pk, alpha.pk, _hours(20))]
+    assert live[(next_day, "US", "tv")] == {"users": {other.pk: _hours(10)}, "watched": []}
+
+    rollups_rebuild()
+
+    assert _daily_sets() == live
+
+
+def test_engagement_hours_sum_each_hour_per_kind(db):
+    movie, show = TitleFactory(runtime_s=1000), ShowFactory(runtime_s=1000)
+    view_record(title=movie, started_at=START, watch_time_s=950, position_s=950)  # completed
+    view_record(title=movie, started_at=START + dt.timedelta(minutes=30), watch_time_s=100, position_s=250)
+    view_record(title=show, started_at=START + dt.timedelta(hours=2), watch_time_s=500, position_s=500)
+
+    rows = {row.kind: np.frombuffer(row.sums).reshape(24, 5) for row in EngagementHours.objects.all()}
+
+    # Per hour: views, watch time, completed views, views with a known duration, summed reach.
+    assert rows["movie"][20].tolist() == [2, 1050, 1, 2, pytest.approx(1.2)]
+    assert rows["show"][22].tolist() == [1, 500, 0, 1, 0.5]
+    assert rows["movie"].sum() == rows["movie"][20].sum() and rows["show"].sum() == rows["show"][22].sum()
