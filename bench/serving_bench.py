@@ -9,6 +9,7 @@ splits of the same cores into processes and threads.
 """
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -118,6 +119,18 @@ def main() -> None:
                 f"{name:<40} {label:<14} {result['rps']:>8.1f} "
                 f"{harness.ratio(result['rps'], reference[label]['rps']):>7.2f} {result['p95_ms']:>8.2f} {errors:>7d}"
             )
+    # The same rows for `make bench` (bench/run_all.py); here the baseline of each row is the plain WSGI stack.
+    for name, figures in rows:
+        for label, result in figures.items():
+            row = {
+                "bench": f"Server stacks: {name}",
+                "endpoint": label,
+                "rps": result["rps"],
+                "x_base": harness.ratio(result["rps"], reference[label]["rps"]),
+                "p95_ms": result["p95_ms"],
+                "errors": result["non_2xx"] + sum(result["socket_errors"].values()),
+            }
+            print("BENCHROW " + json.dumps(row))
 
 
 if __name__ == "__main__":
