@@ -1,54 +1,21 @@
-"""PostgreSQL search: weighted tsvector ranking (title above people, genres and description), prefix
-matching with `:*`, and trigram word similarity (pg_trgm) for typos when the words match nothing."""
+"""PostgreSQL search: weighted tsvector ranking (title above people, genres and description) over a
+GIN-indexed document per title, prefix matching with `:*`, and trigram word similarity (pg_trgm) for
+typos when the words match nothing."""
 
-from django.contrib.postgres.aggregates import StringAgg
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, TrigramWordSimilarity
-from django.db import connection
-from django.db.models import F, OuterRef, Subquery, TextField, Value
-from django.db.models.functions import Coalesce
+from django.db import connection, transaction
 
-from catalog.models import Credit, Title
 from catalog.search.fuzzy import Vocabulary
 
 CONFIG = "simple"
 # Below this word similarity a title is not offered as a typo match.
 MIN_SIMILARITY = 0.4
-
-
-def joined_names(model, field: str):
-    names = (
-        model.objects.filter(title=OuterRef("pk"))
-        .values("title")
-        .annotate(names=StringAgg(field, delimiter=" "))
-        .values("names")
-    )
-    return Coalesce(Subquery(names), Value(""), output_field=TextField())
-
-
-def document():
-    genres = (
-        Title.genres.through.objects.filter(title=OuterRef("pk"))
-        .values("title")
-        .annotate(names=StringAgg("genre__name", delimiter=" "))
-        .values("names")
-    )
-    return (
-        SearchVector("title", weight="A", config=CONFIG)
-        + SearchVector(joined_names(Credit, "person__name"), weight="B", config=CONFIG)
-        + SearchVector(Coalesce(Subquery(genres), Value(""), output_field=TextField()), weight="C", config=CONFIG)
-        + SearchVector("description", weight="D", config=CONFIG)
-    )
+DOCUMENTS = "catalog_title_search"
 
 
 def load_vocabulary():
-    """Every word of titles, descriptions, genres and people with its document count (one scan)."""
-    documents = (
-        f"SELECT to_tsvector('{CONFIG}', coalesce(title, '') || ' ' || coalesce(description, '')) FROM catalog_title"
-        f" UNION ALL SELECT to_tsvector('{CONFIG}', name) FROM catalog_genre"
-        f" UNION ALL SELECT to_tsvector('{CONFIG}', name) FROM catalog_person"
-    )
+    """Every word of the indexed documents (titles, people, genres, descriptions) with its document count."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT word, ndoc FROM ts_stat(%s)", [documents])
+        cursor.execute(f"SELECT word, ndoc FROM ts_stat('SELECT document FROM {DOCUMENTS}')")
         return cursor.fetchall()
 
 
@@ -69,34 +36,58 @@ def corrected_query(tokens: list[str]) -> str | None:
     return " & ".join(parts)
 
 
-def matching_ids(raw_query: str, limit: int) -> list[int]:
-    query = SearchQuery(raw_query, search_type="raw", config=CONFIG)
-    matches = (
-        Title.objects.annotate(document=document())
-        .filter(document=query)
-        .annotate(rank=SearchRank(F("document"), query))
-        .order_by("-rank", "-popularity", "id")
-        .values_list("id", flat=True)[:limit]
+def ranked(cursor, raw_query: str, limit: int) -> list[int]:
+    cursor.execute(
+        f"""SELECT s.title_id FROM {DOCUMENTS} s JOIN catalog_title t ON t.id = s.title_id,
+            to_tsquery('{CONFIG}', %s) query
+        WHERE s.document @@ query
+        ORDER BY ts_rank(s.document, query) DESC, t.popularity DESC, t.id
+        LIMIT %s""",
+        [raw_query, limit],
     )
-    return list(matches)
+    return [row[0] for row in cursor.fetchall()]
+
+
+def in_titles(term: str) -> str:
+    """A tsquery operand (`word`, `word:*` or `(a | b)`) restricted to title words (weight A)."""
+    if term.startswith("("):
+        return "(" + " | ".join(in_titles(alternative) for alternative in term[1:-1].split(" | ")) + ")"
+    return f"{term}A" if term.endswith(":*") else f"{term}:A"
+
+
+def matching_ids(terms: list[str], limit: int) -> list[int]:
+    """Titles whose document matches every term (tsquery operands), best ranked first, through the
+    GIN-indexed documents (`catalog_title_search`, kept by triggers: migration 0006)."""
+    with connection.cursor() as cursor:
+        # Title matches rank first anyway; when they alone fill the list, a broad query (a short prefix
+        # matches much of the catalogue) need not rank every description that matches too.
+        title_matches = ranked(cursor, " & ".join(in_titles(term) for term in terms), limit)
+        if len(title_matches) >= limit:
+            return title_matches
+        return ranked(cursor, " & ".join(terms), limit)
+
+
+def similar_titles(typed: str, limit: int) -> list[int]:
+    """Titles containing something like what was typed (pg_trgm word similarity, through its GIN index)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)", [str(MIN_SIMILARITY)])
+        cursor.execute(
+            "SELECT id FROM catalog_title WHERE %s <%% title"
+            " ORDER BY word_similarity(%s, title) DESC, popularity DESC, id LIMIT %s",
+            [typed, typed, limit],
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 def ranked_title_ids(tokens: list[str], *, limit: int) -> list[int]:
     # Tokens are word characters only (catalog.search.normalize_tokens), so the raw tsquery is safe.
-    ids = matching_ids(" & ".join(f"{token}:*" for token in tokens), limit)
+    ids = matching_ids([f"{token}:*" for token in tokens], limit)
     if ids:
         return ids
     corrected = corrected_query(tokens)
     if corrected:
-        ids = matching_ids(corrected, limit)
+        ids = matching_ids(corrected.split(" & "), limit)
         if ids:
             return ids
     # Last resort: titles that look like what was typed, as a whole.
-    typed = " ".join(tokens)
-    similar = (
-        Title.objects.annotate(similarity=TrigramWordSimilarity(typed, "title"))
-        .filter(similarity__gte=MIN_SIMILARITY)
-        .order_by("-similarity", "-popularity", "id")
-        .values_list("id", flat=True)[:limit]
-    )
-    return list(similar)
+    return similar_titles(" ".join(tokens), limit)
