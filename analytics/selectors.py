@@ -175,18 +175,6 @@ def views_for(query: ReportQuery, *, title_id: int | None = None) -> QuerySet[Vi
     return views
 
 
-def _watched_titles(query: ReportQuery) -> np.ndarray:
-    """Ids of the titles of the query's kind and genre."""
-    from catalog.models import Title
-
-    titles = Title.objects.all()
-    if query.kind:
-        titles = titles.filter(kind=query.kind)
-    if query.genre:
-        titles = titles.filter(genres__slug=query.genre)
-    return np.fromiter(titles.values_list("pk", flat=True), dtype=np.int64)
-
-
 @dataclass(frozen=True)
 class UserMarks:
     """The hour marks of the active users and of the viewers, grouped by region (`regions[group]`)."""
@@ -221,7 +209,10 @@ class UserMarks:
             active = Marks.from_sets(days, groups, blobs["user_ids"], blobs["user_hours"])
             return cls(active=active, watched=watched, regions=list(regions))
         titles = np.frombuffer(b"".join(blobs["watched_title_ids"]), dtype="<i8")
-        viewers = watched.where(np.isin(titles, _watched_titles(query)))
+        from catalog.selectors import title_ids_of
+
+        matching = np.array(title_ids_of(kind=query.kind, genre=query.genre), dtype=np.int64)
+        viewers = watched.where(np.isin(titles, matching))
         return cls(active=viewers, watched=viewers, regions=list(regions))
 
 

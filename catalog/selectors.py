@@ -177,3 +177,14 @@ def search_event_record(*, user, query: str, genres, results: int) -> None:
 @boundary
 def genres_all() -> QuerySet[Genre]:
     return Genre.objects.order_by("name")
+
+
+@boundary
+def title_ids_of(*, kind: str = "", genre: str = "") -> list[int]:
+    """Ids of every title of a kind (movie, show) and/or a genre (slug), visible or not."""
+    titles = Title.objects.all()
+    if kind:
+        titles = titles.filter(kind=kind)
+    if genre:
+        titles = titles.filter(genres__slug=genre)
+    return list(titles.values_list("pk", flat=True))

@@ -22,18 +22,26 @@ def load_vocabulary():
 vocabulary = Vocabulary(load_vocabulary)
 
 
-def corrected_query(tokens: list[str]) -> str | None:
-    """The tsquery with each word that starts no known term replaced by its close terms."""
-    parts = []
+def corrected_terms(tokens: list[str]) -> list[list[str]] | None:
+    """The query's words, each that starts no known term replaced by its close terms; None if hopeless."""
+    words = []
     for token in tokens:
         if vocabulary.has_prefix(token):
-            parts.append(f"{token}:*")
+            words.append([f"{token}:*"])
             continue
         alternatives = vocabulary.close_terms(token)
         if not alternatives:
             return None
-        parts.append("(" + " | ".join(alternatives) + ")")
-    return " & ".join(parts)
+        words.append([f"{term}:" for term in alternatives])
+    return words
+
+
+def tsquery(words: list[list[str]], weights: str = "") -> str:
+    """Every word (one of its alternatives), as a raw tsquery; `weights` limits the match to those (e.g. "A").
+
+    An alternative is a lexeme with its label separator: `word:` exactly, `word:*` as a prefix.
+    """
+    return " & ".join("(" + " | ".join(alternative + weights for alternative in word) + ")" for word in words)
 
 
 def ranked(cursor, raw_query: str, limit: int) -> list[int]:
@@ -48,23 +56,16 @@ def ranked(cursor, raw_query: str, limit: int) -> list[int]:
     return [row[0] for row in cursor.fetchall()]
 
 
-def in_titles(term: str) -> str:
-    """A tsquery operand (`word`, `word:*` or `(a | b)`) restricted to title words (weight A)."""
-    if term.startswith("("):
-        return "(" + " | ".join(in_titles(alternative) for alternative in term[1:-1].split(" | ")) + ")"
-    return f"{term}A" if term.endswith(":*") else f"{term}:A"
-
-
-def matching_ids(terms: list[str], limit: int) -> list[int]:
-    """Titles whose document matches every term (tsquery operands), best ranked first, through the
+def matching_ids(words: list[list[str]], limit: int) -> list[int]:
+    """Titles whose document matches every word (see `tsquery`), best ranked first, through the
     GIN-indexed documents (`catalog_title_search`, kept by triggers: migration 0006)."""
     with connection.cursor() as cursor:
         # Title matches rank first anyway; when they alone fill the list, a broad query (a short prefix
         # matches much of the catalogue) need not rank every description that matches too.
-        title_matches = ranked(cursor, " & ".join(in_titles(term) for term in terms), limit)
+        title_matches = ranked(cursor, tsquery(words, "A"), limit)
         if len(title_matches) >= limit:
             return title_matches
-        return ranked(cursor, " & ".join(terms), limit)
+        return ranked(cursor, tsquery(words), limit)
 
 
 def similar_titles(typed: str, limit: int) -> list[int]:
@@ -81,12 +82,12 @@ def similar_titles(typed: str, limit: int) -> list[int]:
 
 def ranked_title_ids(tokens: list[str], *, limit: int) -> list[int]:
     # Tokens are word characters only (catalog.search.normalize_tokens), so the raw tsquery is safe.
-    ids = matching_ids([f"{token}:*" for token in tokens], limit)
+    ids = matching_ids([[f"{token}:*"] for token in tokens], limit)
     if ids:
         return ids
-    corrected = corrected_query(tokens)
+    corrected = corrected_terms(tokens)
     if corrected:
-        ids = matching_ids(corrected.split(" & "), limit)
+        ids = matching_ids(corrected, limit)
         if ids:
             return ids
     # Last resort: titles that look like what was typed, as a whole.

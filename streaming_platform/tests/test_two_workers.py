@@ -1,7 +1,6 @@
 """Two worker processes on one PostgreSQL database and one Redis behave as one service."""
 
 import asyncio
-import json
 import time
 import uuid
 
@@ -17,22 +16,10 @@ from streaming_platform.tests.servers import (
     seed_viewers,
     serving,
 )
+from topology.tests.dashboard_client import next_of, node_requests
 
 REDIS_DB = 14
 REQUESTS_ON_B = 7
-
-
-async def next_of(socket, wanted: str, timeout_s: float = 10) -> dict:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        message = json.loads(await asyncio.wait_for(socket.recv(), max(0.05, deadline - time.monotonic())))
-        if message["type"] == wanted:
-            return message
-
-
-def node_requests(message: dict, node_id: str) -> int | None:
-    node = next((n for n in message["nodes"] if n["id"] == node_id), None)
-    return None if node is None else node["metrics"]["requests"]
 
 
 @pytest.fixture(scope="module")

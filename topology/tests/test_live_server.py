@@ -8,22 +8,11 @@ import urllib.request
 import pytest
 from websockets.asyncio.client import connect
 
+from topology.tests.dashboard_client import next_of, node_requests
+
 
 def ws_url(server, path: str) -> str:
     return server.url.replace("http://", "ws://") + path
-
-
-async def next_of(socket, wanted: str, timeout: float = 10) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        message = json.loads(await asyncio.wait_for(socket.recv(), max(0.05, deadline - time.monotonic())))
-        if message["type"] == wanted:
-            return message
-
-
-def node_requests(message: dict, node_id: str) -> int | None:
-    node = next((n for n in message["nodes"] if n["id"] == node_id), None)
-    return None if node is None else node["metrics"]["requests"]
 
 
 @pytest.mark.slow
@@ -64,7 +53,7 @@ def test_real_client_with_a_staff_token_simulates_load(server_process):
                 json.dumps({"type": "SIMULATE_LOAD", "target": "recommend", "factor": 4, "duration_s": 2})
             )
             started = await next_of(socket, "SIMULATE_LOAD_STARTED")
-            ended = await next_of(socket, "SIMULATE_LOAD_ENDED", timeout=15)
+            ended = await next_of(socket, "SIMULATE_LOAD_ENDED", timeout_s=15)
             # The graph counts every simulated request once they are all answered.
             expected = node_requests(init, "recommend") + ended["requests"]
             seen = None
