@@ -118,10 +118,13 @@ class PlaybackSession(models.Model):
 
     class Meta:
         ordering = ["-started_at"]
+        # No index holds a column a metric update writes (last_seen_at, position, ...): every viewer sends one
+        # every few seconds, and each index entry moved would be more pages written per update (and, on
+        # PostgreSQL, no heap-only update). Active sessions are found by status, ended ones by ended_at.
         indexes = [
             models.Index(fields=["user", "status"]),
-            models.Index(fields=["status", "last_seen_at"]),
-            models.Index(fields=["cdn", "last_seen_at"]),
+            models.Index(fields=["status", "cdn"]),
+            models.Index(fields=["ended_at"]),
             models.Index(fields=["region", "device_type", "-started_at"]),
         ]
         constraints = [

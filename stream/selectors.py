@@ -1,6 +1,7 @@
 """Reads of stream data: sessions, live CDN health, CDN choice, steering order and bitrate hints."""
 
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -81,6 +82,20 @@ def _judge(health: CdnHealth) -> None:
     health.state = CdnState.DEGRADED if reasons else CdnState.HEALTHY
 
 
+def _seen_between(since: datetime, until: datetime, rows: Callable[[QuerySet], QuerySet]) -> QuerySet:
+    """`rows` of the sessions seen at or after `since` (and ended, if at all, by `until`), in one query.
+
+    `last_seen_at` moves with every metric update, so no index holds it: the active sessions are found by
+    status, the ended ones by `ended_at` (only ended sessions have one, and a session is last seen no later
+    than it ends). The two parts are planned apart (UNION ALL, a closed range on `ended_at`), so each uses
+    its index whatever statistics the database holds; an OR, or an open range, loses to a scan of the CDN
+    index in group order.
+    """
+    active = PlaybackSession.objects.filter(status=SessionStatus.ACTIVE, last_seen_at__gte=since)
+    ended = PlaybackSession.objects.filter(ended_at__range=(since, until), last_seen_at__gte=since)
+    return rows(active.order_by()).union(rows(ended.order_by()), all=True)
+
+
 @boundary
 def cdn_health_list(*, at: datetime | None = None) -> list[CdnHealth]:
     """Every CDN's live health from the sessions it served in the recent window (three queries)."""
@@ -88,31 +103,36 @@ def cdn_health_list(*, at: datetime | None = None) -> list[CdnHealth]:
     since = at - timedelta(seconds=settings.STREAM_CDN_HEALTH_WINDOW_S)
     alive_since = at - timedelta(seconds=settings.STREAM_IDLE_TIMEOUT_S)
     healths = {cdn.pk: CdnHealth(cdn=cdn) for cdn in Cdn.objects.all()}
-    rows = (
-        PlaybackSession.objects.filter(last_seen_at__gte=min(since, alive_since))
-        .values("cdn_id")
-        .annotate(
+    rows = _seen_between(
+        min(since, alive_since),
+        at,
+        lambda sessions: sessions.values("cdn_id").annotate(
             active=Count("pk", filter=Q(status=SessionStatus.ACTIVE, last_seen_at__gte=alive_since)),
             sessions=Count("pk", filter=Q(last_seen_at__gte=since)),
             errors=Count("pk", filter=Q(last_seen_at__gte=since, fatal_error=True)),
-            rebuffer_s=Sum("rebuffer_duration_s", filter=Q(last_seen_at__gte=since)),
-            watch_s=Sum("watch_time_s", filter=Q(last_seen_at__gte=since)),
-        )
+            rebuffer_s=Sum("rebuffer_duration_s", filter=Q(last_seen_at__gte=since), default=0.0),
+            watch_s=Sum("watch_time_s", filter=Q(last_seen_at__gte=since), default=0.0),
+        ),
     )
-    for row in rows:
-        health = healths.get(row["cdn_id"])
+    totals: dict[int, dict] = {}
+    for row in rows:  # a CDN has up to two rows: its active sessions and its ended ones
+        total = totals.setdefault(row.pop("cdn_id"), dict.fromkeys(row, 0))
+        for name, value in row.items():
+            total[name] += value
+    for cdn_id, total in totals.items():
+        health = healths.get(cdn_id)
         if health is None:
             continue
-        health.active_sessions = row["active"]
-        health.window_sessions = row["sessions"]
-        if row["sessions"]:
-            health.error_rate = row["errors"] / row["sessions"]
-        if row["watch_s"]:
-            health.rebuffer_pct = 100 * (row["rebuffer_s"] or 0) / row["watch_s"]
+        health.active_sessions = total["active"]
+        health.window_sessions = total["sessions"]
+        if total["sessions"]:
+            health.error_rate = total["errors"] / total["sessions"]
+        if total["watch_s"]:
+            health.rebuffer_pct = 100 * total["rebuffer_s"] / total["watch_s"]
     startups: dict[int, list[float]] = {}
-    for cdn_id, startup in PlaybackSession.objects.filter(
-        last_seen_at__gte=since, startup_time_ms__isnull=False
-    ).values_list("cdn_id", "startup_time_ms"):
+    for cdn_id, startup in _seen_between(
+        since, at, lambda sessions: sessions.filter(startup_time_ms__isnull=False).values_list("cdn_id", "startup_time_ms")
+    ):
         startups.setdefault(cdn_id, []).append(startup)
     for cdn_id, values in startups.items():
         if cdn_id in healths:

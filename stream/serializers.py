@@ -3,14 +3,30 @@
 import re
 
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 from stream.models import Cdn, DeviceType, PlaybackSession, PlayerState
 
 RESOLUTION = re.compile(r"^(\d{2,5})x(\d{2,5})$")
 
 
+def _within_bounds(field, value) -> bool:
+    """Whether `value` passes the field's validators, when those are only its min/max bounds (else False)."""
+    if len(field.validators) != (field.min_value is not None) + (field.max_value is not None):
+        return False
+    low, high = field.min_value, field.max_value
+    return (low is None or value >= low) and (high is None or value <= high)
+
+
 class StrictIntegerField(serializers.IntegerField):
     """An integer in JSON, not a string or a boolean that happens to convert."""
+
+    def run_validation(self, data=empty):
+        # Players send these with every heartbeat: an int within bounds is taken as it is, without DRF's
+        # string handling and validator objects. Anything else takes the full path and its error messages.
+        if type(data) is int and _within_bounds(self, data):
+            return data
+        return super().run_validation(data)
 
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, int | float) or (isinstance(data, float) and data % 1):
@@ -19,6 +35,18 @@ class StrictIntegerField(serializers.IntegerField):
 
 
 class StrictFloatField(serializers.FloatField):
+    def run_validation(self, data=empty):
+        # As StrictIntegerField's, with both bounds set: NaN, infinities and integers too large for a float
+        # all fail a comparison and take the full path.
+        if (
+            type(data) in (int, float)
+            and self.min_value is not None
+            and self.max_value is not None
+            and _within_bounds(self, data)
+        ):
+            return float(data)
+        return super().run_validation(data)
+
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, int | float):
             self.fail("invalid")

@@ -104,8 +104,10 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------------
 
 SQLITE_BUSY_TIMEOUT_S = 20
-# Reads through a memory map instead of a copy per page: report queries read many pages.
-SQLITE_MMAP_SIZE = env_int("SQLITE_MMAP_MB", 256) * 2**20
+# Off by default: whenever another connection has written, SQLite drops a connection's memory map at the
+# start of its next read and maps and faults the file in again. With several workers writing (player
+# heartbeats), that costs more than the page copies a map saves; a read-mostly deployment may set it.
+SQLITE_MMAP_SIZE = env_int("SQLITE_MMAP_MB", 0) * 2**20
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
