@@ -36,16 +36,29 @@ _qmark_sql: dict[str, str] = {}
 
 
 class PreparedRead:
-    """`SELECT <all columns of model> [JOIN <one foreign key's table>] WHERE <column> = %s`."""
+    """`SELECT <all columns of model> [JOIN <one foreign key's table>] WHERE <column> = %s`.
 
-    def __init__(self, model, *, where: str, join: str | None = None):
-        self.model, self.where, self.join = model, where, join
+    With `beside=(other model, field name)`, the same statement also fetches the row of the other model
+    whose field equals a second value (a LEFT JOIN on that value): two lookups for one statement.
+    With `only={model: field names}`, that model's instances hold just those fields and the primary key;
+    the others are deferred (read on first access, as with `QuerySet.only`).
+    """
+
+    def __init__(
+        self, model, *, where: str, join: str | None = None, beside: tuple | None = None, only: dict | None = None
+    ):
+        self.model, self.where, self.join, self.beside = model, where, join, beside
+        self.only = only or {}
         self._by_vendor: dict[str, tuple] = {}
 
-    def _columns(self, connection, model, table_alias: str) -> tuple[list[str], list[str], list[tuple[int, list]]]:
-        """The model's columns, its attribute names, and (position, converters) of the columns that need any."""
+    def _columns(self, connection, model, table_alias: str) -> tuple[list[str], list[str], list[tuple[int, list]], int]:
+        """The model's columns, their attribute names, (position, converters) of the columns that need any, and
+        the position of the primary key."""
         quote = connection.ops.quote_name
         fields = list(model._meta.concrete_fields)
+        if model in self.only:
+            wanted = {model._meta.get_field(name).attname for name in self.only[model]} | {model._meta.pk.attname}
+            fields = [field for field in fields if field.attname in wanted]
         columns = [f"{quote(table_alias)}.{quote(field.column)}" for field in fields]
         converters = []
         for position, field in enumerate(fields):
@@ -53,50 +66,76 @@ class PreparedRead:
             field_converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
             if field_converters:
                 converters.append((position, field_converters))
-        return columns, [field.attname for field in fields], converters
+        attnames = [field.attname for field in fields]
+        pk_position = attnames.index(model._meta.pk.attname)
+        # Model.from_db tests each field's name against these when some are deferred: a set keeps that cheap.
+        return columns, frozenset(attnames) if model in self.only else attnames, converters, pk_position
 
     def _prepare(self, connection) -> tuple:
         quote = connection.ops.quote_name
         meta = self.model._meta
-        columns, attnames, converters = self._columns(connection, self.model, meta.db_table)
-        parts = [(self.model, attnames, converters, len(columns))]
+        columns, attnames, converters, _ = self._columns(connection, self.model, meta.db_table)
+        # Each part: (model, attribute names, converters, width, position of the primary key if the row may be absent).
+        parts = [(self.model, attnames, converters, len(columns), None)]
         source = quote(meta.db_table)
         if self.join:
             foreign_key = meta.get_field(self.join)
             related = foreign_key.related_model
-            related_columns, related_attnames, related_converters = self._columns(
+            related_columns, related_attnames, related_converters, _ = self._columns(
                 connection, related, related._meta.db_table
             )
             columns += related_columns
-            parts.append((related, related_attnames, related_converters, len(related_columns)))
+            parts.append((related, related_attnames, related_converters, len(related_columns), None))
             source += (
                 f" INNER JOIN {quote(related._meta.db_table)} ON {quote(meta.db_table)}.{quote(foreign_key.column)}"
                 f" = {quote(related._meta.db_table)}.{quote(related._meta.pk.column)}"
             )
+        if self.beside:
+            other, field_name = self.beside
+            other_columns, other_attnames, other_converters, other_pk = self._columns(
+                connection, other, other._meta.db_table
+            )
+            columns += other_columns
+            parts.append((other, other_attnames, other_converters, len(other_columns), other_pk))
+            source += (
+                f" LEFT OUTER JOIN {quote(other._meta.db_table)}"
+                f" ON {quote(other._meta.db_table)}.{quote(other._meta.get_field(field_name).column)} = %s"
+            )
         where = f"{quote(meta.db_table)}.{quote(meta.get_field(self.where).column)} = %s"
         return f"SELECT {', '.join(columns)} FROM {source} WHERE {where}", parts
 
-    def all(self, value) -> list:
-        """Instances whose `where` column equals `value`; with `join`, the related object is attached."""
+    def _rows(self, params: list) -> list[list]:
+        """Each row as its model instances, in the order of the parts (None for a beside row not found)."""
         connection = connections[DEFAULT_DB_ALIAS]
         prepared = self._by_vendor.get(connection.vendor)
         if prepared is None:
             prepared = self._by_vendor[connection.vendor] = self._prepare(connection)
         sql, parts = prepared
-        rows = execute(sql, [value], fetch=True)
+        rows = execute(sql, params, fetch=True)
         instances = []
         for row in rows:
             objects, start = [], 0
-            for model, attnames, converters, width in parts:
+            for model, attnames, converters, width, optional_pk in parts:
                 values = list(row[start : start + width])
+                start += width
+                if optional_pk is not None and values[optional_pk] is None:  # the LEFT JOIN found no row
+                    objects.append(None)
+                    continue
                 for position, field_converters in converters:
                     value = values[position]
                     for converter in field_converters:
                         value = converter(value, None, connection)
                     values[position] = value
                 objects.append(model.from_db(connection.alias, attnames, values))
-                start += width
             if self.join:
                 setattr(objects[0], self.join, objects[1])
-            instances.append(objects[0])
+            instances.append(objects)
         return instances
+
+    def all(self, value) -> list:
+        """Instances whose `where` column equals `value`; with `join`, the related object is attached."""
+        return [objects[0] for objects in self._rows([value])]
+
+    def all_beside(self, value, beside_value) -> list[tuple]:
+        """(instance, the beside model's row whose field equals `beside_value`, or None), as `all` finds them."""
+        return [(objects[0], objects[-1]) for objects in self._rows([beside_value, value])]

@@ -131,7 +131,9 @@ def cdn_health_list(*, at: datetime | None = None) -> list[CdnHealth]:
             health.rebuffer_pct = 100 * total["rebuffer_s"] / total["watch_s"]
     startups: dict[int, list[float]] = {}
     for cdn_id, startup in _seen_between(
-        since, at, lambda sessions: sessions.filter(startup_time_ms__isnull=False).values_list("cdn_id", "startup_time_ms")
+        since,
+        at,
+        lambda sessions: sessions.filter(startup_time_ms__isnull=False).values_list("cdn_id", "startup_time_ms"),
     ):
         startups.setdefault(cdn_id, []).append(startup)
     for cdn_id, values in startups.items():

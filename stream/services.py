@@ -243,7 +243,10 @@ def _apply(session: PlaybackSession, metrics: dict, at: datetime) -> None:
 # --- The two statements of a heartbeat, prepared once ------------------------------------------------------
 # Every viewer sends an update every few seconds; compiling these queries with the ORM each time costs more than
 # running them, so their SQL, parameter adapters and result converters are built once per database vendor.
-_session_by_id = PreparedRead(PlaybackSession, where="id")
+# What a metric update reads of a session: the columns it writes and the few it checks. The rest (device, ladder,
+# relations) stay deferred.
+UPDATE_READ_FIELDS = ["user", "status", "started_at", *UPDATE_FIELDS]
+_session_by_id = PreparedRead(PlaybackSession, where="id", only={PlaybackSession: UPDATE_READ_FIELDS})
 _prepared_updates: dict[str, tuple] = {}
 
 
@@ -286,12 +289,14 @@ UPDATE_ATTEMPTS = 5
 
 @boundary
 def session_update(
-    *, session_id: str, metrics: dict, user=None, at: datetime | None = None
+    *, session_id: str, metrics: dict, user=None, at: datetime | None = None, session: PlaybackSession | None = None
 ) -> tuple[PlaybackSession, bool]:
     """Applies one metric update; returns the session and whether the update changed anything.
 
     `metrics` is validated by the caller (`MetricUpdateSerializer`, the CMCD parser). With `user`, only
     the session's owner may update it (404 for others, 403 for staff, who may read but not write).
+    `session` is the row as the caller has just read it, if it has (the heartbeat reads it with the token):
+    the first attempt starts from it instead of reading it again.
     An update whose sequence number is not above the last applied one changes nothing (a retry or a late
     packet). A fatal error ends the session.
 
@@ -301,8 +306,9 @@ def session_update(
     write miss; the update is then re-read and re-applied.
     """
     at = at or timezone.now()
-    for _ in range(UPDATE_ATTEMPTS):
-        session = _session_read(session_id)
+    for attempt in range(UPDATE_ATTEMPTS):
+        if attempt or session is None or session.pk != session_id:
+            session = _session_read(session_id)
         if session is None or (user is not None and session.user_id != user.pk and not user.is_staff):
             raise Http404("No playback session matches the given id.")
         if user is not None and session.user_id != user.pk:

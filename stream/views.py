@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from stream import cmcd, playlists, selectors, services, signing
-from stream.authentication import HeartbeatTokenAuthentication
+from stream.authentication import HeartbeatTokenAuthentication, heartbeat_session
 from stream.filtersets import PlaybackSessionFilterSet
 from stream.models import EndReason
 from stream.permissions import IsOwnerOrStaffReadOnly, IsStaffForList
@@ -103,7 +103,7 @@ class SessionViewSet(
     update_renderer = JSONRenderer()
 
     def perform_content_negotiation(self, request, force=False):
-        # Players send a metric update every few seconds and read one JSON shape back: no negotiation.
+        # Players send a metric update every few seconds; its answer and its errors are JSON: no negotiation.
         if self.action == "update":
             return self.update_renderer, self.update_renderer.media_type
         return super().perform_content_negotiation(request, force)
@@ -179,9 +179,12 @@ class SessionViewSet(
         },
     )
     def update(self, request, pk=None):
-        # The hot path (every viewer, every few seconds): the service reads the row once and checks the owner.
+        # The hot path (every viewer, every few seconds): the session was read with the token; the service
+        # checks the owner and writes it back with one compare-and-set.
         metrics = metrics_from_request(request)
-        session, applied = services.session_update(session_id=pk, metrics=metrics, user=request.user)
+        session, applied = services.session_update(
+            session_id=pk, metrics=metrics, user=request.user, session=heartbeat_session(request)
+        )
         body = {
             "id": session.pk,
             "applied": applied,
@@ -190,7 +193,9 @@ class SessionViewSet(
             "state": session.state,
             "position_s": session.position_s,
         }
-        return Response(body)
+        # A plain JSON response: every player reads this one shape after every update, and DRF's rendering
+        # (a template response, renderer context, browsable API) costs more than the answer itself.
+        return JsonResponse(body)
 
     @extend_schema(request=None, responses={200: SessionSerializer, 404: ErrorSerializer})
     def destroy(self, request, pk=None):

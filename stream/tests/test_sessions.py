@@ -475,11 +475,43 @@ def test_staff_list_rejects_ids_the_database_cannot_hold(staff_client, key, valu
     assert list(response.json()) == [key]
 
 
-def test_an_update_costs_one_token_lookup_one_read_and_one_write(user_client, session, django_assert_num_queries):
-    with django_assert_num_queries(3):
+def test_an_update_costs_one_read_of_token_and_session_and_one_write(user_client, session, django_assert_num_queries):
+    with django_assert_num_queries(2) as queries:
         response = put(user_client, session, {"sequence": 1, "state": "playing", "position_s": 5})
 
     assert response.status_code == 200
+    read, write = (query["sql"] for query in queries.captured_queries)
+    assert "knox_authtoken" in read and "stream_playbacksession" in read and write.startswith("UPDATE")
+    session.refresh_from_db()
+    assert (session.last_sequence, session.position_s) == (1, 5.0)
+
+
+def test_an_update_of_an_unknown_session_with_a_valid_token_is_404(user_client):
+    response = user_client.put("/api/stream/sessions/no-such-session", {"sequence": 1}, format="json")
+
+    assert response.status_code == 404
+
+
+def test_a_session_handed_in_stale_is_read_again_when_its_write_misses(session):
+    stale = services._session_read(session.pk)
+    PlaybackSession.objects.filter(pk=session.pk).update(last_sequence=1, position_s=50.0)
+
+    _, applied = services.session_update(
+        session_id=session.pk, metrics={"sequence": 2, "position_s": 60.0}, session=stale
+    )
+
+    session.refresh_from_db()
+    assert applied and (session.last_sequence, session.position_s) == (2, 60.0)
+
+
+def test_a_session_handed_in_for_another_id_is_not_used(session):
+    other = PlaybackSessionFactory(user=session.user)
+
+    services.session_update(session_id=session.pk, metrics={"sequence": 3}, session=services._session_read(other.pk))
+
+    session.refresh_from_db()
+    other.refresh_from_db()
+    assert (session.last_sequence, other.last_sequence) == (3, -1)
 
 
 def test_concurrent_update_of_the_same_session_is_reapplied_on_the_fresh_row(session, monkeypatch):
