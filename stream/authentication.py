@@ -12,7 +12,7 @@ from knox.crypto import hash_token
 from knox.models import get_token_model
 from knox.settings import CONSTANTS, knox_settings
 from knox.signals import token_expired
-from rest_framework import exceptions
+from rest_framework import HTTP_HEADER_ENCODING, exceptions
 
 from stream.models import PlaybackSession
 from stream.prepared import PreparedRead
@@ -53,11 +53,20 @@ class HeartbeatTokenAuthentication(TokenAuthentication):
     session: PlaybackSession | None = None
 
     def authenticate(self, request):
+        # knox's checks of the header, reading it from the environ: DRF's get_authorization_header first builds
+        # a dictionary of every header of the request.
+        auth = request.META.get("HTTP_AUTHORIZATION", "").encode(HTTP_HEADER_ENCODING).split()
+        if not auth or auth[0].lower() != self.authenticate_header(request).encode().lower():
+            return None
+        if len(auth) == 1:
+            raise exceptions.AuthenticationFailed(_("Invalid token header. No credentials provided."))
+        if len(auth) > 2:
+            raise exceptions.AuthenticationFailed(_("Invalid token header. Token string should not contain spaces."))
         view = (request.parser_context or {}).get("view")
         if getattr(view, "action", None) == "update":
             self.session_id = view.kwargs.get(view.lookup_url_kwarg or view.lookup_field)
-        authenticated = super().authenticate(request)
-        if authenticated is not None and self.session_id is not None:
+        authenticated = self.authenticate_credentials(auth[1])
+        if self.session_id is not None:
             request._heartbeat_session = self.session
         return authenticated
 

@@ -486,6 +486,40 @@ def test_an_update_costs_one_read_of_token_and_session_and_one_write(user_client
     assert (session.last_sequence, session.position_s) == (1, 5.0)
 
 
+@pytest.mark.parametrize(
+    ("header", "detail"),
+    [
+        ("Bearer", "Invalid token header. No credentials provided."),
+        ("Bearer two words", "Invalid token header. Token string should not contain spaces."),
+        ("Bearer not-a-token", "Invalid token."),
+        ("Token {token}", "Authentication credentials were not provided."),  # another scheme: not ours
+        ("", "Authentication credentials were not provided."),
+    ],
+)
+def test_an_update_with_a_bad_authorization_header_is_401_and_changes_nothing(session, header, detail):
+    _, token = AuthToken.objects.create(user=session.user)
+    client = APIClient()
+    if header:
+        client.credentials(HTTP_AUTHORIZATION=header.format(token=token))
+
+    response = put(client, session, {"sequence": 1, "position_s": 30})
+
+    assert response.status_code == 401
+    assert response.json()["detail"] == detail
+    session.refresh_from_db()
+    assert (session.last_sequence, session.position_s) == (-1, 0.0)
+
+
+def test_the_bearer_scheme_is_matched_in_any_case(session):
+    _, token = AuthToken.objects.create(user=session.user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"bEARER {token}")
+
+    response = put(client, session, {"sequence": 1, "position_s": 30})
+
+    assert response.status_code == 200 and response.json()["position_s"] == 30.0
+
+
 def test_an_update_of_an_unknown_session_with_a_valid_token_is_404(user_client):
     response = user_client.put("/api/stream/sessions/no-such-session", {"sequence": 1}, format="json")
 
