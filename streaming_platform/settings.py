@@ -108,6 +108,8 @@ SQLITE_BUSY_TIMEOUT_S = 20
 # start of its next read and maps and faults the file in again. With several workers writing (player
 # heartbeats), that costs more than the page copies a map saves; a read-mostly deployment may set it.
 SQLITE_MMAP_SIZE = env_int("SQLITE_MMAP_MB", 0) * 2**20
+# Page cache per connection (SQLite's default is 2 MB); it lasts until another connection writes.
+SQLITE_CACHE_KIB = env_int("SQLITE_CACHE_MB", 2) * 1024
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
@@ -123,7 +125,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "timeout": SQLITE_BUSY_TIMEOUT_S,
         "transaction_mode": "IMMEDIATE",
-        "init_command": f"PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA mmap_size={SQLITE_MMAP_SIZE};",
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+            f"PRAGMA mmap_size={SQLITE_MMAP_SIZE}; PRAGMA cache_size=-{SQLITE_CACHE_KIB};"
+        ),
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
