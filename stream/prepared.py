@@ -51,52 +51,48 @@ class PreparedRead:
         self.only = only or {}
         self._by_vendor: dict[str, tuple] = {}
 
-    def _columns(self, connection, model, table_alias: str) -> tuple[list[str], list[str], list[tuple[int, list]], int]:
-        """The model's columns, their attribute names, (position, converters) of the columns that need any, and
-        the position of the primary key."""
-        quote = connection.ops.quote_name
+    def _part(self, connection, model, *, optional: bool = False) -> tuple[list[str], tuple]:
+        """The model's selected columns, and its part of a row: (model, attribute names, (position, converters)
+        of the columns that need any, width, and, if the row may be absent, the position of its primary key)."""
+        quote, table = connection.ops.quote_name, model._meta.db_table
         fields = list(model._meta.concrete_fields)
         if model in self.only:
             wanted = {model._meta.get_field(name).attname for name in self.only[model]} | {model._meta.pk.attname}
             fields = [field for field in fields if field.attname in wanted]
-        columns = [f"{quote(table_alias)}.{quote(field.column)}" for field in fields]
+        columns = [f"{quote(table)}.{quote(field.column)}" for field in fields]
         converters = []
         for position, field in enumerate(fields):
-            column = field.get_col(table_alias)
+            column = field.get_col(table)
             field_converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
             if field_converters:
                 converters.append((position, field_converters))
         attnames = [field.attname for field in fields]
-        pk_position = attnames.index(model._meta.pk.attname)
+        pk_position = attnames.index(model._meta.pk.attname) if optional else None
         # Model.from_db tests each field's name against these when some are deferred: a set keeps that cheap.
-        return columns, frozenset(attnames) if model in self.only else attnames, converters, pk_position
+        names = frozenset(attnames) if model in self.only else attnames
+        return columns, (model, names, converters, len(columns), pk_position)
 
     def _prepare(self, connection) -> tuple:
         quote = connection.ops.quote_name
         meta = self.model._meta
-        columns, attnames, converters, _ = self._columns(connection, self.model, meta.db_table)
-        # Each part: (model, attribute names, converters, width, position of the primary key if the row may be absent).
-        parts = [(self.model, attnames, converters, len(columns), None)]
+        columns, part = self._part(connection, self.model)
+        parts = [part]
         source = quote(meta.db_table)
         if self.join:
             foreign_key = meta.get_field(self.join)
             related = foreign_key.related_model
-            related_columns, related_attnames, related_converters, _ = self._columns(
-                connection, related, related._meta.db_table
-            )
+            related_columns, part = self._part(connection, related)
             columns += related_columns
-            parts.append((related, related_attnames, related_converters, len(related_columns), None))
+            parts.append(part)
             source += (
                 f" INNER JOIN {quote(related._meta.db_table)} ON {quote(meta.db_table)}.{quote(foreign_key.column)}"
                 f" = {quote(related._meta.db_table)}.{quote(related._meta.pk.column)}"
             )
         if self.beside:
             other, field_name = self.beside
-            other_columns, other_attnames, other_converters, other_pk = self._columns(
-                connection, other, other._meta.db_table
-            )
+            other_columns, part = self._part(connection, other, optional=True)
             columns += other_columns
-            parts.append((other, other_attnames, other_converters, len(other_columns), other_pk))
+            parts.append(part)
             source += (
                 f" LEFT OUTER JOIN {quote(other._meta.db_table)}"
                 f" ON {quote(other._meta.db_table)}.{quote(other._meta.get_field(field_name).column)} = %s"
