@@ -70,6 +70,11 @@ class ReportQuery:
         return self.start.replace(minute=0, second=0, microsecond=0)
 
     @property
+    def last_day(self) -> date:
+        """The day the range's last moment falls on (the end itself is excluded)."""
+        return (self.end - timedelta(microseconds=1)).date()
+
+    @property
     def watched_only(self) -> bool:
         """Filtered by what was watched (kind, genre): distinct-user figures count the viewers of such titles."""
         return bool(self.kind or self.genre)
@@ -125,12 +130,21 @@ def _hour_range(query: ReportQuery) -> Q:
     return Q(hour__gte=query.first_hour, hour__lt=query.end)
 
 
+# The column of each report filter in the per-day tables (daily rollups, engagement hours, user sets).
+_DAY_TABLE_COLUMNS = {"region": "region", "device": "device_type", "cdn": "cdn", "kind": "kind"}
+
+
+def _day_rows_filtered(rows: QuerySet, query: ReportQuery, *names: str) -> QuerySet:
+    """`rows` of a per-day table limited to those of the query's filters `names` that it sets."""
+    for name in names:
+        if getattr(query, name):
+            rows = rows.filter(**{_DAY_TABLE_COLUMNS[name]: getattr(query, name)})
+    return rows
+
+
 def daily_rollups_for(query: ReportQuery) -> QuerySet[DailyRollup]:
     rows = DailyRollup.objects.filter(day__gte=query.start.date(), day__lt=query.end.date())
-    for name, column in (("region", "region"), ("device", "device_type"), ("cdn", "cdn"), ("kind", "kind")):
-        if getattr(query, name):
-            rows = rows.filter(**{column: getattr(query, name)})
-    return rows
+    return _day_rows_filtered(rows, query, "region", "device", "cdn", "kind")
 
 
 def hourly_rollups_for(query: ReportQuery) -> QuerySet[ViewRollup]:
@@ -190,13 +204,8 @@ class UserMarks:
         Filtered by what was watched, only views of titles of that kind or genre count, and the active users
         are the users who watched one.
         """
-        rows = DailyActiveUsers.objects.filter(
-            day__gte=start.date(), day__lte=(query.end - timedelta(microseconds=1)).date()
-        )
-        if query.region:
-            rows = rows.filter(region=query.region)
-        if query.device:
-            rows = rows.filter(device_type=query.device)
+        rows = DailyActiveUsers.objects.filter(day__gte=start.date(), day__lte=query.last_day)
+        rows = _day_rows_filtered(rows, query, "region", "device")
         columns = ("user_ids", "user_hours", "watched_user_ids", "watched_hours", "watched_title_ids")
         sets = _raw_rows(rows.annotate(day_text=_DAY_TEXT).values_list("day_text", "region", *columns))
         day_texts, region_names, *values = zip(*sets, strict=True) if sets else [()] * (2 + len(columns))
@@ -448,12 +457,8 @@ def _engagement_sums(query: ReportQuery) -> dict[datetime, dict]:
     """
     if query.genre:
         return _bucket_sums(query, hourly_rollups_for(query), VIEW_SUMS)
-    rows = EngagementHours.objects.filter(
-        day__gte=query.start.date(), day__lte=(query.end - timedelta(microseconds=1)).date()
-    )
-    for name, column in (("region", "region"), ("device", "device_type"), ("kind", "kind")):
-        if getattr(query, name):
-            rows = rows.filter(**{column: getattr(query, name)})
+    rows = EngagementHours.objects.filter(day__gte=query.start.date(), day__lte=query.last_day)
+    rows = _day_rows_filtered(rows, query, "region", "device", "kind")
     found = _raw_rows(rows.annotate(day_text=_DAY_TEXT).values_list("day_text", "sums"))
     if not found:
         return {}

@@ -240,9 +240,11 @@ def _apply(session: PlaybackSession, metrics: dict, at: datetime) -> None:
     session.last_sequence = metrics["sequence"]
 
 
-# --- The two statements of a heartbeat, prepared once ------------------------------------------------------
+# --- The statements of a heartbeat, prepared once ----------------------------------------------------------
 # Every viewer sends an update every few seconds; compiling these queries with the ORM each time costs more than
 # running them, so their SQL, parameter adapters and result converters are built once per database vendor.
+# A heartbeat with a bearer token reads its session together with the token (`stream.authentication`); the read
+# here serves the other callers and a second attempt after a missed write.
 # What a metric update reads of a session: the columns it writes and the few it checks. The rest (device, ladder,
 # relations) stay deferred.
 UPDATE_READ_FIELDS = ["user", "status", "started_at", *UPDATE_FIELDS]
