@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.contrib.auth.forms import UserCreationForm as DjangoUserCreationForm
@@ -9,6 +10,25 @@ from knox.models import AuthToken
 
 from identity import services
 from identity.models import LoginFailures, ParentalControls, Preferences, User, WatchHistory
+
+
+class LockoutAdminLoginForm(AdminAuthenticationForm):
+    """The admin login, under the same lockout as the API (the backend enforces it), saying when it ends."""
+
+    def clean(self):
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            until = services.login_locked_until(email=self.cleaned_data.get("username") or "")
+            if until is not None:
+                raise forms.ValidationError(
+                    f"Too many failed logins: this account is locked until {until.replace(microsecond=0).isoformat()}.",
+                    code="account_locked",
+                ) from None
+            raise
+
+
+admin.site.login_form = LockoutAdminLoginForm
 
 # Inlines show at most this many history rows; the full history is in its own changelist.
 HISTORY_INLINE_ROWS = 50

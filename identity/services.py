@@ -129,17 +129,33 @@ def login_locked_until(*, email: str) -> datetime | None:
     return None
 
 
+class LoginLocked(Exception):
+    """Too many failed logins for this email: no password is checked until `until`."""
+
+    def __init__(self, until: datetime):
+        super().__init__(f"locked until {until.isoformat()}")
+        self.until = until
+
+
 @boundary
-def login_failure_record(*, email: str) -> LoginFailures:
-    """Counts a failed login; enough failures within the window lock the email for the window."""
+def login_attempt_begin(*, email: str) -> LoginFailures:
+    """Takes one failure slot for a password check about to run, before the (slow) hash; raises LoginLocked.
+
+    The slot counts as a failure until `login_failures_reset` gives it back on success, so parallel
+    guesses cannot all pass the check while the first ones are still hashing: the attempt that takes the
+    last slot locks the email, and every later one is refused without a password being checked.
+    """
     now = timezone.now()
+    email = email.strip().lower()
     with transaction.atomic():
         # Rows of failures that no longer count go, so guessing random emails cannot grow the table for ever.
         LoginFailures.objects.filter(last_failure_at__lt=now - _lockout_window()).filter(
             Q(locked_until__isnull=True) | Q(locked_until__lte=now)
-        ).delete()
-        record, _ = LoginFailures.objects.select_for_update().get_or_create(email=email.strip().lower())
-        if record.last_failure_at < now - _lockout_window() or (record.locked_until and record.locked_until <= now):
+        ).exclude(email=email).delete()
+        record, _ = LoginFailures.objects.select_for_update().get_or_create(email=email)
+        if record.locked_until and record.locked_until > now:
+            raise LoginLocked(record.locked_until)
+        if record.last_failure_at < now - _lockout_window() or record.locked_until:
             record.failures = 0
             record.locked_until = None
         record.failures += 1

@@ -78,18 +78,16 @@ class LoginView(APIView):
         serializer = LoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         email = serializer.validated_data["email"].strip().lower()
-        locked_until = services.login_locked_until(email=email)
-        if locked_until is not None:
-            raise AccountLocked(self.locked_message(locked_until))
+        # The lockout itself lives in the authentication backend, so the admin login obeys it too.
         user = authenticate(request, email=email, password=serializer.validated_data["password"])
         if user is None:
             for throttle in self.get_throttles():
-                throttle.record_failure(request, self)
-            record = services.login_failure_record(email=email)
-            if record.locked_until is not None:
-                raise AccountLocked(self.locked_message(record.locked_until))
+                if isinstance(throttle, LoginAccountThrottle):
+                    throttle.record_failure(request, self)
+            locked_until = services.login_locked_until(email=email)
+            if locked_until is not None:
+                raise AccountLocked(self.locked_message(locked_until))
             raise InvalidCredentials
-        services.login_failures_reset(email=email)
         instance, token = services.token_create(user=user)
         return Response({"token": token, "expiry": instance.expiry, "user": UserSerializer(user).data})
 
