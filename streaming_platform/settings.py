@@ -298,7 +298,7 @@ CATALOG_LIST_CACHE_S = env_int("CATALOG_LIST_CACHE_S", 30)
 CATALOG_COUNT_CACHE_S = env_int("CATALOG_COUNT_CACHE_S", 60)
 
 # --- identity ---
-# Behind reverse proxies (nginx in `manage.py serve`), the number of them that append to X-Forwarded-For,
-# so login throttling sees the real client address (DRF's NUM_PROXIES); unset keeps DRF's default.
-if os.environ.get("NUM_PROXIES"):
-    REST_FRAMEWORK["NUM_PROXIES"] = env_int("NUM_PROXIES", 0)
+# How many reverse proxies really stand in front and append to X-Forwarded-For (DRF's NUM_PROXIES):
+# throttles read the client address that many hops from the end. 0 (no proxy) ignores the header, which
+# any client can forge; `manage.py serve` sets 1 for its own nginx.
+REST_FRAMEWORK["NUM_PROXIES"] = env_int("NUM_PROXIES", 0)

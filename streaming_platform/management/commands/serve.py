@@ -73,6 +73,13 @@ class Command(BaseCommand):
         parser.add_argument("--http-workers", type=int, default=cores, help="WSGI processes (default: cores).")
         parser.add_argument("--threads", type=int, default=4, help="Threads per WSGI process (default 4).")
         parser.add_argument("--ws-workers", type=int, default=1, help="ASGI processes for WebSocket (default 1).")
+        parser.add_argument(
+            "--proxies-in-front",
+            type=int,
+            default=0,
+            help="Reverse proxies (load balancer, TLS terminator) in front of this one that append to "
+            "X-Forwarded-For (default 0: clients connect directly).",
+        )
         parser.add_argument("--run-dir", type=Path, default=None, help="Sockets, pid and logs (default var/serve).")
 
     def handle(self, *args, **options):
@@ -86,8 +93,13 @@ class Command(BaseCommand):
         nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
         processes: list[subprocess.Popen] = []
 
-        def spawn(command: list[str]) -> None:
-            processes.append(subprocess.Popen(command))
+        def spawn(command: list[str], *, proxies: int | None = None) -> None:
+            env = None
+            if proxies is not None:
+                # The proxies really in front: behind nginx the client is the last X-Forwarded-For entry;
+                # without it the header comes from the client and is ignored.
+                env = {**os.environ, "NUM_PROXIES": str(proxies)}
+            processes.append(subprocess.Popen(command, env=env))
 
         if nginx:
             for sock in ("http.sock", "ws.sock"):
@@ -102,7 +114,8 @@ class Command(BaseCommand):
                     f"--threads={options['threads']}",
                     "--keep-alive=30",
                     "--graceful-timeout=10",
-                ]
+                ],
+                proxies=options["proxies_in_front"] + 1,
             )
             spawn(
                 [
@@ -112,7 +125,8 @@ class Command(BaseCommand):
                     f"--workers={options['ws_workers']}",
                     "--no-access-log",
                     "--lifespan=off",
-                ]
+                ],
+                proxies=options["proxies_in_front"] + 1,
             )
             config = run / "nginx.conf"
             config.write_text(
@@ -141,7 +155,10 @@ class Command(BaseCommand):
                     f"--workers={workers}",
                     "--no-access-log",
                     "--lifespan=off",
-                ]
+                    # The address is read from X-Forwarded-For by NUM_PROXIES alone, never by uvicorn.
+                    "--no-proxy-headers",
+                ],
+                proxies=options["proxies_in_front"],
             )
             self.stdout.write(f"nginx not found: uvicorn serves HTTP and WebSocket with {workers} workers.")
 
