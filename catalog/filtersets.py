@@ -10,9 +10,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from catalog.models import Availability, Kind, Maturity, Title
+from catalog.regions import validate_region_code
 from catalog.selectors import genres_matching, viewer_region
 
-region_param_validator = RegexValidator(r"^[A-Za-z]{2}$", "Use an ISO 3166-1 alpha-2 code such as US or DE.")
 language_param_validator = RegexValidator(r"^[A-Za-z]{2}$", "Use an ISO 639-1 code such as en or fr.")
 
 
@@ -61,7 +61,7 @@ class CatalogFilterSet(django_filters.FilterSet):
     genre = GenreListFilter(help_text="Genre slug or id; several with commas or repeated (any of them).")
     region = django_filters.CharFilter(
         method="filter_noop",
-        validators=[region_param_validator],
+        validators=[validate_region_code],
         help_text="Region for anonymous and staff callers (a viewer's region is their account's).",
     )
 

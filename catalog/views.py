@@ -2,6 +2,7 @@
 
 from functools import partial
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -16,6 +17,7 @@ from catalog.caching import cached, list_cache_seconds, viewer_key
 from catalog.filtersets import SearchFilterSet, TitleFilterSet
 from catalog.models import Kind, Title
 from catalog.pagination import CachedCountPagination
+from catalog.regions import region_code_normalize
 from catalog.serializers import ShowDetailSerializer, TitleCardSerializer, TitleDetailSerializer
 
 REGION_PARAMETER = OpenApiParameter(
@@ -30,9 +32,12 @@ class CatalogViewMixin:
     def region_param(self) -> str | None:
         # Validated by the filterset on lists; detail pages validate it the same way here.
         region = self.request.query_params.get("region") or None
-        if region is not None and not (len(region) == 2 and region.isascii() and region.isalpha()):
-            raise ValidationError({"region": ["Use an ISO 3166-1 alpha-2 code such as US or DE."]})
-        return region
+        if region is None:
+            return None
+        try:
+            return region_code_normalize(region)
+        except DjangoValidationError as exc:
+            raise ValidationError({"region": exc.messages}) from exc
 
 
 class TitleViewSet(CatalogViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -1,8 +1,11 @@
 """Input and output shapes of the identity API."""
 
+from collections.abc import Mapping
+
 from rest_framework import serializers
 
 from catalog.models import Kind, Maturity
+from catalog.regions import RegionSerializerField
 from identity.models import Plan, User
 
 MATURITY_LABELS = [member.label for member in Maturity]
@@ -29,18 +32,58 @@ class UserSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RegistrationSerializer(serializers.Serializer):
+ACCOUNT_FIELDS = frozenset(UserSerializer.Meta.fields)
+FIELD_REFUSALS = {"plan": "Plans are changed by staff (or the billing system), not by the account."}
+
+
+class RefusesUnknownFields:
+    """A body naming a field the endpoint does not take is a 400 naming it, never silently ignored."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            refused = sorted(str(name)[:64] for name in set(data) - writable)
+            if refused:
+                raise serializers.ValidationError({name: [self.refusal(name)] for name in refused})
+        return super().to_internal_value(data)
+
+    @staticmethod
+    def refusal(name: str) -> str:
+        if name in FIELD_REFUSALS:
+            return FIELD_REFUSALS[name]
+        if name in ACCOUNT_FIELDS:
+            return "This field cannot be changed here."
+        return "Unknown field."
+
+
+class RegistrationSerializer(RefusesUnknownFields, serializers.Serializer):
+    """A new account starts on the default plan in the region it names (ISO 3166-1 alpha-2, either case)."""
+
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
     display_name = serializers.CharField(max_length=150, required=False, default="", allow_blank=True)
-    country = serializers.RegexField(r"^[A-Za-z]{2}$", required=False, default="US")
+    country = RegionSerializerField(required=False, help_text="ISO 3166-1 alpha-2; default DEFAULT_REGION.")
     time_zone = serializers.CharField(max_length=64, required=False, default="UTC")
-    plan = serializers.ChoiceField(choices=Plan.choices, required=False, default=Plan.STANDARD)
 
 
-class ProfileUpdateSerializer(serializers.Serializer):
+class ProfileUpdateSerializer(RefusesUnknownFields, serializers.Serializer):
     display_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     time_zone = serializers.CharField(max_length=64, required=False)
+    pin = serializers.CharField(
+        max_length=16,
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        help_text="The account's PIN: needed to change the time zone once a PIN is set.",
+    )
+
+
+class PlanSerializer(RefusesUnknownFields, serializers.Serializer):
+    plan = serializers.ChoiceField(choices=Plan.choices)
+
+
+class PinUnlockSerializer(RefusesUnknownFields, serializers.Serializer):
+    password = serializers.CharField(max_length=128, style={"input_type": "password"})
 
 
 class LoginSerializer(serializers.Serializer):

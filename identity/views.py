@@ -37,13 +37,15 @@ from identity.serializers import (
     ParentalControlsSerializer,
     PinSerializer,
     PinSetSerializer,
+    PinUnlockSerializer,
+    PlanSerializer,
     PreferencesSerializer,
     ProfileUpdateSerializer,
     RegistrationSerializer,
     UserSerializer,
     ViewingAllowedSerializer,
 )
-from identity.throttles import LoginAccountThrottle, LoginAddressThrottle, PinThrottle
+from identity.throttles import LoginAccountThrottle, LoginAddressThrottle, PinThrottle, RegistrationAddressThrottle
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -61,6 +63,20 @@ class AccountLocked(exceptions.PermissionDenied):
 class WrongPinError(exceptions.PermissionDenied):
     default_detail = "The PIN is wrong or missing."
     default_code = "wrong_pin"
+
+
+class PinLockedError(exceptions.PermissionDenied):
+    default_detail = (
+        "Too many wrong PINs: the PIN is locked. Unlock it with the account password "
+        "(POST users/<id>/controls/pin/unlock)."
+    )
+    default_code = "pin_locked"
+
+
+def pin_failed(request, view):
+    """Counts a wrong PIN towards the `pin` throttle, then answers 403."""
+    PinThrottle().record_failure(request, view)
+    raise WrongPinError
 
 
 # --- Authentication --------------------------------------------------------------------------------
@@ -135,6 +151,18 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     ordering_fields = ["id", "email", "date_joined", "country", "plan"]
     lookup_value_regex = r"\d+"
 
+    def get_throttles(self):
+        if self.action == "create":
+            return [RegistrationAddressThrottle()]
+        if self.action == "partial_update":
+            return [PinThrottle()]  # a time zone change may carry the PIN
+        return super().get_throttles()
+
+    def check_throttles(self, request):
+        if self.action == "partial_update":
+            self.get_object()  # an unknown or foreign account is a 404 before any throttle answers
+        super().check_throttles(request)
+
     def get_permissions(self):
         if self.action == "create":
             return [AllowAny()]
@@ -160,7 +188,12 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         account = self.get_object()
         serializer = ProfileUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        user = services.user_update(user=account, **serializer.validated_data)
+        try:
+            user = services.user_update(user=account, **serializer.validated_data)
+        except services.WrongPin:
+            pin_failed(request, self)
+        except services.PinLocked as exc:
+            raise PinLockedError from exc
         return Response(UserSerializer(user).data)
 
     @action(detail=False, methods=["get"], url_path="me")
@@ -324,15 +357,42 @@ class ContinueWatchingEntryView(AccountView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class PlanView(AccountView):
+    """Moves an account to another plan: staff only; the hook a billing system calls."""
+
+    serializer_class = PlanSerializer
+
+    @extend_schema(request=PlanSerializer, responses={200: UserSerializer})
+    def put(self, request, user_id):
+        account = self.account(write=False)  # ownership first: a foreign account is a 404 to viewers
+        if not request.user.is_staff:
+            raise exceptions.PermissionDenied("Plans are changed by staff (or the billing system).")
+        serializer = PlanSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return Response(UserSerializer(services.user_plan_change(user=account, **serializer.validated_data)).data)
+
+
 class PinCheckedView(AccountView):
-    """Base for the endpoints that take the account's PIN; wrong PINs count towards the `pin` throttle."""
+    """Base for the endpoints that take the account's PIN; wrong PINs count towards the `pin` throttle and lock."""
 
     throttle_classes = [PinThrottle]
 
+    def check_throttles(self, request):
+        # Ownership first: an unknown and a foreign account both answer 404, however often they were tried.
+        if request.method in WRITE_METHODS:
+            self.account()
+        super().check_throttles(request)
+
+    def handle_exception(self, exc):
+        if isinstance(exc, services.WrongPin):
+            PinThrottle().record_failure(self.request, self)
+            exc = WrongPinError()
+        elif isinstance(exc, services.PinLocked):
+            exc = PinLockedError()
+        return super().handle_exception(exc)
+
     def pin_failed(self):
-        for throttle in self.get_throttles():
-            throttle.record_failure(self.request, self)
-        raise WrongPinError
+        raise services.WrongPin
 
 
 class ControlsView(PinCheckedView):
@@ -362,10 +422,7 @@ class ControlsView(PinCheckedView):
             values = {**CONTROL_DEFAULTS, **values}
         if "blocked_genres" in values:
             values["blocked_genre_ids"] = values.pop("blocked_genres")
-        try:
-            controls = services.parental_controls_update(user=account, pin=pin, **values)
-        except services.WrongPin:
-            self.pin_failed()
+        controls = services.parental_controls_update(user=account, pin=pin, **values)
         return Response(ParentalControlsSerializer(controls).data)
 
 
@@ -379,14 +436,11 @@ class PinView(PinCheckedView):
         account = self.account()
         serializer = PinSetSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            services.parental_pin_set(
-                user=account,
-                pin=serializer.validated_data["pin"],
-                current_pin=serializer.validated_data.get("current_pin"),
-            )
-        except services.WrongPin:
-            self.pin_failed()
+        services.parental_pin_set(
+            user=account,
+            pin=serializer.validated_data["pin"],
+            current_pin=serializer.validated_data.get("current_pin"),
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=PinSerializer, responses={204: None})
@@ -394,10 +448,7 @@ class PinView(PinCheckedView):
         account = self.account()
         serializer = PinSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            services.parental_pin_clear(user=account, current_pin=serializer.validated_data["pin"])
-        except services.WrongPin:
-            self.pin_failed()
+        services.parental_pin_clear(user=account, current_pin=serializer.validated_data["pin"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -413,6 +464,25 @@ class PinVerifyView(PinCheckedView):
         serializer.is_valid(raise_exception=True)
         if not services.parental_pin_verify(user=account, pin=serializer.validated_data["pin"]):
             self.pin_failed()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PinUnlockView(AccountView):
+    """Lifts the PIN lock that too many wrong PINs set; needs the account password (under the login lockout)."""
+
+    serializer_class = PinUnlockSerializer
+
+    @extend_schema(request=PinUnlockSerializer, responses={204: None})
+    def post(self, request, user_id):
+        account = self.account()
+        serializer = PinUnlockSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        if authenticate(request, email=account.email, password=serializer.validated_data["password"]) is None:
+            locked_until = services.login_locked_until(email=account.email)
+            if locked_until is not None:
+                raise AccountLocked(LoginView.locked_message(locked_until))
+            raise exceptions.PermissionDenied("The account password is wrong.", code="wrong_password")
+        services.parental_pin_unlock(user=account)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

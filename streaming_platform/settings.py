@@ -201,6 +201,7 @@ REST_FRAMEWORK = {
         "login_address": os.environ.get("LOGIN_RATE_PER_ADDRESS", "30/min"),
         "login_account": os.environ.get("LOGIN_RATE_PER_ACCOUNT", "10/min"),
         "pin": os.environ.get("PIN_RATE", "5/min"),
+        "register_address": os.environ.get("REGISTER_RATE_PER_ADDRESS", "10/hour"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -249,6 +250,10 @@ LOGGING = {
 # An email is locked for IDENTITY_LOGIN_LOCKOUT_MINUTES after this many failed logins within that time.
 IDENTITY_LOGIN_LOCKOUT_FAILURES = env_int("LOGIN_LOCKOUT_FAILURES", 5)
 IDENTITY_LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
+# After this many wrong PINs in a row the PIN is locked until the account password unlocks it.
+IDENTITY_PIN_LOCKOUT_FAILURES = env_int("PIN_LOCKOUT_FAILURES", 10)
+# The plan every new account starts on; plans change only by staff (admin, or the billing hook endpoint).
+IDENTITY_DEFAULT_PLAN = os.environ.get("DEFAULT_PLAN", "basic")
 
 # --- stream ---
 # Key of the HMAC that signs playback URLs (manifest, steering); defaults to SECRET_KEY.

@@ -42,13 +42,13 @@ def test_registration_creates_a_viewer_who_can_log_in(api_client):
             "display_name": "New",
             "country": "de",
             "time_zone": "Europe/Berlin",
-            "plan": "premium",
         },
     )
 
     assert response.status_code == 201
     body = response.json()
-    assert body["email"] == "new@example.org" and body["country"] == "DE" and body["max_streams"] == 4
+    assert body["email"] == "new@example.org" and body["country"] == "DE"
+    assert body["plan"] == "basic" and body["max_streams"] == 1
     assert "password" not in body
     login = api_client.post(
         "/api/identity/auth/login", {"email": "new@example.org", "password": "a-long-enough-secret-42"}

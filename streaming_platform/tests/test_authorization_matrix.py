@@ -120,6 +120,10 @@ MATRIX: dict[tuple[str, str], Row] = {
         USER + "/controls/pin/verify/", OWNER_NO_CONTENT, lambda w: {"pin": "4321"}
     ),
     ("identity:viewing-allowed", "get"): Row(USER + "/viewing-allowed/", OWNER_READ),
+    ("identity:controls-pin-unlock", "post"): Row(
+        USER + "/controls/pin/unlock/", OWNER_NO_CONTENT, lambda w: {"password": PASSWORD}
+    ),
+    ("identity:plan", "put"): Row(USER + "/plan/", (401, 403, 404, 200), lambda w: {"plan": "premium"}),
     # Stream.
     ("stream:session-list", "get"): Row("/api/stream/sessions/", STAFF_ONLY),
     ("stream:session-list", "post"): Row(
