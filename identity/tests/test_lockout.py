@@ -59,6 +59,35 @@ def test_an_email_locked_through_the_api_cannot_log_in_to_the_admin(operator):
     assert client.get("/api/identity/users/me").status_code == 401
 
 
+@override_settings(**LOCKOUT)
+def test_wrong_old_passwords_on_the_admin_password_form_lock_the_account(operator):
+    client = Client()
+    client.force_login(operator)
+    form = {"old_password": "wrong", "new_password1": "a-new-Unusual-pass-42", "new_password2": "a-new-Unusual-pass-42"}
+
+    answers = [client.post("/admin/password_change/", form) for _ in range(6)]
+    right_old_password = client.post("/admin/password_change/", {**form, "old_password": TEST_PASSWORD})
+
+    assert all(answer.status_code == 200 for answer in answers)
+    assert "locked until" in right_old_password.content.decode()
+    operator.refresh_from_db()
+    assert operator.check_password(TEST_PASSWORD)
+    assert api_login(operator.email).status_code == 403
+
+
+def test_the_admin_password_form_still_changes_the_password(operator):
+    client = Client()
+    client.force_login(operator)
+    new = "a-new-Unusual-pass-42"
+
+    response = client.post(
+        "/admin/password_change/", {"old_password": TEST_PASSWORD, "new_password1": new, "new_password2": new}
+    )
+
+    assert response.status_code == 302
+    assert api_login(operator.email, new).status_code == 200
+
+
 def test_admin_logins_still_work_and_clear_earlier_failures(operator):
     client = Client()
     admin_login(client, operator.email, "wrong")
