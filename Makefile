@@ -26,10 +26,11 @@ dev: $(STAMP)
 	$(PY) manage.py seed_demo
 	$(PY) manage.py runserver 0.0.0.0:8000
 
-## test: set up and run every check: migrations, lint, and the whole test suite (browser tests included)
+## test: set up and run every check: migrations, lint, format, the import contract and the whole suite (browser tests included)
 test: $(STAMP) browser
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/pytest
 
 ## test-scale: the whole suite against PostgreSQL and Redis (DATABASE_URL / REDIS_URL), failing if unreachable

@@ -5,14 +5,13 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.db import DatabaseError
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from catalog import search
+from catalog import events, search
 from catalog.models import Availability, Credit, Episode, Genre, Kind, Season, Title
+from catalog.restrictions import content_restrictions_for
 from streaming_platform.boundary import boundary
 
 logger = logging.getLogger(__name__)
@@ -38,8 +37,6 @@ def available_in(region: str, *, at: datetime | None = None) -> Q:
 @boundary
 def titles_visible_to(user, region: str | None = None, *, at: datetime | None = None) -> QuerySet[Title]:
     """The one rule for what a viewer may see: regional availability now, then parental controls."""
-    from identity.selectors import content_restrictions_for
-
     titles = Title.objects.filter(available_in(viewer_region(user, region), at=at))
     return content_restrictions_for(user).apply(titles)
 
@@ -154,24 +151,13 @@ def search_titles(
 
 @boundary
 def search_event_record(*, user, query: str, genres, results: int) -> None:
-    """Tells analytics about the search when that service can record it."""
-    try:
-        from analytics.services import server_event_record
-    except ImportError:
-        return
-    try:
-        server_event_record(
-            type="search",
-            user=user if user is not None and user.is_authenticated else None,
-            properties={
-                "query": query,
-                "genres": [genre.slug if isinstance(genre, Genre) else genre for genre in genres or []],
-                "results": results,
-            },
-        )
-    except (DatabaseError, ValidationError):
-        # Losing one analytics event must never cost the viewer their search results.
-        logger.warning("Could not record a search event.", exc_info=True)
+    """Announces the search (`catalog.events.title_searched`; analytics records it) once the transaction commits."""
+    events.title_searched.send_on_commit(
+        user=user if user is not None and user.is_authenticated else None,
+        query=query,
+        genres=[genre.slug if isinstance(genre, Genre) else genre for genre in genres or []],
+        results=results,
+    )
 
 
 @boundary
