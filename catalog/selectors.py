@@ -174,3 +174,99 @@ def title_ids_of(*, kind: str = "", genre: str = "") -> list[int]:
     if genre:
         titles = titles.filter(genres__slug=genre)
     return list(titles.values_list("pk", flat=True))
+
+
+# --- Whole-catalog reads for other services (the recommender's model, reports) ----------------------------
+
+
+@boundary
+def title_content_rows() -> list[tuple[int, str, int | None, str]]:
+    """Every title's (id, title, release_year, description), in id order."""
+    return list(Title.objects.order_by("id").values_list("id", "title", "release_year", "description"))
+
+
+@boundary
+def title_genre_pairs(*, title_ids: Iterable[int] | None = None) -> Iterable[tuple[int, int]]:
+    """(title id, genre id) for every genre of every title (or of `title_ids`), streamed."""
+    links = Title.genres.through.objects.all()
+    if title_ids is not None:
+        links = links.filter(title_id__in=list(title_ids))
+    return links.values_list("title_id", "genre_id").iterator(10_000)
+
+
+@boundary
+def title_person_pairs(*, title_ids: Iterable[int] | None = None) -> Iterable[tuple[int, int]]:
+    """(title id, person id) for every credit of every title (or of `title_ids`), streamed."""
+    credits = Credit.objects.all()
+    if title_ids is not None:
+        credits = credits.filter(title_id__in=list(title_ids))
+    return credits.values_list("title_id", "person_id").iterator(10_000)
+
+
+@boundary
+def title_names(*, title_ids: Iterable[int]) -> dict[int, str]:
+    return dict(Title.objects.filter(id__in=list(title_ids)).values_list("id", "title"))
+
+
+@boundary
+def titles_exist_after(*, title_id: int) -> bool:
+    """Whether any title was added after `title_id` (ids grow as titles are added)."""
+    return Title.objects.filter(id__gt=title_id).exists()
+
+
+@boundary
+def title_ids_existing(*, title_ids: Iterable[int]) -> set[int]:
+    """Those of `title_ids` that name a title."""
+    title_ids = list(title_ids)
+    return set(Title.objects.filter(pk__in=title_ids).values_list("pk", flat=True)) if title_ids else set()
+
+
+@boundary
+def episode_show_ids(*, episode_ids: Iterable[int]) -> dict[int, int]:
+    """Each existing episode of `episode_ids` mapped to its show's title id."""
+    episode_ids = list(episode_ids)
+    if not episode_ids:
+        return {}
+    return dict(Episode.objects.filter(pk__in=episode_ids).values_list("pk", "season__show_id"))
+
+
+@boundary
+def titles_by_id(*, title_ids: Iterable[int]) -> dict[int, Title]:
+    """The titles of `title_ids` with their name and kind, by id (visible or not: for reports)."""
+    return {title.pk: title for title in Title.objects.filter(pk__in=list(title_ids)).only("title", "kind")}
+
+
+@boundary
+def title_get(*, title_id: int) -> Title:
+    """A title by id, visible or not (for staff reports); Http404 when there is none."""
+    title = Title.objects.filter(pk=title_id).first()
+    if title is None:
+        raise Http404("No such title.")
+    return title
+
+
+@boundary
+def title_kinds() -> QuerySet:
+    """Every title's id and kind (`values("id", "kind")`); reports join their rollups to it."""
+    return Title.objects.order_by().values("id", "kind")
+
+
+@boundary
+def genre_exists(*, slug: str) -> bool:
+    return Genre.objects.filter(slug=slug).exists()
+
+
+@boundary
+def title_cards(title_ids: list[int], *, titles: QuerySet[Title] | None = None) -> dict[int, dict]:
+    """What a list shows of each title (id, kind, title, release_year, genre names), in two small queries.
+
+    Pass `titles` (e.g. the viewer's visible titles) to get cards only for titles in it.
+    """
+    titles = Title.objects.all() if titles is None else titles
+    rows = titles.filter(id__in=title_ids).order_by().values("id", "kind", "title", "release_year")
+    cards = {row["id"]: {**row, "genres": []} for row in rows}
+    title_ids = list(cards)
+    links = Title.genres.through.objects.filter(title_id__in=title_ids).order_by("genre__name")
+    for title_id, name in links.values_list("title_id", "genre__name"):
+        cards[title_id]["genres"].append(name)
+    return cards
