@@ -252,6 +252,17 @@ def title_kinds() -> QuerySet:
 
 
 @boundary
+def genres_with_ids(*, genre_ids: Iterable[int]) -> list[Genre]:
+    return list(Genre.objects.filter(pk__in=list(genre_ids)))
+
+
+@boundary
+def episodes_of_shows(*, show_ids: Iterable[int]) -> QuerySet[Episode]:
+    """Every episode of the shows `show_ids`, with its season."""
+    return Episode.objects.filter(season__show_id__in=list(show_ids)).select_related("season")
+
+
+@boundary
 def genre_exists(*, slug: str) -> bool:
     return Genre.objects.filter(slug=slug).exists()
 

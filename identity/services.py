@@ -16,6 +16,7 @@ from django.utils import timezone
 from knox.models import AuthToken
 
 from catalog.models import Episode, Genre, Kind, Title
+from catalog.selectors import genres_with_ids
 from identity import events
 from identity.languages import ISO_639_1_CODES
 from identity.models import DailyWatchTime, LoginFailures, ParentalControls, Plan, Preferences, User, WatchHistory
@@ -171,7 +172,7 @@ def _validate_languages(field: str, codes: list[str]) -> list[str]:
 
 
 def _genres_from(field: str, genre_ids: list[int]) -> list[Genre]:
-    genres = list(Genre.objects.filter(pk__in=genre_ids))
+    genres = genres_with_ids(genre_ids=genre_ids)
     unknown = sorted(set(genre_ids) - {genre.pk for genre in genres})
     if unknown:
         raise ValidationError({field: [f"Unknown genre id(s): {', '.join(map(str, unknown))}."]})
