@@ -263,7 +263,7 @@ def view_figures(sums: dict) -> dict:
 
 
 def quality_figures(sums: dict, startup_ms: list[float] | None = None) -> dict:
-    """QoE figures of a group of views (definitions in the README), from rollup sums and startup times."""
+    """QoE figures of a group of views (docs/services/analytics.md), from rollup sums and startup times."""
     views = sums.get("views") or 0
     watch = sums.get("watch_time_s") or 0
     figures = {
