@@ -263,6 +263,18 @@ def episodes_of_shows(*, show_ids: Iterable[int]) -> QuerySet[Episode]:
 
 
 @boundary
+def episode_of_show(*, show: Title, episode_id: int) -> Episode | None:
+    """The episode `episode_id` when it belongs to `show`, else None."""
+    return Episode.objects.filter(pk=episode_id, season__show=show).first()
+
+
+@boundary
+def episode_get(*, episode_id: int) -> Episode | None:
+    """An episode by id, with its season (None when there is none)."""
+    return Episode.objects.select_related("season").filter(pk=episode_id).first()
+
+
+@boundary
 def genre_exists(*, slug: str) -> bool:
     return Genre.objects.filter(slug=slug).exists()
 

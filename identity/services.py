@@ -83,6 +83,12 @@ def user_register(
 
 
 @boundary
+def account_lock(*, user: User) -> None:
+    """Locks the viewer's account row until the transaction ends: serializes one viewer's concurrent writes."""
+    User.objects.select_for_update().filter(pk=user.pk).first()
+
+
+@boundary
 def user_update(*, user: User, **fields) -> User:
     """Changes the viewer's own profile fields (display name, time zone)."""
     if "time_zone" in fields:
