@@ -31,11 +31,12 @@ dev: $(STAMP)
 	$(PY) manage.py seed_demo
 	$(PY) manage.py runserver 0.0.0.0:8000
 
-## test: set up and run every check: migrations, lint, and the whole suite (browser, PostgreSQL and Redis tests
-## included, on servers the suite starts itself on free ports; nothing else on the machine is touched)
+## test: set up and run every check: migrations, lint, format, the import contract and the whole suite (browser,
+## PostgreSQL and Redis tests included, on servers the suite starts itself on free ports; nothing else is touched)
 test: $(STAMP) browser movielens
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	env -u DATABASE_URL -u REDIS_URL MOVIELENS_DIR=$(MOVIELENS_DIR) $(VENV)/bin/pytest
 
 ## test-scale: the whole suite against PostgreSQL and Redis (DATABASE_URL / REDIS_URL), failing if unreachable;
