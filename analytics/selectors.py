@@ -263,7 +263,7 @@ def view_figures(sums: dict) -> dict:
 
 
 def quality_figures(sums: dict, startup_ms: list[float] | None = None) -> dict:
-    """QoE figures of a group of views (definitions in the README), from rollup sums and startup times."""
+    """QoE figures of a group of views (docs/services/analytics.md), from rollup sums and startup times."""
     views = sums.get("views") or 0
     watch = sums.get("watch_time_s") or 0
     figures = {
@@ -518,7 +518,7 @@ CONTENT_ORDERINGS = {
 @boundary
 def content_report(query: ReportQuery, *, order: str = "views", limit: int = 20) -> list[dict]:
     """The top titles by `order`: views, unique viewers, watch time, completion rate, share watched."""
-    from catalog.models import Title
+    from catalog.selectors import titles_by_id
 
     summed = ("views", "watch_time_s", "completed_views", "reach_views", "reach_sum")
     # Grouped by the title id alone (no join): the names of the few winners are fetched afterwards.
@@ -538,7 +538,7 @@ def content_report(query: ReportQuery, *, order: str = "views", limit: int = 20)
     )
     rows = [{key.removeprefix("sum_"): value for key, value in row.items()} for row in rows]
     ids = [row["title_id"] for row in rows]
-    titles = {title.pk: title for title in Title.objects.filter(pk__in=ids).only("title", "kind")}
+    titles = titles_by_id(title_ids=ids)
     viewers = dict(
         views_for(query)
         .filter(title_id__in=ids)

@@ -58,9 +58,9 @@ class ReportParamsSerializer(serializers.Serializer):
             if refused:
                 raise serializers.ValidationError({name: "Not supported by this report." for name in refused})
         if attrs.get("genre"):
-            from catalog.models import Genre
+            from catalog.selectors import genre_exists
 
-            if not Genre.objects.filter(slug=attrs["genre"]).exists():
+            if not genre_exists(slug=attrs["genre"]):
                 raise serializers.ValidationError({"genre": f"Unknown genre '{attrs['genre']}'."})
         end = attrs.get("to")
         if isinstance(end, date) and not isinstance(end, datetime):

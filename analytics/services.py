@@ -35,6 +35,7 @@ from analytics.models import (
     ViewRollup,
     ViewSummary,
 )
+from catalog.selectors import episode_show_ids, title_ids_existing, title_kinds
 from streaming_platform.boundary import boundary
 
 MAX_BATCH_EVENTS = 1000
@@ -148,14 +149,10 @@ def _events_insert(rows: list[dict], *, source: str) -> int:
 
 def _unknown_references(events: list[tuple[int, dict]]) -> list[dict]:
     """Errors for events naming a title or episode that does not exist (or an episode of another title)."""
-    from catalog.models import Episode, Title
-
     title_ids = {e["title_id"] for _, e in events if e["title_id"]}
     episode_ids = {e["episode_id"] for _, e in events if e["episode_id"]}
-    known_titles = set(Title.objects.filter(pk__in=title_ids).values_list("pk", flat=True)) if title_ids else set()
-    episode_show = (
-        dict(Episode.objects.filter(pk__in=episode_ids).values_list("pk", "season__show_id")) if episode_ids else {}
-    )
+    known_titles = title_ids_existing(title_ids=title_ids)
+    episode_show = episode_show_ids(episode_ids=episode_ids)
     errors = []
     for index, event in events:
         if event["title_id"] and event["title_id"] not in known_titles:
@@ -397,9 +394,10 @@ def rollups_rebuild() -> dict[str, int]:
     """Recomputes every rollup from the stored events and views (after bulk loads or repairs)."""
     views, rollup, viewer = ViewSummary._meta.db_table, ViewRollup._meta.db_table, Viewer._meta.db_table
     daily = DailyRollup._meta.db_table
-    from catalog.models import Title
-
-    titles = Title._meta.db_table
+    # The title kinds come from the catalog's selector, joined as a subquery (it has no parameters).
+    titles_sql, titles_params = title_kinds().query.sql_with_params()
+    assert not titles_params
+    titles = "titles"
     view_hour, view_day = _hour_sql("started_at")
     statements = [
         f"DELETE FROM {rollup}",
@@ -425,7 +423,7 @@ def rollups_rebuild() -> dict[str, int]:
             SUM(reach_views), SUM(reach_sum), SUM(startup_views), SUM(startup_sum_ms), SUM(rebuffer_count),
             SUM(rebuffer_duration_s), SUM(bitrate_weighted_sum), SUM(bitrate_watch_time_s), SUM(ebvs_views),
             SUM(failed_views), {"X''" if connection.vendor == "sqlite" else "''::bytea"}
-        FROM {rollup} JOIN {titles} ON {titles}.id = {rollup}.title_id
+        FROM {rollup} JOIN ({titles_sql}) {titles} ON {titles}.id = {rollup}.title_id
         GROUP BY day, region, device_type, cdn, kind""",
         f"""INSERT INTO {viewer} (user_id, region, first_view_at)
         SELECT user_id, MIN(region), MIN(started_at) FROM {views} WHERE user_id IS NOT NULL GROUP BY user_id""",

@@ -1,6 +1,5 @@
 """The analytics API: event ingestion for clients, reports for staff (JSON, or CSV with ?format=csv)."""
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -144,10 +143,10 @@ class TitleContentView(ReportView):
         "analytics_content_title",
     )
     def get(self, request, title_id: int):
-        from catalog.models import Title
+        from catalog.selectors import title_get
 
         params = self.report_query(request)
-        title = get_object_or_404(Title, pk=title_id)
+        title = title_get(title_id=title_id)
         report = selectors.title_report(params.report_query(), title=title)
         return self.respond(request, params, report, report["series"])
 

@@ -11,6 +11,8 @@ import hashlib
 from django.conf import settings
 from django.core.cache import cache
 
+from catalog.restrictions import content_restrictions_for
+
 # Parameters that change the page shown, not the set of titles counted.
 PAGE_PARAMETERS = frozenset({"page", "page_size", "ordering"})
 
@@ -29,8 +31,6 @@ def viewer_key(prefix: str, request, *, ignore: frozenset[str] = frozenset()) ->
     Anonymous viewers share entries (their region is a parameter); a signed-in viewer's region and
     parental controls come from their account, so their entries are their own.
     """
-    from identity.selectors import content_restrictions_for
-
     user = getattr(request, "user", None)
     viewer = None
     if user is not None and user.is_authenticated:

@@ -1,5 +1,6 @@
 """What a viewer's parental controls ask the catalog to hide, in the catalog's own terms."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
@@ -29,3 +30,19 @@ class ContentRestrictions:
 
 
 UNRESTRICTED = ContentRestrictions()
+
+
+# Who knows a viewer's restrictions: the identity service registers its selector in IdentityConfig.ready(),
+# so the catalog asks without importing identity. With no provider, nothing is restricted.
+RestrictionsProvider = Callable[[object], ContentRestrictions]
+_provider: RestrictionsProvider | None = None
+
+
+def restrictions_provider_register(provider: RestrictionsProvider) -> None:
+    global _provider
+    _provider = provider
+
+
+def content_restrictions_for(user) -> ContentRestrictions:
+    """What the registered provider says `user` may not see (nothing when none is registered)."""
+    return _provider(user) if _provider is not None else UNRESTRICTED

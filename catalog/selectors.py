@@ -5,14 +5,13 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.db import DatabaseError
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from catalog import search
+from catalog import events, search
 from catalog.models import Availability, Credit, Episode, Genre, Kind, Season, Title
+from catalog.restrictions import content_restrictions_for
 from streaming_platform.boundary import boundary
 
 logger = logging.getLogger(__name__)
@@ -38,8 +37,6 @@ def available_in(region: str, *, at: datetime | None = None) -> Q:
 @boundary
 def titles_visible_to(user, region: str | None = None, *, at: datetime | None = None) -> QuerySet[Title]:
     """The one rule for what a viewer may see: regional availability now, then parental controls."""
-    from identity.selectors import content_restrictions_for
-
     titles = Title.objects.filter(available_in(viewer_region(user, region), at=at))
     return content_restrictions_for(user).apply(titles)
 
@@ -154,24 +151,13 @@ def search_titles(
 
 @boundary
 def search_event_record(*, user, query: str, genres, results: int) -> None:
-    """Tells analytics about the search when that service can record it."""
-    try:
-        from analytics.services import server_event_record
-    except ImportError:
-        return
-    try:
-        server_event_record(
-            type="search",
-            user=user if user is not None and user.is_authenticated else None,
-            properties={
-                "query": query,
-                "genres": [genre.slug if isinstance(genre, Genre) else genre for genre in genres or []],
-                "results": results,
-            },
-        )
-    except (DatabaseError, ValidationError):
-        # Losing one analytics event must never cost the viewer their search results.
-        logger.warning("Could not record a search event.", exc_info=True)
+    """Announces the search (`catalog.events.title_searched`; analytics records it) once the transaction commits."""
+    events.title_searched.send_on_commit(
+        user=user if user is not None and user.is_authenticated else None,
+        query=query,
+        genres=[genre.slug if isinstance(genre, Genre) else genre for genre in genres or []],
+        results=results,
+    )
 
 
 @boundary
@@ -188,3 +174,122 @@ def title_ids_of(*, kind: str = "", genre: str = "") -> list[int]:
     if genre:
         titles = titles.filter(genres__slug=genre)
     return list(titles.values_list("pk", flat=True))
+
+
+# --- Whole-catalog reads for other services (the recommender's model, reports) ----------------------------
+
+
+@boundary
+def title_content_rows() -> list[tuple[int, str, int | None, str]]:
+    """Every title's (id, title, release_year, description), in id order."""
+    return list(Title.objects.order_by("id").values_list("id", "title", "release_year", "description"))
+
+
+@boundary
+def title_genre_pairs(*, title_ids: Iterable[int] | None = None) -> Iterable[tuple[int, int]]:
+    """(title id, genre id) for every genre of every title (or of `title_ids`), streamed."""
+    links = Title.genres.through.objects.all()
+    if title_ids is not None:
+        links = links.filter(title_id__in=list(title_ids))
+    return links.values_list("title_id", "genre_id").iterator(10_000)
+
+
+@boundary
+def title_person_pairs(*, title_ids: Iterable[int] | None = None) -> Iterable[tuple[int, int]]:
+    """(title id, person id) for every credit of every title (or of `title_ids`), streamed."""
+    credits = Credit.objects.all()
+    if title_ids is not None:
+        credits = credits.filter(title_id__in=list(title_ids))
+    return credits.values_list("title_id", "person_id").iterator(10_000)
+
+
+@boundary
+def title_names(*, title_ids: Iterable[int]) -> dict[int, str]:
+    return dict(Title.objects.filter(id__in=list(title_ids)).values_list("id", "title"))
+
+
+@boundary
+def titles_exist_after(*, title_id: int) -> bool:
+    """Whether any title was added after `title_id` (ids grow as titles are added)."""
+    return Title.objects.filter(id__gt=title_id).exists()
+
+
+@boundary
+def title_ids_existing(*, title_ids: Iterable[int]) -> set[int]:
+    """Those of `title_ids` that name a title."""
+    title_ids = list(title_ids)
+    return set(Title.objects.filter(pk__in=title_ids).values_list("pk", flat=True)) if title_ids else set()
+
+
+@boundary
+def episode_show_ids(*, episode_ids: Iterable[int]) -> dict[int, int]:
+    """Each existing episode of `episode_ids` mapped to its show's title id."""
+    episode_ids = list(episode_ids)
+    if not episode_ids:
+        return {}
+    return dict(Episode.objects.filter(pk__in=episode_ids).values_list("pk", "season__show_id"))
+
+
+@boundary
+def titles_by_id(*, title_ids: Iterable[int]) -> dict[int, Title]:
+    """The titles of `title_ids` with their name and kind, by id (visible or not: for reports)."""
+    return {title.pk: title for title in Title.objects.filter(pk__in=list(title_ids)).only("title", "kind")}
+
+
+@boundary
+def title_get(*, title_id: int) -> Title:
+    """A title by id, visible or not (for staff reports); Http404 when there is none."""
+    title = Title.objects.filter(pk=title_id).first()
+    if title is None:
+        raise Http404("No such title.")
+    return title
+
+
+@boundary
+def title_kinds() -> QuerySet:
+    """Every title's id and kind (`values("id", "kind")`); reports join their rollups to it."""
+    return Title.objects.order_by().values("id", "kind")
+
+
+@boundary
+def genres_with_ids(*, genre_ids: Iterable[int]) -> list[Genre]:
+    return list(Genre.objects.filter(pk__in=list(genre_ids)))
+
+
+@boundary
+def episodes_of_shows(*, show_ids: Iterable[int]) -> QuerySet[Episode]:
+    """Every episode of the shows `show_ids`, with its season."""
+    return Episode.objects.filter(season__show_id__in=list(show_ids)).select_related("season")
+
+
+@boundary
+def episode_of_show(*, show: Title, episode_id: int) -> Episode | None:
+    """The episode `episode_id` when it belongs to `show`, else None."""
+    return Episode.objects.filter(pk=episode_id, season__show=show).first()
+
+
+@boundary
+def episode_get(*, episode_id: int) -> Episode | None:
+    """An episode by id, with its season (None when there is none)."""
+    return Episode.objects.select_related("season").filter(pk=episode_id).first()
+
+
+@boundary
+def genre_exists(*, slug: str) -> bool:
+    return Genre.objects.filter(slug=slug).exists()
+
+
+@boundary
+def title_cards(title_ids: list[int], *, titles: QuerySet[Title] | None = None) -> dict[int, dict]:
+    """What a list shows of each title (id, kind, title, release_year, genre names), in two small queries.
+
+    Pass `titles` (e.g. the viewer's visible titles) to get cards only for titles in it.
+    """
+    titles = Title.objects.all() if titles is None else titles
+    rows = titles.filter(id__in=title_ids).order_by().values("id", "kind", "title", "release_year")
+    cards = {row["id"]: {**row, "genres": []} for row in rows}
+    title_ids = list(cards)
+    links = Title.genres.through.objects.filter(title_id__in=title_ids).order_by("genre__name")
+    for title_id, name in links.values_list("title_id", "genre__name"):
+        cards[title_id]["genres"].append(name)
+    return cards

@@ -11,6 +11,13 @@ class IdentityConfig(ServiceConfig):
     service_label = "User Management"
     calls = ("catalog", "analytics", "recommend")
 
+    def ready(self) -> None:
+        from catalog.restrictions import restrictions_provider_register
+        from identity.selectors import content_restrictions_for
+
+        # The catalog applies a viewer's parental controls without importing identity.
+        restrictions_provider_register(content_restrictions_for)
+
     def seed_demo(self, context) -> None:
         from identity.demo_data import demo_identity_seed
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from catalog.models import Episode, Kind, Maturity, Title
 from catalog.restrictions import UNRESTRICTED, ContentRestrictions
+from catalog.selectors import episodes_of_shows
 from identity.models import DailyWatchTime, ParentalControls, Preferences, User, WatchHistory
 from streaming_platform.boundary import boundary
 
@@ -178,7 +179,7 @@ def continue_watching_for(*, user, limit: int | None = None) -> list[ContinueWat
     entries = [entry for entry in candidates if entry.title_id in visible]
     show_ids = {entry.title_id for entry in entries if entry.title.kind == Kind.SHOW}
     episodes_by_show: dict[int, list[Episode]] = {}
-    for episode in Episode.objects.filter(season__show_id__in=show_ids).select_related("season"):
+    for episode in episodes_of_shows(show_ids=show_ids):
         episodes_by_show.setdefault(episode.season.show_id, []).append(episode)
 
     items: list[ContinueWatchingItem] = []

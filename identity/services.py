@@ -17,6 +17,8 @@ from knox.models import AuthToken
 
 from catalog.models import Episode, Genre, Kind, Title
 from catalog.regions import region_code_normalize
+from catalog.selectors import genres_with_ids
+from identity import events
 from identity.languages import ISO_639_1_CODES
 from identity.models import DailyWatchTime, LoginFailures, ParentalControls, Plan, Preferences, User, WatchHistory
 from streaming_platform.boundary import boundary
@@ -48,23 +50,6 @@ def _time_zone_names() -> frozenset[str]:
 def _validate_time_zone(name: str) -> None:
     if name not in _time_zone_names():
         raise ValidationError({"time_zone": [f"Unknown IANA time zone {name!r}, e.g. Europe/Berlin."]})
-
-
-def _call_optional(module_name: str, function_name: str, **kwargs) -> None:
-    """Calls another service's hook when that service provides it; history is kept even if the hook fails."""
-    import importlib
-
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError:
-        return
-    function = getattr(module, function_name, None)
-    if function is None:
-        return
-    try:
-        function(**kwargs)
-    except Exception:
-        logger.exception("%s.%s failed", module_name, function_name)
 
 
 # --- Accounts ------------------------------------------------------------------------------------
@@ -116,6 +101,12 @@ def user_register(
     except IntegrityError as exc:
         raise ValidationError({"email": [EMAIL_TAKEN]}) from exc
     return user
+
+
+@boundary
+def account_lock(*, user: User) -> None:
+    """Locks the viewer's account row until the transaction ends: serializes one viewer's concurrent writes."""
+    User.objects.select_for_update().filter(pk=user.pk).first()
 
 
 @boundary
@@ -212,7 +203,7 @@ def token_create(*, user: User) -> tuple[AuthToken, str]:
     """A new bearer token for one device; the raw token is returned once, only its hash is stored."""
     instance, token = AuthToken.objects.create(user=user)
     User.objects.filter(pk=user.pk).update(last_login=timezone.now())
-    _call_optional("analytics.services", "server_event_record", type="login", user=user)
+    events.user_logged_in.send_on_commit(user=user)
     return instance, token
 
 
@@ -239,7 +230,7 @@ def _validate_languages(field: str, codes: list[str]) -> list[str]:
 
 
 def _genres_from(field: str, genre_ids: list[int]) -> list[Genre]:
-    genres = list(Genre.objects.filter(pk__in=genre_ids))
+    genres = genres_with_ids(genre_ids=genre_ids)
     unknown = sorted(set(genre_ids) - {genre.pk for genre in genres})
     if unknown:
         raise ValidationError({field: [f"Unknown genre id(s): {', '.join(map(str, unknown))}."]})
@@ -276,7 +267,7 @@ def preferences_update(
         preferences.save()
         if genres is not None:
             preferences.favourite_genres.set(genres)
-    _call_optional("recommend.services", "recommendations_invalidate", user=user)
+    events.preferences_changed.send_on_commit(user=user)
     return preferences
 
 
@@ -378,7 +369,7 @@ def parental_controls_update(
         controls.save()
         if genres is not None:
             controls.blocked_genres.set(genres)
-    _call_optional("recommend.services", "recommendations_invalidate", user=user)
+    events.parental_controls_changed.send_on_commit(user=user)
     return controls
 
 
@@ -475,21 +466,7 @@ def history_record(
             if attempt:
                 raise
 
-    _call_optional("recommend.services", "recommendations_invalidate", user=user)
-    _call_optional(
-        "analytics.services",
-        "server_event_record",
-        type="history_update",
-        user=user,
-        title=title,
-        properties={
-            "episode_id": episode.pk if episode else None,
-            "position_s": entry.position_s,
-            "completed": entry.completed,
-            "watch_count": entry.watch_count,
-        },
-        occurred_at=watched_at,
-    )
+    events.history_changed.send_on_commit(user=user, entry=entry, watched_at=watched_at)
     return entry
 
 
@@ -557,7 +534,7 @@ def _daily_watch_time_add(*, user: User, day, seconds: float) -> None:
 def history_entry_delete(*, entry: WatchHistory) -> None:
     user = entry.user
     entry.delete()
-    _call_optional("recommend.services", "recommendations_invalidate", user=user)
+    events.history_changed.send_on_commit(user=user, entry=None, watched_at=None)
 
 
 @boundary
@@ -568,7 +545,7 @@ def history_clear(*, user: User, before: datetime | None = None) -> int:
         entries = entries.filter(last_watched_at__lt=before)
     deleted, _ = entries.delete()
     if deleted:
-        _call_optional("recommend.services", "recommendations_invalidate", user=user)
+        events.history_changed.send_on_commit(user=user, entry=None, watched_at=None)
     return deleted
 
 

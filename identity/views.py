@@ -19,8 +19,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog.models import Episode, Title
-from catalog.selectors import titles_visible_to
+from catalog.selectors import episode_get, title_get, titles_visible_to
 from identity import selectors, services
 from identity.filtersets import UserFilterSet, WatchHistoryFilterSet
 from identity.models import ParentalControls, User, WatchHistory
@@ -275,7 +274,7 @@ class HistoryView(AccountView):
             raise exceptions.ValidationError({"title": [f"Unknown title {data['title']}."]})
         episode = None
         if data.get("episode") is not None:
-            episode = Episode.objects.select_related("season").filter(pk=data["episode"]).first()
+            episode = episode_get(episode_id=data["episode"])
             if episode is None:
                 raise exceptions.ValidationError({"episode": [f"Unknown episode {data['episode']}."]})
         entry = services.history_record(
@@ -350,7 +349,7 @@ class ContinueWatchingEntryView(AccountView):
     def delete(self, request, user_id, title_id):
         account = self.account()
         # The title first, by primary key: an id no row can have is then a 404 like any unknown one.
-        title = get_object_or_404(Title, pk=title_id)
+        title = title_get(title_id=title_id)
         if not selectors.history_for(user=account).filter(title=title).exists():
             raise Http404
         services.continue_watching_hide(user=account, title=title)

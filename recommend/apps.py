@@ -9,6 +9,11 @@ class RecommendConfig(ServiceConfig):
     service_label = "Recommendation Engine"
     calls = ("catalog", "identity")
 
+    def ready(self) -> None:
+        from recommend import receivers
+
+        receivers.connect()
+
     def seed_demo(self, context) -> None:
         """Learn the model from the seeded history; a second run only rebuilds it when history changed."""
         from identity.selectors import history_interactions

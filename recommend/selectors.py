@@ -17,8 +17,15 @@ from django.db.models import Count, FloatField, Func, IntegerField, QuerySet
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from catalog.models import Credit, Title
-from catalog.selectors import titles_visible_to, viewer_region
+from catalog.models import Title
+from catalog.selectors import (
+    title_cards,
+    title_content_rows,
+    title_genre_pairs,
+    title_person_pairs,
+    titles_visible_to,
+    viewer_region,
+)
 from identity.selectors import history_interactions, user_list
 from recommend import engine
 from recommend.models import RecommendationList, RecommenderModel
@@ -146,13 +153,13 @@ def _history_columns(columns: dict[str, list]) -> dict[str, np.ndarray]:
 @boundary
 def catalogue_for_model() -> engine.Catalogue:
     """Every catalog title with what content similarity needs, in id order."""
-    rows = list(Title.objects.order_by("id").values_list("id", "title", "release_year", "description"))
+    rows = title_content_rows()
     index = {row[0]: i for i, row in enumerate(rows)}
     genres: list[list[int]] = [[] for _ in rows]
     people: list[list[int]] = [[] for _ in rows]
-    for title_id, genre_id in Title.genres.through.objects.values_list("title_id", "genre_id").iterator(10_000):
+    for title_id, genre_id in title_genre_pairs():
         genres[index[title_id]].append(genre_id)
-    for title_id, person_id in Credit.objects.values_list("title_id", "person_id").iterator(10_000):
+    for title_id, person_id in title_person_pairs():
         people[index[title_id]].append(person_id)
     return engine.Catalogue(
         title_ids=np.array([row[0] for row in rows], dtype=np.int64),
@@ -182,22 +189,6 @@ def recommendation_list_is_fresh(
     if checked_ids is None:
         checked_ids = [item["title_id"] for item in recommendations.items]
     return all(title_id in visible_ids for title_id in checked_ids)
-
-
-@boundary
-def title_cards(title_ids: list[int], *, titles: QuerySet[Title] | None = None) -> dict[int, dict]:
-    """What a list shows of each title (id, kind, title, release_year, genre names), in two small queries.
-
-    Pass `titles` (e.g. the viewer's visible titles) to get cards only for titles in it.
-    """
-    titles = Title.objects.all() if titles is None else titles
-    rows = titles.filter(id__in=title_ids).order_by().values("id", "kind", "title", "release_year")
-    cards = {row["id"]: {**row, "genres": []} for row in rows}
-    title_ids = list(cards)
-    links = Title.genres.through.objects.filter(title_id__in=title_ids).order_by("genre__name")
-    for title_id, name in links.values_list("title_id", "genre__name"):
-        cards[title_id]["genres"].append(name)
-    return cards
 
 
 # --- similarity --------------------------------------------------------------------------------------
@@ -239,14 +230,10 @@ def title_similarity(*, a: Title, b: Title) -> dict:
         viewers_a, viewers_b = _liked_viewers(a.pk), _liked_viewers(b.pk)
         denominator = math.sqrt(len(viewers_a) * len(viewers_b))
         genres = defaultdict(set)
-        for title_id, genre_id in Title.genres.through.objects.filter(title_id__in=[a.pk, b.pk]).values_list(
-            "title_id", "genre_id"
-        ):
+        for title_id, genre_id in title_genre_pairs(title_ids=[a.pk, b.pk]):
             genres[title_id].add(genre_id)
         people = defaultdict(set)
-        for title_id, person_id in Credit.objects.filter(title_id__in=[a.pk, b.pk]).values_list(
-            "title_id", "person_id"
-        ):
+        for title_id, person_id in title_person_pairs(title_ids=[a.pk, b.pk]):
             people[title_id].add(person_id)
         era = (
             math.exp(-abs(a.release_year - b.release_year) / ERA_SCALE_YEARS)

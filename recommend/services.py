@@ -13,8 +13,7 @@ from django.db import close_old_connections, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from catalog.models import Title
-from catalog.selectors import titles_visible_to, viewer_region
+from catalog.selectors import title_cards, title_names, titles_exist_after, titles_visible_to, viewer_region
 from identity.selectors import favourite_genre_ids_for, history_interactions, user_list
 from recommend import engine
 from recommend.models import RecommendationList, RecommenderModel, RecommenderState
@@ -26,7 +25,6 @@ from recommend.selectors import (
     recommendation_list_is_fresh,
     recommender_model_current,
     setting,
-    title_cards,
 )
 from streaming_platform.boundary import boundary
 
@@ -188,7 +186,7 @@ def _reason(
 def _new_titles(user, model: engine.Model, *, taste: dict[int, float], limit: int) -> list[tuple[int, float]]:
     """Titles added after the model was built, scored by how well their genres match the viewer's taste."""
     newest = int(model.title_ids.max()) if len(model.title_ids) else 0
-    if not Title.objects.filter(id__gt=newest).exists():
+    if not titles_exist_after(title_id=newest):
         return []
     rows = titles_visible_to(user).filter(id__gt=newest).order_by("-id").values_list("id", "genres")[: limit * 10]
     genres: dict[int, set[int]] = {}
@@ -248,7 +246,7 @@ def recommendations_generate(*, user, now: dt.datetime | None = None) -> Recomme
 
     because = scored.because(chosen)
     because_ids = {int(model.title_ids[b]) for b in because if b >= 0}
-    names = dict(Title.objects.filter(id__in=because_ids).values_list("id", "title"))
+    names = title_names(title_ids=because_ids)
     items = [
         {
             "title_id": int(model.title_ids[p]),

@@ -150,7 +150,7 @@ def headers_from_meta(meta: dict) -> dict:
 
 
 def to_metrics(values: dict) -> dict:
-    """CMCD values in the vocabulary of a JSON metric update (see the README's CMCD mapping)."""
+    """CMCD values in the vocabulary of a JSON metric update (see the CMCD mapping in docs/services/stream.md)."""
     metrics: dict = {}
     if "sn" in values:
         metrics["sequence"] = values["sn"]

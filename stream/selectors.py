@@ -13,7 +13,7 @@ from django.utils import timezone
 from stream.models import Cdn, PlaybackSession, SessionStatus
 from streaming_platform.boundary import boundary
 
-# CDN health thresholds over the recent window (README, "CDN health").
+# CDN health thresholds over the recent window (docs/services/stream.md, "CDNs").
 MIN_SESSIONS_FOR_RATES = 5  # error and rebuffer rates mean nothing over fewer sessions
 DOWN_ERROR_RATE = 0.5
 DEGRADED_ERROR_RATE = 0.05

@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.http import Http404
@@ -13,6 +12,8 @@ from django.utils import timezone
 from rest_framework.exceptions import APIException, PermissionDenied
 
 from catalog.models import Episode, Kind, Title
+from catalog.selectors import episode_of_show
+from identity.services import account_lock
 from stream import selectors
 from stream.ladder import Rung, ladder_for, max_height_for
 from stream.models import Cdn, EndReason, PlaybackSession, PlayerState, SessionStatus
@@ -82,7 +83,7 @@ def _title_and_episode(*, user, title_id: int, episode_id: int | None) -> tuple[
     if title.kind == Kind.SHOW:
         if episode_id is None:
             raise ValidationError({"episode": ["Choose an episode to play a show."]})
-        episode = Episode.objects.filter(pk=episode_id, season__show=title).first()
+        episode = episode_of_show(show=title, episode_id=episode_id)
         if episode is None:
             raise ValidationError({"episode": [f"Episode {episode_id} is not an episode of title {title.pk}."]})
         return title, episode
@@ -123,7 +124,7 @@ def session_start(
     ladder = ladder_for(max_height)
     hint = selectors.initial_bitrate_hint(region=region, device_type=device_type, at=at)
     with transaction.atomic():
-        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+        account_lock(user=user)
         sessions_reap_idle(at=at, user=user)
         active = list(selectors.sessions_active_for(user=user).order_by("started_at"))
         if len(active) >= user.max_streams:

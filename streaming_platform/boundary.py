@@ -25,6 +25,22 @@ def remove_call_listener(listener: CallListener) -> None:
         _listeners.remove(listener)
 
 
+def measured_call(caller: str, callee: str, name: str, func, *args, **kwargs):
+    """Calls `func`, reporting the call from `caller` to `callee` to the listeners (when there are any)."""
+    if caller == callee or not _listeners:
+        return func(*args, **kwargs)
+    started = time.perf_counter()
+    ok = False
+    try:
+        result = func(*args, **kwargs)
+        ok = True
+        return result
+    finally:
+        elapsed = time.perf_counter() - started
+        for listener in tuple(_listeners):
+            listener(caller, callee, name, elapsed, ok)
+
+
 def boundary(func):
     callee = func.__module__.split(".", 1)[0]
     name = func.__qualname__
@@ -34,15 +50,6 @@ def boundary(func):
         caller = sys._getframe(1).f_globals.get("__name__", "").split(".", 1)[0]
         if caller == callee or not _listeners:
             return func(*args, **kwargs)
-        started = time.perf_counter()
-        ok = False
-        try:
-            result = func(*args, **kwargs)
-            ok = True
-            return result
-        finally:
-            elapsed = time.perf_counter() - started
-            for listener in tuple(_listeners):
-                listener(caller, callee, name, elapsed, ok)
+        return measured_call(caller, callee, name, func, *args, **kwargs)
 
     return wrapper

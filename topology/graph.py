@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import logging
 import time
-from importlib import import_module
-from typing import Any
 
 from django.conf import settings
 from django.db import connection
 
+from stream.selectors import cdn_health_list
 from streaming_platform.apps import service_configs
 
 logger = logging.getLogger(__name__)
@@ -22,17 +21,6 @@ CDN_REFRESH_S = 10.0
 # A node is "degraded" above either of these over the window.
 DEGRADED_5XX_RATE = 0.05
 DEGRADED_P95_MS = 1000.0
-# Names a `stream.selectors` function listing the CDNs may have; the first one present is used.
-CDN_SELECTOR_NAMES = (
-    "cdn_health_list",
-    "cdn_list",
-    "cdns_list",
-    "cdn_list_active",
-    "cdns_active",
-    "active_cdns",
-    "cdns",
-)
-
 CDN_STATES = {"healthy": "ok", "degraded": "degraded", "down": "down"}
 INFRA_KINDS = frozenset({"database", "channel_layer", "cdn"})
 DATABASE_LABELS = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mysql": "MySQL", "oracle": "Oracle"}
@@ -78,51 +66,25 @@ def database_node() -> dict:
     return {"id": DATABASE_ID, "label": DATABASE_LABELS.get(vendor, vendor), "kind": "database", "vendor": vendor}
 
 
-def _field(item: Any, *names: str) -> Any:
-    for name in names:
-        value = item.get(name) if isinstance(item, dict) else getattr(item, name, None)
-        if value not in (None, ""):
-            return value
-    return None
-
-
 def cdn_nodes() -> list[dict]:
-    """The Stream service's CDNs, read through its selectors; none when that service or function is absent."""
+    """The Stream service's CDNs with their live health, read through its selector."""
     try:
-        selectors = import_module("stream.selectors")
-    except ImportError:
-        return []
-    selector = next((getattr(selectors, name) for name in CDN_SELECTOR_NAMES if hasattr(selectors, name)), None)
-    if selector is None:
-        return []
-    try:
-        items = list(selector())
+        healths = cdn_health_list()
     except Exception:  # the graph must still render if the stream service cannot answer
         logger.warning("Could not read the CDNs from stream.selectors", exc_info=True)
         return []
-    nodes = []
-    for item in items:
-        # `cdn_health_list` gives health records wrapping the CDN; plainer selectors give the CDN itself.
-        cdn = getattr(item, "cdn", item)
-        key = _field(cdn, "name", "slug", "code", "pk", "id")
-        if key is None:
-            continue
-        enabled = _field(cdn, "enabled", "is_active", "active")
-        state = _field(item, "state") or ("healthy" if enabled in (None, True) else "down")
-        regions = _field(cdn, "regions", "region")
-        node = {
-            "id": f"{CDN_PREFIX}{key}",
-            "label": str(_field(cdn, "label", "name") or key),
+    return [
+        {
+            "id": f"{CDN_PREFIX}{health.cdn.name}",
+            "label": health.cdn.name,
             "kind": "cdn",
-            "regions": list(regions) if isinstance(regions, list | tuple) else ([str(regions)] if regions else []),
-            "state": str(state),
+            "regions": list(health.cdn.regions or []),
+            "state": health.state,
+            "active_sessions": health.active_sessions,
+            "load": round(health.load, 3),
         }
-        active_sessions = _field(item, "active_sessions")
-        if active_sessions is not None:
-            node["active_sessions"] = int(active_sessions)
-            node["load"] = round(float(getattr(item, "load", 0.0)), 3)
-        nodes.append(node)
-    return nodes
+        for health in healths
+    ]
 
 
 class GraphDescription:

@@ -9,11 +9,10 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from importlib import import_module
 
 from django.conf import settings
 from django.core.handlers.asgi import ASGIHandler
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, get_resolver
 
 from streaming_platform.apps import service_configs
 
@@ -55,10 +54,13 @@ def allows_get(callback) -> bool:
 
 def read_endpoints(service: str) -> list[str]:
     """Every parameterless GET path the service's urls.py declares (its lists, reports and status)."""
-    try:
-        patterns = import_module(f"{service}.urls").urlpatterns
-    except ImportError:
+    # The root URLconf mounts each service's urls.py at /api/<service>/ under the service's namespace.
+    mounted = [
+        entry for entry in get_resolver().url_patterns if isinstance(entry, URLResolver) and entry.namespace == service
+    ]
+    if not mounted:
         return []
+    patterns = mounted[0].url_patterns
     found: list[str] = []
 
     def walk(entries, prefix: str) -> None:

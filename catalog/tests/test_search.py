@@ -172,10 +172,11 @@ def test_ranked_title_ids_without_words():
     assert search.ranked_title_ids("  !! ") == []
 
 
-def test_search_is_recorded_for_analytics(api_client, classics):
+def test_search_is_recorded_for_analytics(api_client, classics, django_capture_on_commit_callbacks):
     from analytics.models import Event
 
-    api_client.get(SEARCH, {"q": "godfather"})
+    with django_capture_on_commit_callbacks(execute=True):
+        api_client.get(SEARCH, {"q": "godfather"})
     event = Event.objects.get(type="search")
     assert event.properties["query"] == "godfather"
     assert event.properties["results"] == 1

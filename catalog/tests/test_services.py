@@ -2,10 +2,8 @@
 
 import random
 from io import StringIO
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 
 from catalog.models import Availability, Credit, Episode, Genre, Kind, Season, Title
@@ -14,8 +12,6 @@ from catalog.services import demo_catalog_seed, movielens_title, movielens_title
 from catalog.tests.factories import TitleFactory
 
 pytestmark = pytest.mark.django_db
-
-MOVIELENS = Path(settings.BASE_DIR).parent / "shared" / "data" / "ml-100k"
 
 
 def catalog_sizes() -> tuple[int, ...]:
@@ -58,9 +54,9 @@ def test_seed_demo_command_twice_adds_nothing():
     assert sizes[0] == 40
 
 
-def test_movielens_import_is_complete_and_idempotent():
+def test_movielens_import_is_complete_and_idempotent(movielens_dir):
     out = StringIO()
-    created = movielens_titles_import(directory=MOVIELENS, stdout=out)
+    created = movielens_titles_import(directory=movielens_dir, stdout=out)
 
     assert created == 1682
     assert "1682/1682" in out.getvalue()
@@ -73,7 +69,7 @@ def test_movielens_import_is_complete_and_idempotent():
     assert [title.title for title in search_titles(query="godfater", user=None)][:1] == ["The Godfather"]
 
     sizes = catalog_sizes()
-    assert movielens_titles_import(directory=MOVIELENS) == 0
+    assert movielens_titles_import(directory=movielens_dir) == 0
     assert catalog_sizes() == sizes
 
 

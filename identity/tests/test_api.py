@@ -543,14 +543,16 @@ def test_staff_password_login_is_not_exposed(staff_client, user):
     assert "password" not in body and TEST_PASSWORD not in str(body)
 
 
-def test_history_and_login_reach_analytics(api_client, user):
+def test_history_and_login_reach_analytics(api_client, user, django_capture_on_commit_callbacks):
     from analytics.models import Event
 
-    token = api_client.post("/api/identity/auth/login", {"email": user.email, "password": TEST_PASSWORD}).json()
+    with django_capture_on_commit_callbacks(execute=True):
+        token = api_client.post("/api/identity/auth/login", {"email": user.email, "password": TEST_PASSWORD}).json()
     client = client_for(user)
     title = TitleFactory()
 
-    client.post(f"{USERS}/{user.pk}/history", {"title": title.pk, "position_s": 1200})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"{USERS}/{user.pk}/history", {"title": title.pk, "position_s": 1200})
 
     assert token["token"]
     assert Event.objects.filter(type="login", user=user).count() == 1

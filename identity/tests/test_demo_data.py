@@ -5,7 +5,6 @@ import random
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from rest_framework.test import APIClient
 
 from catalog.models import Maturity
@@ -14,8 +13,6 @@ from identity.demo_data import DEMO_PASSWORD, KIDS_PIN, STAFF_EMAIL, STAFF_PASSW
 from identity.models import ParentalControls, User, WatchHistory
 
 pytestmark = pytest.mark.django_db
-
-MOVIELENS = Path(settings.BASE_DIR).parent / "shared" / "data" / "ml-100k"
 
 
 def seed(**kwargs):
@@ -67,11 +64,11 @@ def test_seeded_accounts_can_log_in_and_the_kids_pin_works():
     assert client.post(f"/api/identity/users/{kid}/controls/pin/verify", {"pin": KIDS_PIN}).status_code == 204
 
 
-def subset(tmp_path: Path, lines: int) -> Path:
+def subset(tmp_path: Path, movielens_dir: Path, lines: int) -> Path:
     """The first `lines` ratings of MovieLens 100K, with the full user and item files."""
     for name in ("ml-100k.item", "ml-100k.user"):
-        (tmp_path / name).write_bytes((MOVIELENS / name).read_bytes())
-    with (MOVIELENS / "ml-100k.inter").open(encoding="latin-1") as source:
+        (tmp_path / name).write_bytes((movielens_dir / name).read_bytes())
+    with (movielens_dir / "ml-100k.inter").open(encoding="latin-1") as source:
         head = [next(source) for _ in range(lines + 1)]
     (tmp_path / "ml-100k.inter").write_text("".join(head), encoding="latin-1")
     return tmp_path
@@ -85,8 +82,8 @@ def import_movielens(directory: Path) -> str:
     return out.getvalue()
 
 
-def test_movielens_subset_import(tmp_path):
-    directory = subset(tmp_path, 2000)
+def test_movielens_subset_import(tmp_path, movielens_dir):
+    directory = subset(tmp_path, movielens_dir, 2000)
 
     output = import_movielens(directory)
 
@@ -104,16 +101,16 @@ def test_movielens_subset_import(tmp_path):
     assert User.objects.filter(email__startswith="movielens-").count() == 943
 
 
-def test_movielens_user_cannot_log_in(tmp_path):
-    import_movielens(subset(tmp_path, 10))
+def test_movielens_user_cannot_log_in(tmp_path, movielens_dir):
+    import_movielens(subset(tmp_path, movielens_dir, 10))
 
     response = APIClient().post("/api/identity/auth/login", {"email": "movielens-1@example.org", "password": ""})
 
     assert response.status_code == 400
 
 
-def test_full_movielens_import():
-    import_movielens(MOVIELENS)
+def test_full_movielens_import(movielens_dir):
+    import_movielens(movielens_dir)
 
     assert User.objects.filter(email__startswith="movielens-").count() == 943
     assert WatchHistory.objects.filter(rating__isnull=False).count() == 100_000

@@ -201,35 +201,28 @@ def test_daily_limit_counts_watched_time_per_local_day():
     assert selectors.viewing_allowed_now(user=user, at=late + dt.timedelta(days=1))[0]
 
 
-def test_history_record_tells_recommend_and_analytics(user, monkeypatch):
-    import importlib
+def test_history_record_tells_recommend_and_analytics(user, django_capture_on_commit_callbacks):
+    from analytics.models import Event
+    from recommend.models import RecommenderState
 
-    calls = []
-
-    class Recorder:
-        def __init__(self, name):
-            self.name = name
-
-        def __call__(self, **kwargs):
-            calls.append((self.name, kwargs))
-
-    real_import = importlib.import_module
-
-    def fake_import(name, *args):
-        if name == "recommend.services":
-            return type("M", (), {"recommendations_invalidate": Recorder("invalidate")})
-        if name == "analytics.services":
-            return type("M", (), {"server_event_record": Recorder("event")})
-        return real_import(name, *args)
-
-    monkeypatch.setattr(importlib, "import_module", fake_import)
     title = TitleFactory()
 
-    services.history_record(user=user, title=title, position_s=1200)
+    with django_capture_on_commit_callbacks(execute=True) as announced:
+        services.history_record(user=user, title=title, position_s=1200)
 
-    assert ("invalidate", {"user": user}) in calls
-    event = next(kwargs for name, kwargs in calls if name == "event")
-    assert event["type"] == "history_update" and event["user"] == user and event["title"] == title
+    assert len(announced) == 1  # one history_changed event, delivered after commit
+    assert RecommenderState.objects.get().new_history == 1
+    event = Event.objects.get(type="history_update")
+    assert event.user == user and event.title == title and event.properties["position_s"] == 1200
+
+
+def test_history_changes_are_not_announced_before_commit(user):
+    from recommend.models import RecommenderState
+
+    # The test's transaction never commits, so the receivers never run.
+    services.history_record(user=user, title=TitleFactory(), position_s=1200)
+
+    assert not RecommenderState.objects.filter(new_history__gt=0).exists()
 
 
 def test_continue_watching_keeps_visible_titles_and_next_up(user):

@@ -130,13 +130,18 @@ def test_the_list_goes_stale_after_its_time_to_live(world, user, user_client, se
     assert second["generated_at"] > first["generated_at"]
 
 
-def test_new_history_makes_the_list_stale_and_the_next_read_reflects_it(world, user, user_client):
+def test_new_history_makes_the_list_stale_and_the_next_read_reflects_it(
+    world, user, user_client, django_capture_on_commit_callbacks
+):
     CompletedWatchFactory(user=user, title=world["scifi"][0])
     recommender_build()
     first = user_client.get(url(user)).json()
     next_pick = first["results"][0]["title"]["id"]
 
-    history_record(user=user, title=world["scifi"][next_pick - world["scifi"][0].pk], position_s=6000, duration_s=6000)
+    with django_capture_on_commit_callbacks(execute=True):
+        history_record(
+            user=user, title=world["scifi"][next_pick - world["scifi"][0].pk], position_s=6000, duration_s=6000
+        )
 
     assert RecommendationList.objects.get(user=user).invalidated
     second = user_client.get(url(user)).json()
@@ -314,16 +319,18 @@ def test_popular_is_trending_in_the_region_over_the_window(world, api_client):
     assert len(wide["results"]) > 1
 
 
-def test_the_model_is_rebuilt_after_enough_new_history(world, user, settings):
+def test_the_model_is_rebuilt_after_enough_new_history(world, user, settings, django_capture_on_commit_callbacks):
     settings.RECOMMEND_AUTO_REBUILD = "inline"
     settings.RECOMMEND_REBUILD_MIN_NEW_HISTORY = 3
     settings.RECOMMEND_REBUILD_SHARE = 0.0
     first = recommender_build()
 
-    history_record(user=user, title=world["comedy"][0], position_s=6000, duration_s=6000)
-    history_record(user=user, title=world["comedy"][1], position_s=6000, duration_s=6000)
+    for title in world["comedy"][:2]:
+        with django_capture_on_commit_callbacks(execute=True):
+            history_record(user=user, title=title, position_s=6000, duration_s=6000)
     assert RecommenderModel.objects.latest().pk == first.pk
-    history_record(user=user, title=world["comedy"][2], position_s=6000, duration_s=6000)
+    with django_capture_on_commit_callbacks(execute=True):
+        history_record(user=user, title=world["comedy"][2], position_s=6000, duration_s=6000)
 
     latest = RecommenderModel.objects.latest()
     assert latest.pk != first.pk

@@ -1,45 +1,24 @@
-"""Server subprocesses, scratch databases and service restarts for the fault and multi-worker tests."""
+"""Server subprocesses for the fault and multi-worker tests, on the suite's own PostgreSQL and Redis."""
 
 from __future__ import annotations
 
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from streaming_platform.tests.private_servers import HOST, PrivatePostgres, PrivateRedis, free_port
+
 PROJECT_DIR = Path(__file__).resolve().parents[2]
-HOST = "127.0.0.1"
-POSTGRES_ADMIN_URL = os.environ.get("HARDENING_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
-REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
-REDIS_START = [
-    "redis-server",
-    "--daemonize",
-    "yes",
-    "--bind",
-    "127.0.0.1",
-    "-::1",
-    "--port",
-    str(REDIS_PORT),
-    "--save",
-    "",
-    "--appendonly",
-    "no",
-    "--dir",
-    "/var/lib/redis",
-    "--logfile",
-    "/var/log/redis/ci.log",
-]
 # Production settings (DEBUG off) over plain HTTP on 127.0.0.1.
 SERVER_ENV = {
     "DJANGO_SETTINGS_MODULE": "streaming_platform.settings",
@@ -58,12 +37,6 @@ def environment(**extra: str) -> dict[str, str]:
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_DIR), env.get("PYTHONPATH", "")]))
     env.update(extra)
     return env
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
 
 
 def sqlite_url(path: Path) -> str:
@@ -233,118 +206,35 @@ def request(
     return status, parsed, elapsed
 
 
-# --- PostgreSQL ---------------------------------------------------------------------------------
+# --- The suite's own PostgreSQL and Redis -------------------------------------------------------
 
 
-def _postgres_admin():
-    import psycopg
-
+@pytest.fixture
+def private_postgres() -> Iterator[PrivatePostgres]:
+    """A PostgreSQL server of this test's own (free port, temporary cluster), destroyed afterwards."""
+    server = PrivatePostgres().start()
     try:
-        return psycopg.connect(POSTGRES_ADMIN_URL.replace("postgres://", "postgresql://"), autocommit=True)
-    except psycopg.OperationalError as exc:
-        pytest.fail(f"PostgreSQL at {POSTGRES_ADMIN_URL} is unreachable (these tests need it running): {exc}")
-
-
-@contextmanager
-def scratch_postgres(tag: str) -> Iterator[str]:
-    """A new, empty PostgreSQL database for one test; dropped afterwards. Yields its URL."""
-    name = f"hardening_{tag}_{uuid.uuid4().hex[:8]}"
-    with _postgres_admin() as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
-    try:
-        yield f"{base}/{name}"
+        yield server
     finally:
-        wait_for_postgres(60)
-        with _postgres_admin() as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        server.destroy()
 
 
-def postgres_version() -> str:
-    return sorted(os.listdir("/etc/postgresql"))[-1]
-
-
-def postgres_ctl(action: str) -> None:
-    subprocess.run(
-        ["pg_ctlcluster", "--skip-systemctl-redirect", postgres_version(), "main", action],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-
-
-def postgres_answers() -> bool:
-    import psycopg
-
+@pytest.fixture
+def private_redis() -> Iterator[PrivateRedis]:
+    """A Redis server of this test's own (free port, nothing on disk), destroyed afterwards."""
+    server = PrivateRedis().start()
     try:
-        with psycopg.connect(POSTGRES_ADMIN_URL.replace("postgres://", "postgresql://"), connect_timeout=2):
-            return True
-    except psycopg.OperationalError:
-        return False
-
-
-def wait_for_postgres(timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not postgres_answers():
-        if time.monotonic() > deadline:
-            raise AssertionError("PostgreSQL did not come back")
-        time.sleep(0.2)
-
-
-def forget_database_connections() -> None:
-    """Drops this process's own Django connections: under `make test-scale` they did not survive a restart."""
-    from django.db import connections
-
-    connections.close_all()
-
-
-# --- Redis --------------------------------------------------------------------------------------
-
-
-def redis_client(db: int):
-    import redis
-
-    return redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=db, socket_connect_timeout=2, socket_timeout=5)
-
-
-def require_redis() -> None:
-    import redis
-
-    try:
-        redis_client(0).ping()
-    except redis.RedisError as exc:
-        pytest.fail(f"Redis at {REDIS_HOST}:{REDIS_PORT} is unreachable (these tests need it running): {exc}")
-
-
-def redis_answers() -> bool:
-    import redis
-
-    try:
-        return bool(redis_client(0).ping())
-    except redis.RedisError:
-        return False
-
-
-def redis_start() -> None:
-    subprocess.run(REDIS_START, check=True, capture_output=True, timeout=30)
-    deadline = time.monotonic() + 30
-    while not redis_answers():
-        if time.monotonic() > deadline:
-            raise AssertionError("Redis did not come back")
-        time.sleep(0.1)
+        yield server
+    finally:
+        server.destroy()
 
 
 @contextmanager
-def redis_stopped() -> Iterator[None]:
-    """Redis is down inside the block and always running again after it."""
-    subprocess.run(
-        ["redis-cli", "-h", REDIS_HOST, "-p", str(REDIS_PORT), "shutdown", "nosave"], capture_output=True, timeout=30
-    )
-    deadline = time.monotonic() + 15
-    while redis_answers() and time.monotonic() < deadline:
-        time.sleep(0.1)
+def stopped(server: PrivatePostgres | PrivateRedis) -> Iterator[None]:
+    """The test's own server is down inside the block and running again (same port, same data) after it."""
+    server.stop()
     try:
         yield
     finally:
-        if not redis_answers():
-            redis_start()
+        if not server.running():
+            server.start()

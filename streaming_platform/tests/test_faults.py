@@ -1,4 +1,7 @@
-"""Faults while serving: a worker killed mid-ingest, PostgreSQL restarted, Redis restarted under WebSocket clients."""
+"""Faults while serving: a worker killed mid-ingest, PostgreSQL restarted, Redis restarted under WebSocket clients.
+
+Every server broken here is the test's own (`private_postgres`, `private_redis`): free port, temporary data.
+"""
 
 import asyncio
 import json
@@ -14,27 +17,20 @@ from streaming_platform.tests.servers import (
     STATUS_PATH,
     Server,
     environment,
-    forget_database_connections,
     migrate,
-    postgres_answers,
-    postgres_ctl,
-    redis_stopped,
     request,
-    require_redis,
-    scratch_postgres,
     seed_viewers,
     serving,
     sqlite_url,
-    wait_for_postgres,
+    stopped,
 )
 
 BATCH_SIZE = 1000
 # A request during an outage must be answered (with an error) within this, never hang.
 OUTAGE_ANSWER_BOUND_S = 10
 RECOVERY_BOUND_S = 30
-# WebSocket dashboard clients per scenario, the Redis database they use, and how long two UPDATEs may take.
+# WebSocket dashboard clients per scenario, and how long two UPDATEs may take.
 CLIENTS = 3
-REDIS_DB = 13
 UPDATES_BOUND_S = 12
 
 
@@ -143,67 +139,65 @@ def _probe(url: str, **kwargs) -> dict:
 
 
 @pytest.mark.slow
-def test_postgresql_restart_fails_requests_cleanly_then_the_same_app_recovers(tmp_path):
-    with scratch_postgres("restart") as database_url:
-        env = environment(DATABASE_URL=database_url)
-        migrate(env)
-        seed = seed_viewers(env)
-        token = seed["viewers"][0]["token"]
-        # A connection per request (the default), and persistent connections that go stale in the restart.
-        configurations = {
-            "per-request connections": {**env, "DB_CONN_MAX_AGE": "0"},
-            "persistent connections": {**env, "DB_CONN_MAX_AGE": "60"},
-        }
-        with (
-            serving(configurations["per-request connections"], tmp_path / "fresh.log") as fresh,
-            serving(configurations["persistent connections"], tmp_path / "persistent.log") as persistent,
-        ):
-            servers = {"per-request connections": fresh, "persistent connections": persistent}
-            for server in servers.values():
-                assert request(server.base_url + "/api/identity/users/me", token=token)[0] == 200
-            during: dict[str, list[dict]] = {name: [] for name in servers}
-            recovery: dict[str, float] = {}
-            postgres_ctl("stop")
-            stopped_at = time.monotonic()
-            try:
-                # Probe for a few seconds of outage, not just one instant of it.
-                while time.monotonic() - stopped_at < 3:
-                    for name, server in servers.items():
-                        during[name].append(_probe(server.base_url + STATUS_PATH))
-                        during[name].append(_probe(server.base_url + "/api/identity/users/me", token=token))
-                        during[name].append(
-                            _probe(
-                                server.base_url + "/api/analytics/events",
-                                method="POST",
-                                body=event_batch(f"outage-{uuid.uuid4().hex[:6]}")[:10],
-                                token=token,
-                            )
+def test_postgresql_restart_fails_requests_cleanly_then_the_same_app_recovers(tmp_path, private_postgres):
+    database_url = private_postgres.create_database("restart")
+    env = environment(DATABASE_URL=database_url)
+    migrate(env)
+    seed = seed_viewers(env)
+    token = seed["viewers"][0]["token"]
+    # A connection per request (the default), and persistent connections that go stale in the restart.
+    configurations = {
+        "per-request connections": {**env, "DB_CONN_MAX_AGE": "0"},
+        "persistent connections": {**env, "DB_CONN_MAX_AGE": "60"},
+    }
+    with (
+        serving(configurations["per-request connections"], tmp_path / "fresh.log") as fresh,
+        serving(configurations["persistent connections"], tmp_path / "persistent.log") as persistent,
+    ):
+        servers = {"per-request connections": fresh, "persistent connections": persistent}
+        for server in servers.values():
+            assert request(server.base_url + "/api/identity/users/me", token=token)[0] == 200
+        during: dict[str, list[dict]] = {name: [] for name in servers}
+        recovery: dict[str, float] = {}
+        private_postgres.stop()
+        stopped_at = time.monotonic()
+        try:
+            # Probe for a few seconds of outage, not just one instant of it.
+            while time.monotonic() - stopped_at < 3:
+                for name, server in servers.items():
+                    during[name].append(_probe(server.base_url + STATUS_PATH))
+                    during[name].append(_probe(server.base_url + "/api/identity/users/me", token=token))
+                    during[name].append(
+                        _probe(
+                            server.base_url + "/api/analytics/events",
+                            method="POST",
+                            body=event_batch(f"outage-{uuid.uuid4().hex[:6]}")[:10],
+                            token=token,
                         )
-            finally:
-                postgres_ctl("start")
-            wait_for_postgres(60)
-            forget_database_connections()
-            back_at = time.monotonic()
-            outage_s = round(back_at - stopped_at, 2)
-            pending = dict(servers)
-            while pending and time.monotonic() - back_at < RECOVERY_BOUND_S:
-                for name, server in list(pending.items()):
-                    ok = _probe(server.base_url + STATUS_PATH)["status"] == 200 and (
-                        _probe(server.base_url + "/api/identity/users/me", token=token)["status"] == 200
                     )
-                    if ok:
-                        recovery[name] = round(time.monotonic() - back_at, 2)
-                        del pending[name]
-                time.sleep(0.05)
-            after = {
-                name: request(
-                    server.base_url + "/api/analytics/events",
-                    method="POST",
-                    body=event_batch(f"after-{server.port}")[:10],
-                    token=token,
-                )[0]
-                for name, server in servers.items()
-            }
+        finally:
+            private_postgres.start()
+        back_at = time.monotonic()
+        outage_s = round(back_at - stopped_at, 2)
+        pending = dict(servers)
+        while pending and time.monotonic() - back_at < RECOVERY_BOUND_S:
+            for name, server in list(pending.items()):
+                ok = _probe(server.base_url + STATUS_PATH)["status"] == 200 and (
+                    _probe(server.base_url + "/api/identity/users/me", token=token)["status"] == 200
+                )
+                if ok:
+                    recovery[name] = round(time.monotonic() - back_at, 2)
+                    del pending[name]
+            time.sleep(0.05)
+        after = {
+            name: request(
+                server.base_url + "/api/analytics/events",
+                method="POST",
+                body=event_batch(f"after-{server.port}")[:10],
+                token=token,
+            )[0]
+            for name, server in servers.items()
+        }
     summary = {
         name: {
             "requests": len(probes),
@@ -215,7 +209,7 @@ def test_postgresql_restart_fails_requests_cleanly_then_the_same_app_recovers(tm
     print(f"\nPostgreSQL down for {outage_s} s; requests during the outage: {json.dumps(summary)}")
     print("Recovery after PostgreSQL accepted connections again (s):", recovery, "then POST events:", after)
 
-    assert postgres_answers()
+    assert private_postgres.answers()
     for name, probes in during.items():
         for probe in probes:
             # Failed cleanly: an HTTP answer (never a dropped connection), quickly, JSON with a detail.
@@ -243,13 +237,12 @@ async def _updates_after(socket, count: int, timeout_s: float) -> list[dict]:
     return [await _next_of(socket, "UPDATE", timeout_s) for _ in range(count)]
 
 
-def _redis_restart_scenario(tmp_path, *, reconnect: bool) -> dict:
+def _redis_restart_scenario(tmp_path, redis_server, *, reconnect: bool) -> dict:
     """Three dashboard clients see INIT and UPDATEs; Redis restarts; then they reconnect, or stay connected."""
-    require_redis()
     db_path = tmp_path / "ws.sqlite3"
     env = environment(
         DATABASE_URL=sqlite_url(db_path),
-        REDIS_URL=f"redis://127.0.0.1:6379/{REDIS_DB}",
+        REDIS_URL=redis_server.url(),
         TOPOLOGY_REDIS_PREFIX=f"hardening-{uuid.uuid4().hex[:8]}",
     )
     migrate(env)
@@ -265,7 +258,7 @@ def _redis_restart_scenario(tmp_path, *, reconnect: bool) -> dict:
         sockets = [await connect(url, origin=server.base_url) for _ in range(CLIENTS)]
         try:
             figures["init_before"], figures["updates_before"] = await first_messages(sockets)
-            with redis_stopped():
+            with stopped(redis_server):
                 await asyncio.sleep(2)
             back_at = time.monotonic()
             if reconnect:
@@ -285,18 +278,15 @@ def _redis_restart_scenario(tmp_path, *, reconnect: bool) -> dict:
         return figures
 
     with serving(env, tmp_path / "ws.log") as server:
-        try:
-            figures = asyncio.run(asyncio.wait_for(scenario(server), 60))
-        finally:
-            require_redis()
+        figures = asyncio.run(asyncio.wait_for(scenario(server), 60))
         # Plain HTTP never depended on Redis being there.
         assert request(server.base_url + STATUS_PATH)[0] == 200
     return figures
 
 
 @pytest.mark.slow
-def test_redis_restart_websocket_clients_that_reconnect_get_init_and_updates_again(tmp_path):
-    figures = _redis_restart_scenario(tmp_path, reconnect=True)
+def test_redis_restart_websocket_clients_that_reconnect_get_init_and_updates_again(tmp_path, private_redis):
+    figures = _redis_restart_scenario(tmp_path, private_redis, reconnect=True)
     print("\nRedis restart, clients reconnect:", figures)
 
     assert figures["init_before"] == ["INIT"] * CLIENTS
@@ -306,10 +296,10 @@ def test_redis_restart_websocket_clients_that_reconnect_get_init_and_updates_aga
 
 
 @pytest.mark.slow
-def test_redis_restart_websocket_clients_that_stay_connected_get_updates_again(tmp_path):
+def test_redis_restart_websocket_clients_that_stay_connected_get_updates_again(tmp_path, private_redis):
     # The dashboard reconnects only when its socket closes: if the server keeps it open but sends
     # nothing after Redis came back, the operator sees a "live" dashboard that no longer moves.
-    figures = _redis_restart_scenario(tmp_path, reconnect=False)
+    figures = _redis_restart_scenario(tmp_path, private_redis, reconnect=False)
     print("\nRedis restart, clients stay connected:", figures)
 
     assert figures["updates_before"] == [2] * CLIENTS

@@ -2,41 +2,39 @@
 
 import asyncio
 import time
-import uuid
 
 import pytest
 from websockets.asyncio.client import connect
 
+from streaming_platform.tests.private_servers import PrivatePostgres, PrivateRedis
 from streaming_platform.tests.servers import (
     environment,
     migrate,
     request,
-    require_redis,
-    scratch_postgres,
     seed_viewers,
     serving,
 )
 from topology.tests.dashboard_client import next_of, node_requests
 
-REDIS_DB = 14
 REQUESTS_ON_B = 7
 
 
 @pytest.fixture(scope="module")
 def two_workers(tmp_path_factory):
-    """Workers A and B (separate uvicorn processes, separate ports) sharing PostgreSQL and Redis."""
-    require_redis()
+    """Workers A and B (separate uvicorn processes, separate ports) sharing the suite's own PostgreSQL and Redis."""
     logs = tmp_path_factory.mktemp("two-workers")
-    with scratch_postgres("workers") as database_url:
-        env = environment(
-            DATABASE_URL=database_url,
-            REDIS_URL=f"redis://127.0.0.1:6379/{REDIS_DB}",
-            TOPOLOGY_REDIS_PREFIX=f"hardening-{uuid.uuid4().hex[:8]}",
-        )
+    postgres, redis_server = PrivatePostgres(), PrivateRedis()
+    try:
+        postgres.start()
+        redis_server.start()
+        env = environment(DATABASE_URL=postgres.create_database("workers"), REDIS_URL=redis_server.url())
         migrate(env)
         seed = seed_viewers(env)
         with serving(env, logs / "a.log") as worker_a, serving(env, logs / "b.log") as worker_b:
             yield worker_a, worker_b, seed
+    finally:
+        postgres.destroy()
+        redis_server.destroy()
 
 
 @pytest.mark.slow

@@ -324,7 +324,7 @@ def test_disconnecting_cancels_the_simulation_and_the_updates(staff_user):
 
 
 @pytest.mark.django_db
-def test_updates_flow_through_the_redis_channel_layer(settings, fresh_store):
+def test_updates_flow_through_the_redis_channel_layer(settings, fresh_store, redis_url):
     import uuid
 
     from channels.layers import channel_layers
@@ -333,8 +333,8 @@ def test_updates_flow_through_the_redis_channel_layer(settings, fresh_store):
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [{"address": "redis://127.0.0.1:6379/0", "socket_timeout": 30}],
-                "prefix": f"topology-test-{uuid.uuid4().hex}",
+                "hosts": [{"address": redis_url, "socket_timeout": 30}],
+                "prefix": f"{getattr(settings, 'TEST_REDIS_PREFIX', 'topology-test')}-{uuid.uuid4().hex}",
             },
         }
     }

@@ -60,19 +60,19 @@ def test_percentile_of_nothing_is_zero():
 
 
 @pytest.fixture
-def redis_prefix():
-    prefix = f"topology-test-{uuid.uuid4().hex}"
+def redis_prefix(redis_url, settings):
+    prefix = f"{getattr(settings, 'TEST_REDIS_PREFIX', 'topology-test')}-{uuid.uuid4().hex}"
     yield prefix
-    client = redis.Redis.from_url("redis://127.0.0.1:6379/0")
+    client = redis.Redis.from_url(redis_url)
     keys = list(client.scan_iter(f"{prefix}:*"))
     if keys:
         client.delete(*keys)
 
 
-def test_redis_store_is_shared_by_processes(redis_prefix):
+def test_redis_store_is_shared_by_processes(redis_url, redis_prefix):
     # Two stores on one prefix stand for two worker processes.
-    first = RedisMetricsStore("redis://127.0.0.1:6379/0", redis_prefix)
-    second = RedisMetricsStore("redis://127.0.0.1:6379/0", redis_prefix)
+    first = RedisMetricsStore(redis_url, redis_prefix)
+    second = RedisMetricsStore(redis_url, redis_prefix)
     first.record_request("catalog", 0.010, 200)
     first.record_request("catalog", 0.010, 500)
     second.record_request("catalog", 0.030, 404)
@@ -88,11 +88,11 @@ def test_redis_store_is_shared_by_processes(redis_prefix):
         assert snapshot["edges"][("recommend", "catalog")]["requests"] == 1
 
 
-def test_redis_store_flushes_in_the_background(redis_prefix):
+def test_redis_store_flushes_in_the_background(redis_url, redis_prefix):
     import time
 
-    writer = RedisMetricsStore("redis://127.0.0.1:6379/0", redis_prefix)
-    reader = RedisMetricsStore("redis://127.0.0.1:6379/0", redis_prefix)
+    writer = RedisMetricsStore(redis_url, redis_prefix)
+    reader = RedisMetricsStore(redis_url, redis_prefix)
     writer.record_request("identity", 0.01, 200)
 
     deadline = time.monotonic() + 3
@@ -102,9 +102,9 @@ def test_redis_store_flushes_in_the_background(redis_prefix):
     assert reader.snapshot()["nodes"]["identity"]["requests"] == 1
 
 
-def test_one_broadcaster_across_processes(redis_prefix):
-    first = RedisMetricsStore("redis://127.0.0.1:6379/0", redis_prefix)
-    second = RedisMetricsStore("redis://127.0.0.1:6379/0", redis_prefix)
+def test_one_broadcaster_across_processes(redis_url, redis_prefix):
+    first = RedisMetricsStore(redis_url, redis_prefix)
+    second = RedisMetricsStore(redis_url, redis_prefix)
 
     assert first.acquire_broadcast("a", ttl_s=5)
     assert first.acquire_broadcast("a", ttl_s=5)  # the holder renews
@@ -113,8 +113,8 @@ def test_one_broadcaster_across_processes(redis_prefix):
     assert second.acquire_broadcast("b", ttl_s=5)
 
 
-def test_redis_url_selects_the_shared_store(settings, redis_prefix):
-    settings.REDIS_URL = "redis://127.0.0.1:6379/0"
+def test_redis_url_selects_the_shared_store(settings, redis_url, redis_prefix):
+    settings.REDIS_URL = redis_url
     settings.TOPOLOGY_REDIS_PREFIX = redis_prefix
     assert isinstance(metrics.build_store(), RedisMetricsStore)
     settings.REDIS_URL = ""

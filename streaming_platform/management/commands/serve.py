@@ -1,7 +1,7 @@
 """`manage.py serve`: the production stack on one port: nginx in front, WSGI workers, ASGI workers.
 
 Plain HTTP goes to gunicorn's WSGI workers (several times faster per core for Django than an ASGI
-server, see README "Production serving"); WebSocket upgrades go to uvicorn's ASGI workers. nginx
+server, see docs/operations.md); WebSocket upgrades go to uvicorn's ASGI workers. nginx
 sits in front so both share one port, serves the collected static files, and buffers slow clients.
 Without nginx on the machine, uvicorn alone serves everything on the port.
 """

@@ -1,0 +1,13 @@
+"""What identity announces to the services that depend on it; they connect in their `AppConfig.ready()`."""
+
+from streaming_platform.events import Event
+
+# A viewer signed in (a token was created): payload `user`.
+user_logged_in = Event("user_logged_in", sender_app="identity")
+# A viewer's watch history changed: payload `user`, and `entry` (the WatchHistory row) and `watched_at`
+# when progress was recorded, None for both when entries were deleted.
+history_changed = Event("history_changed", sender_app="identity")
+# A viewer's preferences (favourite genres, languages, autoplay) changed: payload `user`.
+preferences_changed = Event("preferences_changed", sender_app="identity")
+# A viewer's parental controls changed, so what they may see changed: payload `user`.
+parental_controls_changed = Event("parental_controls_changed", sender_app="identity")
