@@ -66,6 +66,24 @@ def test_a_kid_cannot_move_the_account_into_its_viewing_hours_without_the_pin(ki
     assert not viewing_allowed(client, kid)
 
 
+def test_stream_start_stays_refused_outside_the_hours_whatever_time_zone_the_kid_sends(kid):
+    from stream.tests.factories import CdnFactory
+
+    CdnFactory(name="cdn-us", regions=["US"])
+    movie = TitleFactory(runtime_s=6000)
+    client = client_for(kid)
+    start = {"title": movie.pk, "device": {"type": "web", "id": "laptop"}}
+    assert client.post("/api/stream/sessions", start, format="json").status_code == 403
+
+    client.patch(f"{USERS}/{kid.pk}", {"time_zone": "Asia/Tokyo"})
+    after_the_attempt = client.post("/api/stream/sessions", start, format="json")
+    client.patch(f"{USERS}/{kid.pk}", {"time_zone": "Asia/Tokyo", "pin": "1234"})
+    after_the_parent = client.post("/api/stream/sessions", start, format="json")
+
+    assert after_the_attempt.status_code == 403
+    assert after_the_parent.status_code == 201
+
+
 def test_a_kid_cannot_skip_to_tomorrow_past_the_daily_limit(db):
     kid = UserFactory(time_zone="UTC")
     ParentalControlsFactory(user=kid, pin="1234", daily_limit_minutes=60)
@@ -247,6 +265,13 @@ def test_the_region_parameter_is_upper_cased_on_detail_pages(api_client):
     title = TitleFactory(regions=["DE"])
 
     assert api_client.get(f"/api/catalog/movies/{title.pk}/?region=de").status_code == 200
+
+
+def test_the_staff_account_list_filters_by_country_codes_only(staff_client):
+    UserFactory(country="DE")
+
+    assert staff_client.get(USERS, {"country": "de"}).json()["count"] == 1
+    assert staff_client.get(USERS, {"country": "XX"}).status_code == 400
 
 
 def test_availability_windows_take_only_country_codes():
