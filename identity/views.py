@@ -72,10 +72,16 @@ class PinLockedError(exceptions.PermissionDenied):
     default_code = "pin_locked"
 
 
-def pin_failed(request, view):
-    """Counts a wrong PIN towards the `pin` throttle, then answers 403."""
-    PinThrottle().record_failure(request, view)
-    raise WrongPinError
+class PinAnswers:
+    """For views that take the account's PIN: a wrong one counts towards the `pin` throttle, then 403."""
+
+    def handle_exception(self, exc):
+        if isinstance(exc, services.WrongPin):
+            PinThrottle().record_failure(self.request, self)
+            exc = WrongPinError()
+        elif isinstance(exc, services.PinLocked):
+            exc = PinLockedError()
+        return super().handle_exception(exc)
 
 
 # --- Authentication --------------------------------------------------------------------------------
@@ -139,7 +145,7 @@ class LogoutAllView(APIView):
 # --- Accounts --------------------------------------------------------------------------------------
 
 
-class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class UserViewSet(PinAnswers, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Registration (anyone), the caller's own account, and the account list (staff)."""
 
     queryset = User.objects.order_by("id")
@@ -187,12 +193,7 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         account = self.get_object()
         serializer = ProfileUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        try:
-            user = services.user_update(user=account, **serializer.validated_data)
-        except services.WrongPin:
-            pin_failed(request, self)
-        except services.PinLocked as exc:
-            raise PinLockedError from exc
+        user = services.user_update(user=account, **serializer.validated_data)
         return Response(UserSerializer(user).data)
 
     @action(detail=False, methods=["get"], url_path="me")
@@ -371,7 +372,7 @@ class PlanView(AccountView):
         return Response(UserSerializer(services.user_plan_change(user=account, **serializer.validated_data)).data)
 
 
-class PinCheckedView(AccountView):
+class PinCheckedView(PinAnswers, AccountView):
     """Base for the endpoints that take the account's PIN; wrong PINs count towards the `pin` throttle and lock."""
 
     throttle_classes = [PinThrottle]
@@ -381,17 +382,6 @@ class PinCheckedView(AccountView):
         if request.method in WRITE_METHODS:
             self.account()
         super().check_throttles(request)
-
-    def handle_exception(self, exc):
-        if isinstance(exc, services.WrongPin):
-            PinThrottle().record_failure(self.request, self)
-            exc = WrongPinError()
-        elif isinstance(exc, services.PinLocked):
-            exc = PinLockedError()
-        return super().handle_exception(exc)
-
-    def pin_failed(self):
-        raise services.WrongPin
 
 
 class ControlsView(PinCheckedView):
@@ -462,7 +452,7 @@ class PinVerifyView(PinCheckedView):
         serializer = PinSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         if not services.parental_pin_verify(user=account, pin=serializer.validated_data["pin"]):
-            self.pin_failed()
+            raise services.WrongPin
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
