@@ -12,6 +12,7 @@ from knox.models import AuthToken
 
 from identity import services
 from identity.models import LoginFailures, ParentalControls, Preferences, User, WatchHistory
+from identity.throttles import LoginAddressThrottle
 
 
 def locked_message(until) -> str:
@@ -28,6 +29,10 @@ class LockoutAdminLoginForm(AdminAuthenticationForm):
             until = services.login_locked_until(email=self.cleaned_data.get("username") or "")
             if until is not None:
                 raise forms.ValidationError(locked_message(until), code="account_locked") from None
+            if self.request is not None and not LoginAddressThrottle().allow_request(self.request, None):
+                raise forms.ValidationError(
+                    "Too many failed logins from this address. Try again later.", code="throttled"
+                ) from None
             raise
 
 
