@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -44,6 +45,10 @@ ROLLUP_SUMS = (
 VIEW_SUMS = EngagementHours.SUMS
 
 
+def _midnight(moment: datetime) -> datetime:
+    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 @dataclass(frozen=True)
 class ReportQuery:
     """What every report is asked: a half-open time range [start, end), filters and a bucket size."""
@@ -61,8 +66,7 @@ class ReportQuery:
     @property
     def day_aligned(self) -> bool:
         """The range is whole UTC days: the daily rollups cover it exactly."""
-        midnight = {"hour": 0, "minute": 0, "second": 0, "microsecond": 0}
-        return self.start == self.start.replace(**midnight) and self.end == self.end.replace(**midnight)
+        return self.start == _midnight(self.start) and self.end == _midnight(self.end)
 
     @property
     def first_hour(self) -> datetime:
@@ -262,7 +266,7 @@ def view_figures(sums: dict) -> dict:
     }
 
 
-def quality_figures(sums: dict, startup_ms: list[float] | None = None) -> dict:
+def quality_figures(sums: dict, startup_ms: Sequence[float] | np.ndarray | None = None) -> dict:
     """QoE figures of a group of views (docs/services/analytics.md), from rollup sums and startup times."""
     views = sums.get("views") or 0
     watch = sums.get("watch_time_s") or 0
@@ -656,7 +660,8 @@ def _quality_by(query: ReportQuery, column: str) -> list[tuple[str, dict, np.nda
             for key, *values, startups in _raw_rows(rows)
         ]
     startups = _startups_by(_startup_samples(query), column)
-    return [(row[column], row, startups.get(row[column], [])) for row in _sums(rollups_for(query), (column,))]
+    none = np.empty(0)
+    return [(row[column], row, startups.get(row[column], none)) for row in _sums(rollups_for(query), (column,))]
 
 
 @boundary

@@ -8,6 +8,7 @@ import struct
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import numpy as np
 from django.db import IntegrityError, connection, transaction
@@ -179,7 +180,7 @@ def events_ingest(*, user, events: list) -> IngestResult:
     cleaned: list[tuple[int, dict]] = []
     for index, raw in enumerate(events):
         event, problems = event_clean(raw, bounds=bounds)
-        if problems:
+        if problems or event is None:
             errors.extend({"index": index, "field": field, "reason": reason} for field, reason in problems)
         else:
             cleaned.append((index, event))
@@ -255,9 +256,9 @@ def _rollup_add(view: ViewSummary) -> None:
         "ebvs_views": int(view.exited_before_start and not view.fatal_error),
         "failed_views": int(view.fatal_error),
     }
-    key = {"region": view.region, "device_type": view.device_type, "cdn": view.cdn}
+    key: dict[str, Any] = {"region": view.region, "device_type": view.device_type, "cdn": view.cdn}
     _view_rollup_add(hour, view.title_id, key, amounts)
-    increments = {name: F(name) + amount for name, amount in amounts.items()}
+    increments: dict[str, Any] = {name: F(name) + amount for name, amount in amounts.items()}
     daily, _ = DailyRollup.objects.select_for_update().get_or_create(day=hour.date(), kind=view.title.kind, **key)
     if view.startup_time_ms is not None:
         increments["startup_values"] = bytes(daily.startup_values) + struct.pack("<d", view.startup_time_ms)
@@ -443,7 +444,7 @@ def rollups_rebuild() -> dict[str, int]:
 
 
 def _daily_startups_rebuild() -> None:
-    startups: dict[tuple, list[float]] = {}
+    startups: dict[tuple, list] = {}
     rows = ViewSummary.objects.filter(startup_time_ms__isnull=False).values_list(
         "started_at", "region", "device_type", "cdn", "title__kind", "startup_time_ms"
     )

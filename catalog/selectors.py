@@ -3,6 +3,7 @@
 import logging
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
@@ -287,7 +288,7 @@ def title_cards(title_ids: list[int], *, titles: QuerySet[Title] | None = None) 
     """
     titles = Title.objects.all() if titles is None else titles
     rows = titles.filter(id__in=title_ids).order_by().values("id", "kind", "title", "release_year")
-    cards = {row["id"]: {**row, "genres": []} for row in rows}
+    cards: dict[int, dict[str, Any]] = {row["id"]: {**row, "genres": []} for row in rows}
     title_ids = list(cards)
     links = Title.genres.through.objects.filter(title_id__in=title_ids).order_by("genre__name")
     for title_id, name in links.values_list("title_id", "genre__name"):

@@ -40,7 +40,7 @@ def content_restrictions_for(user) -> ContentRestrictions:
     blocked = getattr(controls, "_blocked_genre_ids", None)
     if blocked is None:
         blocked = frozenset(controls.blocked_genres.values_list("id", flat=True))
-        controls._blocked_genre_ids = blocked
+        controls.__dict__["_blocked_genre_ids"] = blocked  # once per loaded row
     return ContentRestrictions(
         max_maturity=controls.max_maturity, block_unrated=controls.block_unrated, blocked_genre_ids=blocked
     )

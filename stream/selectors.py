@@ -191,11 +191,13 @@ def sessions_active_for(*, user) -> QuerySet[PlaybackSession]:
 def initial_bitrate_hint(*, region: str, device_type: str, at: datetime | None = None) -> int | None:
     """Median measured throughput (kbps) of recent sessions in the same region on the same device type."""
     at = at or timezone.now()
-    throughputs = list(
-        PlaybackSession.objects.filter(
+    throughputs = [
+        kbps
+        for kbps in PlaybackSession.objects.filter(
             region=region, device_type=device_type, started_at__gte=at - HINT_WINDOW, throughput_kbps__isnull=False
         )
         .order_by("-started_at")
         .values_list("throughput_kbps", flat=True)[:HINT_SESSIONS]
-    )
+        if kbps is not None
+    ]
     return round(statistics.median(throughputs)) if throughputs else None

@@ -3,10 +3,12 @@
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.models import Field
 from django.http import Http404
 from django.utils import timezone
 from rest_framework.exceptions import APIException, PermissionDenied
@@ -145,7 +147,7 @@ def session_start(
             initial_bitrate_kbps=hint if hint is not None else ladder[0].video_kbps,
             started_at=at,
             last_seen_at=at,
-            duration_s=float(episode.runtime_s if episode else title.runtime_s or 0) or None,
+            duration_s=float((episode.runtime_s if episode else title.runtime_s) or 0) or None,
         )
         session.full_clean(exclude=["user", "title", "episode", "cdn"], validate_constraints=False)
         session.save(force_insert=True)
@@ -268,9 +270,9 @@ def _session_write_if_unchanged(session: PlaybackSession, *, seen_sequence: int)
     prepared = _prepared_updates.get(connection.vendor)
     if prepared is None:
         meta, quote = PlaybackSession._meta, connection.ops.quote_name
-        written = [meta.get_field(name) for name in UPDATE_FIELDS]
+        written = [cast(Field, meta.get_field(name)) for name in UPDATE_FIELDS]  # concrete columns, no relations
         sql = (
-            f"UPDATE {quote(meta.db_table)} SET {', '.join(f'{quote(f.column)} = %s' for f in written)} "
+            f"UPDATE {quote(meta.db_table)} SET {', '.join(f'{quote(str(f.column))} = %s' for f in written)} "
             f"WHERE {quote('id')} = %s AND {quote('last_sequence')} = %s AND {quote('status')} = %s"
         )
         adapters = [
