@@ -69,3 +69,31 @@ def test_real_client_with_a_staff_token_simulates_load(server_process):
     assert ended["requests"] >= 20
     assert ended["errors"] == 0
     assert seen == expected
+
+
+@pytest.mark.slow
+def test_a_client_without_origin_receives_init_and_updates(server_process):
+    """`websockets.connect(url)` as a script writes it: no Origin header (as wscat and Node's ws)."""
+
+    async def scenario():
+        async with connect(ws_url(server_process, "/")) as socket:
+            return await next_of(socket, "INIT"), await next_of(socket, "UPDATE")
+
+    init, update = asyncio.run(scenario())
+
+    assert init["type"] == "INIT"
+    assert update["type"] == "UPDATE"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("origin_of", [lambda url: url.rsplit(":", 1)[0] + ":9", lambda url: "http://evil.example"])
+def test_a_browser_origin_other_than_the_site_is_refused(server_process, origin_of):
+    from websockets.exceptions import InvalidStatus
+
+    async def scenario():
+        async with connect(ws_url(server_process, "/"), origin=origin_of(server_process.url)):
+            pass
+
+    with pytest.raises(InvalidStatus) as refused:
+        asyncio.run(scenario())
+    assert refused.value.response.status_code == 403
