@@ -14,7 +14,7 @@ from rest_framework.exceptions import APIException, PermissionDenied
 
 from catalog.models import Episode, Kind, Title
 from stream import selectors
-from stream.ladder import Rung, ladder_for, max_height_for
+from stream.ladder import RUNGS_BY_KBPS, Rung, ladder_for, max_height_for
 from stream.models import Cdn, EndReason, PlaybackSession, PlayerState, SessionStatus
 from stream.prepared import PreparedRead
 from stream.prepared import execute as prepared_execute
@@ -332,12 +332,21 @@ def session_update(
 
 
 @boundary
-def session_pathway_report(*, session: PlaybackSession, pathway: str | None, throughput_kbps: int | None) -> None:
-    """Records what a steering request tells: the CDN (pathway) the player now uses and its throughput."""
+def session_pathway_report(
+    *, session: PlaybackSession, pathway: str | None, throughput_kbps: int | None, pathways: list[str] | None = None
+) -> None:
+    """Records what a steering request tells: the CDN (pathway) the player now uses and its throughput.
+
+    A pathway that is not one of `pathways` (the session's CDN and those its playlist may list) is ignored.
+    Before any measurement, a throughput equal to a variant's BANDWIDTH is the player's starting estimate (hls.js
+    reports the first variant's), not a measurement: it would feed the next sessions' initial bitrate.
+    """
     changes: dict = {}
-    if throughput_kbps is not None:
+    if throughput_kbps is not None and not (
+        session.throughput_kbps is None and throughput_kbps in _variant_bandwidths_kbps(session)
+    ):
         changes["throughput_kbps"] = throughput_kbps
-    if pathway and pathway != session.cdn.name:
+    if pathway and pathway != session.cdn.name and (pathways is None or pathway in pathways):
         cdn = Cdn.objects.filter(name=pathway).first()
         if cdn is not None:
             changes["cdn"] = cdn
@@ -345,6 +354,11 @@ def session_pathway_report(*, session: PlaybackSession, pathway: str | None, thr
         PlaybackSession.objects.filter(pk=session.pk, status=SessionStatus.ACTIVE).update(**changes)
         for name, value in changes.items():
             setattr(session, name, value)
+
+
+def _variant_bandwidths_kbps(session: PlaybackSession) -> set[int]:
+    rungs = [RUNGS_BY_KBPS[kbps] for kbps in session.ladder_kbps if kbps in RUNGS_BY_KBPS]
+    return {round(bandwidth / 1000) for rung in rungs for bandwidth in (rung.peak_bandwidth, rung.average_bandwidth)}
 
 
 # --- Ending --------------------------------------------------------------------------------------------

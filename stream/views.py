@@ -11,7 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import APIException, PermissionDenied
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -27,6 +27,7 @@ from stream.serializers import (
     CdnHealthSerializer,
     MetricUpdateResultSerializer,
     MetricUpdateSerializer,
+    SessionDetailSerializer,
     SessionSerializer,
     SessionStartedSerializer,
     SessionStartSerializer,
@@ -34,6 +35,18 @@ from stream.serializers import (
 )
 
 SESSION_ID_PATTERN = r"[A-Za-z0-9_-]{1,64}"
+MANIFEST_CACHE_CONTROL = "private, no-store"  # its URLs are signed for this viewer and this session
+STEERING_CACHE_CONTROL = "no-cache"  # players reload it when its TTL says; a cache must not answer for us
+
+
+class SessionGone(APIException):
+    """An ended session's playlist or steering: 410 tells players to stop polling (404 makes some retry)."""
+
+    status_code = status.HTTP_410_GONE
+    default_detail = "This session has ended."
+    default_code = "session_ended"
+
+
 PLAYLIST_PATHWAYS = 3  # CDNs listed in a playlist: the chosen one and up to two to fail over to
 
 TooManyStreamsSerializer = inline_serializer(
@@ -197,6 +210,17 @@ class SessionViewSet(
         # (a template response, renderer context, browsable API) costs more than the answer itself.
         return JsonResponse(body)
 
+    @extend_schema(responses={200: SessionDetailSerializer, 404: ErrorSerializer})
+    def retrieve(self, request, pk=None):
+        session = self.get_object()
+        # The owner gets a freshly signed playlist URL, so a player whose URL expired mid-session reloads with it.
+        urls = {"manifest_url": None, "manifest_expires_at": None}
+        if session.is_active and session.user_id == request.user.pk:
+            manifest_url, expires = signed_url(request, view_name="stream:session-manifest", session_id=session.pk)
+            urls = {"manifest_url": manifest_url, "manifest_expires_at": datetime.fromtimestamp(expires, tz=UTC)}
+        session.manifest_url, session.manifest_expires_at = urls["manifest_url"], urls["manifest_expires_at"]
+        return Response(SessionDetailSerializer(session).data)
+
     @extend_schema(request=None, responses={200: SessionSerializer, 404: ErrorSerializer})
     def destroy(self, request, pk=None):
         session = self.get_object()
@@ -226,7 +250,7 @@ class SignedSessionView(APIView):
             raise PermissionDenied(reason)
         session = selectors.session_get(session_id=session_id)
         if not session.is_active:
-            raise NotFound("This session has ended.")
+            raise SessionGone()
         return session
 
 
@@ -238,7 +262,7 @@ class ManifestView(SignedSessionView):
         responses={
             (200, playlists.MIME_TYPE): OpenApiResponse(OpenApiTypes.STR, description="HLS multivariant playlist"),
             (403, "application/json"): ErrorSerializer,
-            (404, "application/json"): ErrorSerializer,
+            (410, "application/json"): ErrorSerializer,
         },
     )
     def get(self, request, session_id: str):
@@ -249,7 +273,9 @@ class ManifestView(SignedSessionView):
         body = playlists.render_multivariant(
             session=session, pathways=pathways[:PLAYLIST_PATHWAYS], steering_uri=steering_uri
         )
-        return HttpResponse(body, content_type=playlists.MIME_TYPE)
+        response = HttpResponse(body, content_type=playlists.MIME_TYPE)
+        response["Cache-Control"] = MANIFEST_CACHE_CONTROL
+        return response
 
 
 SteeringSerializer = inline_serializer(
@@ -263,35 +289,45 @@ SteeringSerializer = inline_serializer(
 )
 
 
+def throughput_kbps_from(value: str | None) -> int | None:
+    """`_HLS_throughput` (bits/s) in kbps; None when absent or not a number (a player's bad value is ignored)."""
+    if value is None or not value.isdigit() or len(value) > 12:
+        return None
+    return round(int(value) / 1000)
+
+
 class SteeringView(SignedSessionView):
     view_name = "stream:session-steering"
+    renderer_classes = [JSONRenderer]  # players read JSON; no browsable page
 
     @extend_schema(
         parameters=[
             *SIGNATURE_PARAMETERS,
             OpenApiParameter("_HLS_pathway", OpenApiTypes.STR, description="Pathway (CDN) the player uses now"),
-            OpenApiParameter("_HLS_throughput", OpenApiTypes.INT, description="Measured throughput, bits/s"),
+            OpenApiParameter(
+                "_HLS_throughput", OpenApiTypes.STR, description="Measured throughput, bits/s (ignored if not a number)"
+            ),
         ],
-        responses={200: SteeringSerializer, 400: OpenApiTypes.OBJECT, 403: ErrorSerializer, 404: ErrorSerializer},
+        responses={200: SteeringSerializer, 403: ErrorSerializer, 404: ErrorSerializer, 410: ErrorSerializer},
     )
     def get(self, request, session_id: str):
         session = self.authorized_session(request, session_id)
-        throughput = request.query_params.get("_HLS_throughput")
-        if throughput is not None:
-            if not throughput.isdigit() or len(throughput) > 12:
-                raise ValidationError({"_HLS_throughput": ["Expected a non-negative integer (bits per second)."]})
-            throughput = round(int(throughput) / 1000)
-        services.session_pathway_report(
-            session=session, pathway=request.query_params.get("_HLS_pathway"), throughput_kbps=throughput
-        )
         ranked = selectors.cdns_ranked(region=session.region)
         priority = [health.cdn.name for health in ranked] or [session.cdn.name]
+        services.session_pathway_report(
+            session=session,
+            pathway=request.query_params.get("_HLS_pathway"),
+            throughput_kbps=throughput_kbps_from(request.query_params.get("_HLS_throughput")),
+            pathways=[session.cdn.name, *priority],
+        )
         reload_uri, _ = signed_url(request, view_name=self.view_name, session_id=session.pk)
-        return Response(
+        response = Response(
             playlists.steering_manifest(
                 pathway_priority=priority, reload_uri=reload_uri, ttl_s=settings.STREAM_STEERING_TTL_S
             )
         )
+        response["Cache-Control"] = STEERING_CACHE_CONTROL
+        return response
 
 
 class CdnStatusView(APIView):
