@@ -210,3 +210,12 @@ def initial_bitrate_hint(*, region: str, device_type: str, at: datetime | None =
         .values_list("throughput_kbps", flat=True)[:HINT_SESSIONS]
     )
     return round(statistics.median(throughputs)) if throughputs else None
+
+
+@boundary
+def active_watch_seconds(*, user) -> float:
+    """Seconds played so far in the viewer's running sessions (not yet in their recorded daily watch time)."""
+    total = PlaybackSession.objects.filter(user=user, status=SessionStatus.ACTIVE).aggregate(
+        total=Sum("watch_time_s", default=0.0)
+    )["total"]
+    return float(total)

@@ -98,6 +98,9 @@ class SessionStartedSerializer(serializers.Serializer):
     id = serializers.CharField()
     manifest_url = serializers.URLField()
     manifest_expires_at = serializers.DateTimeField()
+    reporting_url = serializers.URLField(
+        help_text="Signed CMCD event-mode reporting URL (POST application/cmcd, JSON or ?CMCD=); no token needed."
+    )
     ladder = RungSerializer(many=True)
     cdn = CdnSerializer()
     resume_position_s = serializers.FloatField(allow_null=True)
@@ -228,9 +231,10 @@ class SessionDetailSerializer(SessionSerializer):
 
     manifest_url = serializers.URLField(allow_null=True, read_only=True)
     manifest_expires_at = serializers.DateTimeField(allow_null=True, read_only=True)
+    reporting_url = serializers.URLField(allow_null=True, read_only=True)
 
     class Meta(SessionSerializer.Meta):
-        fields = [*SessionSerializer.Meta.fields, "manifest_url", "manifest_expires_at"]
+        fields = [*SessionSerializer.Meta.fields, "manifest_url", "manifest_expires_at", "reporting_url"]
         read_only_fields = fields
 
 

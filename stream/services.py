@@ -42,6 +42,19 @@ class NoCdnAvailable(APIException):
     default_code = "no_cdn"
 
 
+class ViewingNotAllowed(PermissionDenied):
+    """Parental controls no longer allow viewing: the session was ended; the body names why and how."""
+
+    default_code = "viewing_not_allowed"
+
+    def __init__(self, reason: str):
+        super().__init__({"detail": reason, "code": self.default_code, "end_reason": EndReason.PARENTAL.value})
+
+
+POSITION_SLACK_S = 60.0  # players may report a little past the duration (rounding, credits); more is a wrong unit
+CONTROLS_CHECK_S = 60  # metric updates check parental controls once a minute per session (windows are in minutes)
+
+
 @dataclass
 class StartedSession:
     session: PlaybackSession
@@ -146,9 +159,10 @@ def session_start(
             last_seen_at=at,
             duration_s=float(episode.runtime_s if episode else title.runtime_s or 0) or None,
         )
+        resume = resume_position_for(user=user, title=title, episode=episode)
+        session.position_s = session.start_position_s = resume or 0.0
         session.full_clean(exclude=["user", "title", "episode", "cdn"], validate_constraints=False)
         session.save(force_insert=True)
-    resume = resume_position_for(user=user, title=title, episode=episode)
     return StartedSession(session=session, ladder=ladder, resume_position_s=resume)
 
 
@@ -308,6 +322,7 @@ def session_update(
     write miss; the update is then re-read and re-applied.
     """
     at = at or timezone.now()
+    given_sequence = metrics.get("sequence")
     for attempt in range(UPDATE_ATTEMPTS):
         if attempt or session is None or session.pk != session_id:
             session = _session_read(session_id)
@@ -316,11 +331,16 @@ def session_update(
         if user is not None and session.user_id != user.pk:
             raise PermissionDenied("Only the viewer of a session may send its metrics.")
         if session.status != SessionStatus.ACTIVE:
-            raise Conflict("This session has ended.")
-        if metrics["sequence"] <= session.last_sequence:
+            return _after_end(session, metrics)
+        # Without a sequence number (CMCD v1, or JSON without one), updates apply in arrival order.
+        sequence = given_sequence if given_sequence is not None else session.last_sequence + 1
+        if sequence <= session.last_sequence:
             return session, False
+        _position_check(session, metrics)
+        if _controls_check_due(session, at):
+            _viewing_check(session=session, user=user, at=at)
         seen_sequence = session.last_sequence
-        _apply(session, metrics, at)
+        _apply(session, {**metrics, "sequence": sequence} if given_sequence is None else metrics, at)
         # No full_clean: the values were range-checked on the way in and the row's relations never change here.
         if _session_write_if_unchanged(session, seen_sequence=seen_sequence):
             break
@@ -328,7 +348,57 @@ def session_update(
         raise Conflict("The session is being updated concurrently; send the update again.")
     if session.fatal_error:
         session = session_end(session_id=session.pk, reason=EndReason.ERROR, at=at)
+    elif metrics.get("quit"):
+        session = session_end(session_id=session.pk, reason=EndReason.CLIENT, at=at)
     return session, True
+
+
+def _after_end(session: PlaybackSession, metrics: dict) -> tuple[PlaybackSession, bool]:
+    """An update after the end: 409, except the error code a player sends in the report after its fatal error.
+
+    The code is kept on the session (its summary shows it); the view's analytics summary was recorded at the end.
+    """
+    code = metrics.get("error_code")
+    if session.end_reason == EndReason.ERROR and code and not session.error_code:
+        PlaybackSession.objects.filter(pk=session.pk, error_code="").update(error_code=code)
+        session.error_code = code
+        return session, True
+    raise Conflict("This session has ended.")
+
+
+def _position_check(session: PlaybackSession, metrics: dict) -> None:
+    position, duration = metrics.get("position_s"), metrics.get("duration_s") or session.duration_s
+    if position is not None and duration and position > duration + POSITION_SLACK_S:
+        raise ValidationError(
+            {"position_s": [f"Position {position:g} s is past the duration ({duration:g} s); positions are seconds."]}
+        )
+
+
+def _controls_check_due(session: PlaybackSession, at: datetime) -> bool:
+    """Once per CONTROLS_CHECK_S of the session's clock: a heartbeat crossing into a new period checks."""
+    return int(at.timestamp()) // CONTROLS_CHECK_S != int(session.last_seen_at.timestamp()) // CONTROLS_CHECK_S
+
+
+@boundary
+def session_viewing_check(*, session: PlaybackSession, at: datetime | None = None) -> None:
+    """Ends the session (end_reason `parental`) and raises 403 if parental controls no longer allow viewing."""
+    _viewing_check(session=session, user=None, at=at or timezone.now())
+
+
+def _viewing_check(*, session: PlaybackSession, user, at: datetime) -> None:
+    from identity.selectors import parental_controls_for, viewing_allowed_now
+
+    if user is None or user.pk != session.user_id:
+        user = get_user_model().objects.get(pk=session.user_id)
+    if parental_controls_for(user=user) is None:
+        return
+    # Watch time counts toward the daily limit as it accumulates, not only once the sessions end.
+    running_s = selectors.active_watch_seconds(user=user)
+    allowed, reason = viewing_allowed_now(user=user, at=at, unrecorded_watch_s=running_s)
+    if not allowed:
+        reason = reason or "Viewing is not allowed now."
+        session_end(session_id=session.pk, reason=EndReason.PARENTAL, at=at)
+        raise ViewingNotAllowed(reason)
 
 
 @boundary
@@ -392,6 +462,10 @@ def session_end(*, session_id: str, reason: str, at: datetime | None = None) -> 
         session.status = SessionStatus.ENDED
         session.end_reason = reason
         session.ended_at = ended_at
+        if session.position_s == session.start_position_s and session.watch_time_s > 0:
+            # The player never reported a position (no `pt`, a CMCD v1 player): the best estimate is where it
+            # began plus the time it played.
+            session.position_s = session.start_position_s + session.watch_time_s
         if session.duration_s:
             session.position_s = min(session.position_s, session.duration_s)
         # A conditional update: whoever flips the status first ends the session, even without row locks.

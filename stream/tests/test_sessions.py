@@ -258,7 +258,6 @@ def test_repeated_or_older_sequence_changes_nothing(user_client, session):
 @pytest.mark.parametrize(
     ("body", "key"),
     [
-        ({"position_s": 1}, "sequence"),
         ({"sequence": -1}, "sequence"),
         ({"sequence": "7"}, "sequence"),
         ({"sequence": 1, "position_s": -3}, "position_s"),
