@@ -127,6 +127,7 @@ class MetricUpdateSerializer(serializers.Serializer):
     startup_time_ms = StrictFloatField(min_value=0, max_value=600_000, required=False)
     fatal_error = StrictBooleanField(required=False)
     error_code = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    quit = StrictBooleanField(required=False, help_text="The viewer left (CMCD sta=q): ends the session.")
     cmcd = serializers.CharField(max_length=4096, required=False, help_text="A CMCD payload, e.g. bl=21300,br=3200")
 
 

@@ -221,7 +221,8 @@ def _apply(session: PlaybackSession, metrics: dict, at: datetime) -> None:
     if metrics.get("fatal_error"):
         state = PlayerState.ERROR
         session.fatal_error = True
-        session.error_code = metrics.get("error_code") or session.error_code
+    if metrics.get("error_code"):
+        session.error_code = metrics["error_code"]  # the latest error the player reported, fatal or before it
     if state is not None:
         session.state = state
     if session.state == PlayerState.PLAYING and session.first_frame_at is None:

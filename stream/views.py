@@ -404,10 +404,14 @@ class ReportView(SignedSessionView):
         )
         updates = [cmcd_metrics(report) for report in reports]  # every report checked before any is applied
         arrived = timezone.now()
-        latest_ts = max((report["ts"] for report in reports if "ts" in report), default=None)
+        stamps = [report["ts"] for report in reports if "ts" in report]
+        if stamps:
+            # Timestamps are the player's clock: only their differences are used. The batch ends now, unless
+            # it describes more time than passed since the session's last update: then it starts from that one.
+            span = timedelta(milliseconds=max(stamps) - min(stamps))
+            first_at = max(arrived - span, min(session.last_seen_at, arrived))
         for report, metrics in zip(reports, updates, strict=True):
-            # Timestamps are the player's clock: only their differences are used, the latest one being now.
-            at = arrived if "ts" not in report else arrived - timedelta(milliseconds=latest_ts - report["ts"])
+            at = arrived if "ts" not in report else first_at + timedelta(milliseconds=report["ts"] - min(stamps))
             try:
                 session_update_naming_keys(session_id=session.pk, metrics=metrics, cmcd_keys={}, at=at)
             except Conflict:
