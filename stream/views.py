@@ -395,7 +395,7 @@ class ReportView(SignedSessionView):
     def post(self, request, session_id: str):
         session = self.authorized_session(request, session_id)
         content_type = request.META.get("CONTENT_TYPE", "")
-        if content_type.split(";", 1)[0].strip().lower() not in self.MEDIA_TYPES:
+        if request.body and content_type.split(";", 1)[0].strip().lower() not in self.MEDIA_TYPES:
             raise UnsupportedMediaType(content_type)
         reports = cmcd.report_order(
             cmcd.parse_reports(

@@ -197,7 +197,7 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "streaming_platform.api.schema.ProjectAutoSchema",
     "EXCEPTION_HANDLER": "streaming_platform.api.errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "login_address": os.environ.get("LOGIN_RATE_PER_ADDRESS", "30/min"),
@@ -223,6 +223,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "streaming_platform.api.schema.postprocess",
+    ],
 }
 
 # --- Browser clients on other origins (CORS), also the WebSocket's allowed origins ---------------
