@@ -123,11 +123,11 @@ def session_start(
     both pass (SQLite's BEGIN IMMEDIATE serializes writers the same way).
     """
     from catalog.selectors import viewer_region
-    from identity.selectors import resume_position_for, viewing_allowed_now
+    from identity.selectors import resume_position_for
 
     at = at or timezone.now()
     title, episode = _title_and_episode(user=user, title_id=title_id, episode_id=episode_id)
-    allowed, reason = viewing_allowed_now(user=user, at=at)
+    allowed, reason = _viewing_allowed(user=user, at=at)
     if not allowed:
         raise PermissionDenied(reason or "Viewing is not allowed now.")
 
@@ -386,16 +386,21 @@ def session_viewing_check(*, session: PlaybackSession, at: datetime | None = Non
     _viewing_check(session=session, user=None, at=at or timezone.now())
 
 
-def _viewing_check(*, session: PlaybackSession, user, at: datetime) -> None:
+def _viewing_allowed(*, user, at: datetime) -> tuple[bool, str | None]:
+    """Identity's rule (viewing hours, days, daily limit), with the watch time of the viewer's running sessions
+    counted toward the daily limit as it accumulates, not only once they end."""
     from identity.selectors import parental_controls_for, viewing_allowed_now
 
+    if parental_controls_for(user=user) is None:
+        return True, None
+    running_s = selectors.active_watch_seconds(user=user)
+    return viewing_allowed_now(user=user, at=at, unrecorded_watch_s=running_s)
+
+
+def _viewing_check(*, session: PlaybackSession, user, at: datetime) -> None:
     if user is None or user.pk != session.user_id:
         user = get_user_model().objects.get(pk=session.user_id)
-    if parental_controls_for(user=user) is None:
-        return
-    # Watch time counts toward the daily limit as it accumulates, not only once the sessions end.
-    running_s = selectors.active_watch_seconds(user=user)
-    allowed, reason = viewing_allowed_now(user=user, at=at, unrecorded_watch_s=running_s)
+    allowed, reason = _viewing_allowed(user=user, at=at)
     if not allowed:
         reason = reason or "Viewing is not allowed now."
         session_end(session_id=session.pk, reason=EndReason.PARENTAL, at=at)

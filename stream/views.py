@@ -266,7 +266,7 @@ class SignedSessionView(APIView):
         # Players ask for the playlist by its own media type; never refuse them with 406.
         return super().perform_content_negotiation(request, force=True)
 
-    def authorized_session(self, request, session_id: str):
+    def authorized_session(self, request, session_id: str, *, ended_by_error_ok: bool = False):
         reason = signing.verify(
             session_id=session_id,
             path=reverse(self.view_name, args=[session_id]),
@@ -276,7 +276,9 @@ class SignedSessionView(APIView):
         if reason:
             raise PermissionDenied(reason)
         session = selectors.session_get(session_id=session_id)
-        if not session.is_active:
+        if not session.is_active and not (
+            ended_by_error_ok and session.end_reason == EndReason.ERROR and not session.error_code
+        ):
             raise SessionGone()
         if self.checks_controls:
             services.session_viewing_check(session=session)
@@ -393,7 +395,8 @@ class ReportView(SignedSessionView):
         },
     )
     def post(self, request, session_id: str):
-        session = self.authorized_session(request, session_id)
+        # A session its player's fatal error ended still takes the error code the player sends after it.
+        session = self.authorized_session(request, session_id, ended_by_error_ok=True)
         content_type = request.META.get("CONTENT_TYPE", "")
         if request.body and content_type.split(";", 1)[0].strip().lower() not in self.MEDIA_TYPES:
             raise UnsupportedMediaType(content_type)
@@ -403,6 +406,8 @@ class ReportView(SignedSessionView):
             )
         )
         updates = [cmcd_metrics(report) for report in reports]  # every report checked before any is applied
+        if not session.is_active and not any(update.get("error_code") for update in updates):
+            raise SessionGone()
         arrived = timezone.now()
         stamps = [report["ts"] for report in reports if "ts" in report]
         if stamps:

@@ -297,3 +297,25 @@ def test_running_watch_time_counts_toward_the_daily_limit(user, user_client, mov
 
     assert response.status_code == 403
     assert "daily limit" in response.json()["detail"]
+
+
+def test_an_event_report_after_the_fatal_error_keeps_its_code(user_client, movie, start):
+    session = started(user_client, movie, start)
+
+    assert report(session["reporting_url"], lines("e=ps,sn=0,sta=p,v=2", "e=ps,sn=1,sta=f,v=2")).status_code == 204
+    follow_up = report(session["reporting_url"], lines('e=e,sn=2,ec=("MEDIA_ERR_DECODE"),v=2'))
+
+    assert follow_up.status_code == 204
+    row = PlaybackSession.objects.get(pk=session["id"])
+    assert (row.end_reason, row.error_code) == ("error", "MEDIA_ERR_DECODE")
+    assert report(session["reporting_url"], lines("e=t,sn=3,sta=p,v=2")).status_code == 410
+
+
+def test_a_second_session_cannot_start_once_running_watch_time_reached_the_daily_limit(user, user_client, movie, start):
+    session = started(user_client, movie, start)
+    ParentalControlsFactory(user=user, daily_limit_minutes=30)
+    PlaybackSession.objects.filter(pk=session["id"]).update(watch_time_s=30 * 60)
+
+    response = start(user_client, movie, device_id="tablet")
+
+    assert response.status_code == 403 and "daily limit" in response.json()["detail"]
