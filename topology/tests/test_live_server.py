@@ -97,3 +97,41 @@ def test_a_browser_origin_other_than_the_site_is_refused(server_process, origin_
     with pytest.raises(InvalidStatus) as refused:
         asyncio.run(scenario())
     assert refused.value.response.status_code == 403
+
+
+def staff_session_cookie(server) -> str:
+    """Signs in to the admin as the staff user, as a browser does; returns the session cookie."""
+    import http.cookiejar
+    import re
+    import urllib.parse
+
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    form = opener.open(f"{server.url}/admin/login/").read().decode()
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+    body = urllib.parse.urlencode(
+        {"username": server.email, "password": server.password, "csrfmiddlewaretoken": csrf, "next": "/admin/"}
+    ).encode()
+    request = urllib.request.Request(f"{server.url}/admin/login/", data=body, headers={"Referer": server.url})
+    opener.open(request).read()
+    return next(cookie.value for cookie in jar if cookie.name == "sessionid")
+
+
+@pytest.mark.slow
+def test_a_staff_session_cookie_from_a_foreign_origin_is_refused(server_process):
+    from websockets.exceptions import InvalidStatus
+
+    cookie = {"Cookie": f"sessionid={staff_session_cookie(server_process)}"}
+    foreign = server_process.url.rsplit(":", 1)[0] + ":9999"
+
+    async def scenario(origin):
+        async with connect(ws_url(server_process, "/"), origin=origin, additional_headers=cookie) as socket:
+            await next_of(socket, "INIT")
+            await socket.send(json.dumps({"type": "SIMULATE_LOAD", "target": "catalog", "factor": 1, "duration_s": 1}))
+            return await next_of(socket, "SIMULATE_LOAD_STARTED")
+
+    with pytest.raises(InvalidStatus) as refused:
+        asyncio.run(scenario(foreign))
+    assert refused.value.response.status_code == 403
+    # The same cookie from the site itself is the operator at the dashboard.
+    assert asyncio.run(scenario(server_process.url))["type"] == "SIMULATE_LOAD_STARTED"
