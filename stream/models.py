@@ -100,6 +100,9 @@ class PlaybackSession(models.Model):
 
     position_s = models.FloatField(default=0.0)
     start_position_s = models.FloatField(default=0.0, help_text="Where playback began (the resume position).")
+    player_clock_offset_ms = models.BigIntegerField(
+        null=True, blank=True, help_text="Server time minus the player's CMCD `ts`, as its event reports bound it."
+    )
     duration_s = models.FloatField(null=True, blank=True)
     bitrate_kbps = models.PositiveIntegerField(null=True, blank=True, help_text="Rendition now playing.")
     buffer_ms = models.PositiveIntegerField(null=True, blank=True)

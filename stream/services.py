@@ -432,6 +432,25 @@ def session_pathway_report(
             setattr(session, name, value)
 
 
+@boundary
+def session_report_times(*, session: PlaybackSession, stamps: list[int], arrived: datetime) -> list[datetime]:
+    """When, on the server's clock, the reports with player timestamps `stamps` (CMCD `ts`, ms) happened.
+
+    A report cannot arrive before it was made, so the player's clock offset is at most arrival minus `ts`; the
+    smallest such bound over all the session's reports is the estimate (kept on the session), and a late
+    report keeps its place in time: a burst describing 10 s of rebuffering counts 10 s. A report older than the
+    idle timeout counts from then.
+    """
+    arrived_ms = int(arrived.timestamp() * 1000)
+    offset = arrived_ms - max(stamps)
+    if session.player_clock_offset_ms is None or offset < session.player_clock_offset_ms:
+        PlaybackSession.objects.filter(pk=session.pk).update(player_clock_offset_ms=offset)
+        session.player_clock_offset_ms = offset
+    oldest_ms, offset = arrived_ms - settings.STREAM_IDLE_TIMEOUT_S * 1000, session.player_clock_offset_ms
+    lateness_ms = [arrived_ms - max(oldest_ms, min(stamp + offset, arrived_ms)) for stamp in stamps]
+    return [arrived - timedelta(milliseconds=late) for late in lateness_ms]
+
+
 def _variant_bandwidths_kbps(session: PlaybackSession) -> set[int]:
     rungs = [RUNGS_BY_KBPS[kbps] for kbps in session.ladder_kbps if kbps in RUNGS_BY_KBPS]
     return {round(bandwidth / 1000) for rung in rungs for bandwidth in (rung.peak_bandwidth, rung.average_bandwidth)}

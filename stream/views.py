@@ -1,6 +1,6 @@
 """Thin API views of the stream service: sessions, their playlist and steering, CDN status."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -409,16 +409,13 @@ class ReportView(SignedSessionView):
         if not session.is_active and not any(update.get("error_code") for update in updates):
             raise SessionGone()
         arrived = timezone.now()
-        stamps = [report["ts"] for report in reports if "ts" in report]
-        if stamps:
-            # Timestamps are the player's clock: only their differences are used. The batch ends now, unless
-            # it describes more time than passed since the session's last update: then it starts from that one.
-            span = timedelta(milliseconds=max(stamps) - min(stamps))
-            first_at = max(arrived - span, min(session.last_seen_at, arrived))
+        stamped = [report["ts"] for report in reports if "ts" in report]
+        times = iter(services.session_report_times(session=session, stamps=stamped, arrived=arrived) if stamped else [])
         for report, metrics in zip(reports, updates, strict=True):
-            at = arrived if "ts" not in report else first_at + timedelta(milliseconds=report["ts"] - min(stamps))
+            at = next(times) if "ts" in report else arrived
+            keys = {name: cmcd.key_for_field(name, report) for name in metrics}
             try:
-                session_update_naming_keys(session_id=session.pk, metrics=metrics, cmcd_keys={}, at=at)
+                session_update_naming_keys(session_id=session.pk, metrics=metrics, cmcd_keys=keys, at=at)
             except Conflict:
                 break  # the batch ended the session (a fatal error, the viewer quit): the rest comes too late
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -151,6 +151,9 @@ def lines(*reports: str) -> str:
 
 def test_timestamps_account_for_time_and_order_the_lines(user_client, movie, start):
     session = started(user_client, movie, start)
+    # The player started half a minute ago; its reporter batched what happened since.
+    earlier = timezone.now() - dt.timedelta(seconds=30)
+    PlaybackSession.objects.filter(pk=session["id"]).update(started_at=earlier, last_seen_at=earlier)
     ts = 1_796_000_000_000
     burst = lines(  # sent out of order, in one request, 8 ms apart on the wire: 10 s of rebuffering
         f"e=ps,sn=2,sta=p,ts={ts + 12_000},pt=12000,v=2",
@@ -319,3 +322,31 @@ def test_a_second_session_cannot_start_once_running_watch_time_reached_the_daily
     response = start(user_client, movie, device_id="tablet")
 
     assert response.status_code == 403 and "daily limit" in response.json()["detail"]
+
+
+def test_timestamps_keep_their_place_across_requests(user_client, movie, start):
+    """One report per request, delivered late in a burst (a player back online): 10 s of rebuffering."""
+    session = started(user_client, movie, start)
+    earlier = timezone.now() - dt.timedelta(seconds=60)
+    ts = 1_796_000_000_000
+    # The player's clock, as its reports before it went offline bounded it: `ts` happened 30 s ago.
+    offset_ms = int((timezone.now() - dt.timedelta(seconds=30)).timestamp() * 1000) - ts
+    PlaybackSession.objects.filter(pk=session["id"]).update(
+        started_at=earlier, last_seen_at=earlier, player_clock_offset_ms=offset_ms
+    )
+
+    for line in (f"sn=0,sta=p,ts={ts}", f"sn=1,sta=r,ts={ts + 2_000}", f"sn=2,sta=p,ts={ts + 12_000}"):
+        assert report(session["reporting_url"], line).status_code == 204
+
+    row = PlaybackSession.objects.get(pk=session["id"])
+    assert row.rebuffer_duration_s == pytest.approx(10.0, abs=0.1)
+
+
+@pytest.mark.parametrize("stamps", [(0, 10**15 - 1), (10**15 - 1, 0)])
+def test_absurd_timestamps_are_bounded_not_a_server_error(user_client, movie, start, stamps):
+    session = started(user_client, movie, start)
+
+    response = report(session["reporting_url"], lines(f"sta=p,ts={stamps[0]}", f"sta=r,ts={stamps[1]}"))
+
+    assert response.status_code == 204
+    assert PlaybackSession.objects.get(pk=session["id"]).watch_time_s <= 300
