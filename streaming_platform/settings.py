@@ -296,7 +296,11 @@ TOPOLOGY_UPDATE_INTERVAL_S = float(os.environ.get("TOPOLOGY_UPDATE_INTERVAL_S", 
 TOPOLOGY_REDIS_PREFIX = os.environ.get("TOPOLOGY_REDIS_PREFIX", "topology")
 # One schema enum per choice set the stream API uses under several field names.
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
-    {"StreamDeviceTypeEnum": "stream.models.DeviceType", "StreamPlayerStateEnum": "stream.models.PlayerState"}
+    {
+        "StreamDeviceTypeEnum": "stream.models.DeviceType",
+        "StreamPlayerStateEnum": "stream.models.PlayerState",
+        "StreamSessionStatusEnum": "stream.models.SessionStatus",
+    }
 )
 
 # --- recommend ---
