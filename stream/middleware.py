@@ -32,6 +32,8 @@ class SignedUrlCorsMiddleware:
         else:
             response = self.get_response(request)
         response["Access-Control-Allow-Origin"] = "*"
+        if response.has_header("Access-Control-Allow-Credentials"):
+            del response["Access-Control-Allow-Credentials"]  # never with "*", and these URLs take no cookies
         if response.has_header("Vary"):
             # The answer is the same for every origin: a cache need not keep one copy per origin.
             kept = [part.strip() for part in response["Vary"].split(",") if part.strip().lower() != "origin"]

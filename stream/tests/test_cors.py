@@ -70,3 +70,14 @@ def test_the_signed_manifest_and_steering_answer_any_origin(user_client, movie, 
     answer = preflight(user_client, started["manifest_url"].split("?")[0], "GET", origin="https://player.example")
     assert answer.status_code == 204
     assert answer["Access-Control-Allow-Origin"] == "*"
+
+
+@pytest.mark.django_db
+def test_signed_urls_never_allow_credentials_even_when_the_api_does(settings, user_client, movie, start):
+    settings.CORS_ALLOW_CREDENTIALS = True
+    started = start(user_client, movie).json()
+
+    manifest = user_client.get(started["manifest_url"], HTTP_ORIGIN=APP_ORIGIN)
+
+    assert manifest["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Credentials" not in manifest
