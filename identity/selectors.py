@@ -59,8 +59,13 @@ def daily_watch_seconds(*, user, day) -> float:
 
 
 @boundary
-def viewing_allowed_now(*, user, at: datetime | None = None) -> tuple[bool, str | None]:
-    """May this viewer start watching at `at` (default now)? If not, the reason, in words a viewer reads."""
+def viewing_allowed_now(
+    *, user, at: datetime | None = None, unrecorded_watch_s: float = 0.0
+) -> tuple[bool, str | None]:
+    """May this viewer watch at `at` (default now)? If not, the reason, in words a viewer reads.
+
+    `unrecorded_watch_s`: watch time of sessions still running, not yet in the day's recorded total.
+    """
     from identity.services import user_zone
 
     controls = _controls_of(user)
@@ -74,7 +79,7 @@ def viewing_allowed_now(*, user, at: datetime | None = None) -> tuple[bool, str 
     if start is not None and end is not None and not _within_hours(local.time(), start, end):
         return False, f"Viewing is allowed only from {start:%H:%M} to {end:%H:%M} ({user.time_zone or 'UTC'})."
     if controls.daily_limit_minutes is not None:
-        watched_s = daily_watch_seconds(user=user, day=local.date())
+        watched_s = daily_watch_seconds(user=user, day=local.date()) + unrecorded_watch_s
         if watched_s >= controls.daily_limit_minutes * 60:
             return False, f"The daily limit of {controls.daily_limit_minutes} minutes of watching is reached."
     return True, None

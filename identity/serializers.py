@@ -2,11 +2,13 @@
 
 from collections.abc import Mapping
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalog.models import Kind, Maturity
 from catalog.regions import RegionSerializerField
 from identity.models import Plan, User
+from streaming_platform.api.schema import WALL_CLOCK_TIME_SCHEMA
 
 MATURITY_LABELS = [member.label for member in Maturity]
 
@@ -158,6 +160,11 @@ class MaturityField(serializers.ChoiceField):
         return Maturity(value).label if value is not None else None
 
 
+@extend_schema_field({**WALL_CLOCK_TIME_SCHEMA, "nullable": True})
+class WallClockTimeField(serializers.TimeField):
+    """A time of day without an offset: OpenAPI's `format: time` (RFC 3339) would require one."""
+
+
 class ParentalControlsSerializer(serializers.Serializer):
     max_maturity = MaturityField(required=False)
     block_unrated = serializers.BooleanField(required=False)
@@ -168,8 +175,8 @@ class ParentalControlsSerializer(serializers.Serializer):
         required=False,
         help_text="Weekdays when viewing is allowed, Monday = 0.",
     )
-    viewing_start = serializers.TimeField(required=False, allow_null=True)
-    viewing_end = serializers.TimeField(required=False, allow_null=True)
+    viewing_start = WallClockTimeField(required=False, allow_null=True)
+    viewing_end = WallClockTimeField(required=False, allow_null=True)
     daily_limit_minutes = serializers.IntegerField(min_value=1, max_value=24 * 60, required=False, allow_null=True)
     has_pin = serializers.BooleanField(read_only=True)
     pin = serializers.CharField(

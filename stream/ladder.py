@@ -28,7 +28,7 @@ DEFAULT_RUNG_KBPS = 2000
 AUDIO_CODEC = "mp4a.40.2"
 
 LADDER: tuple[Rung, ...] = (
-    Rung(416, 234, 145, f"avc1.42e00a,{AUDIO_CODEC}"),
+    Rung(416, 234, 145, f"avc1.42e00d,{AUDIO_CODEC}"),  # Baseline 1.3: 416x234 at 30 fps exceeds level 1.0
     Rung(640, 360, 365, f"avc1.42e01e,{AUDIO_CODEC}"),
     Rung(768, 432, 730, f"avc1.4d401e,{AUDIO_CODEC}"),
     Rung(768, 432, 1100, f"avc1.4d401e,{AUDIO_CODEC}"),

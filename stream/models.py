@@ -70,6 +70,7 @@ class EndReason(models.TextChoices):
     CLIENT = "client", "Ended by the player"
     IDLE = "idle", "No update within the idle timeout"
     ERROR = "error", "Fatal playback error"
+    PARENTAL = "parental", "Parental controls no longer allow viewing"
 
 
 class PlaybackSession(models.Model):
@@ -98,6 +99,10 @@ class PlaybackSession(models.Model):
     last_sequence = models.BigIntegerField(default=-1, help_text="Highest update sequence number applied.")
 
     position_s = models.FloatField(default=0.0)
+    start_position_s = models.FloatField(default=0.0, help_text="Where playback began (the resume position).")
+    player_clock_offset_ms = models.BigIntegerField(
+        null=True, blank=True, help_text="Server time minus the player's CMCD `ts`, as its event reports bound it."
+    )
     duration_s = models.FloatField(null=True, blank=True)
     bitrate_kbps = models.PositiveIntegerField(null=True, blank=True, help_text="Rendition now playing.")
     buffer_ms = models.PositiveIntegerField(null=True, blank=True)

@@ -13,6 +13,7 @@ urlpatterns = [
     status_path("stream"),
     path("sessions/<str:session_id>/manifest.m3u8", views.ManifestView.as_view(), name="session-manifest"),
     path("sessions/<str:session_id>/steering/", views.SteeringView.as_view(), name="session-steering"),
+    path("sessions/<str:session_id>/report/", views.ReportView.as_view(), name="session-report"),
     path("cdn/status/", views.CdnStatusView.as_view(), name="cdn-status"),
     *router.urls,
 ]

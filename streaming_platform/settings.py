@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "corsheaders",
     "streaming_platform",
     "catalog.apps.CatalogConfig",
     "identity.apps.IdentityConfig",
@@ -65,6 +66,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything that authenticates: a browser's preflight carries no credentials.
+    "stream.middleware.SignedUrlCorsMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "streaming_platform.middleware.OptionalTrailingSlashMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -195,7 +199,7 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "streaming_platform.api.schema.ProjectAutoSchema",
     "EXCEPTION_HANDLER": "streaming_platform.api.errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "login_address": os.environ.get("LOGIN_RATE_PER_ADDRESS", "30/min"),
@@ -222,7 +226,32 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "streaming_platform.api.schema.postprocess",
+    ],
 }
+
+# --- Browser clients on other origins (CORS), also the WebSocket's allowed origins ---------------
+# Origins (scheme://host[:port]) of the web apps that may call the API; development allows the usual
+# local front-end ports. The signed playback URLs (manifest, steering, CMCD reporting) answer any origin.
+DEVELOPMENT_CORS_ORIGINS = ",".join(
+    f"http://{host}:{port}" for host in ("localhost", "127.0.0.1") for port in (3000, 4173, 4200, 5173, 8080)
+)
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", DEVELOPMENT_CORS_ORIGINS if DEBUG else "")
+CORS_URLS_REGEX = r"^/api/"
+CORS_ALLOW_CREDENTIALS = env_bool("CORS_ALLOW_CREDENTIALS", False)  # bearer tokens need no cookies
+CORS_ALLOW_HEADERS = (
+    "accept",
+    "authorization",
+    "content-type",
+    "cmcd-object",
+    "cmcd-request",
+    "cmcd-session",
+    "cmcd-status",
+)
+CORS_EXPOSE_HEADERS = ("retry-after",)
+CORS_PREFLIGHT_MAX_AGE = 3600
 
 # --- Production hardening ------------------------------------------------------------------------
 # HTTPS (default: on whenever DEBUG is off) turns on redirects, secure cookies and HSTS. Behind a
@@ -274,7 +303,11 @@ TOPOLOGY_UPDATE_INTERVAL_S = float(os.environ.get("TOPOLOGY_UPDATE_INTERVAL_S", 
 TOPOLOGY_REDIS_PREFIX = os.environ.get("TOPOLOGY_REDIS_PREFIX", "topology")
 # One schema enum per choice set the stream API uses under several field names.
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
-    {"StreamDeviceTypeEnum": "stream.models.DeviceType", "StreamPlayerStateEnum": "stream.models.PlayerState"}
+    {
+        "StreamDeviceTypeEnum": "stream.models.DeviceType",
+        "StreamPlayerStateEnum": "stream.models.PlayerState",
+        "StreamSessionStatusEnum": "stream.models.SessionStatus",
+    }
 )
 
 # --- recommend ---

@@ -41,7 +41,7 @@ class World:
             "entry": self.history_entry.pk,
             "session": self.session.pk,
         }
-        for view_name in ("stream:session-manifest", "stream:session-steering"):
+        for view_name in ("stream:session-manifest", "stream:session-steering", "stream:session-report"):
             placeholder = "{signed:" + view_name + "}"
             if placeholder in template:
                 template = template.replace(placeholder, self.signature_query(view_name))
@@ -142,6 +142,13 @@ MATRIX: dict[tuple[str, str], Row] = {
     ),
     ("stream:session-steering", "get"): Row(
         "/api/stream/sessions/{session}/steering/?{signed:stream:session-steering}", ANYONE
+    ),
+    # CMCD event reports, authorized by their signature too (stock reporters and sendBeacon send no token).
+    ("stream:session-report", "post"): Row(
+        "/api/stream/sessions/{session}/report/?{signed:stream:session-report}", (204,) * 4, lambda w: {"sta": "p"}
+    ),
+    ("stream:session-report", "get"): Row(
+        "/api/stream/sessions/{session}/report/?{signed:stream:session-report}&CMCD=sta%3Dp", (204,) * 4
     ),
     ("stream:cdn-status", "get"): Row("/api/stream/cdn/status/", ANYONE),
     # Analytics: anyone signed in reports events; reports are for staff.
