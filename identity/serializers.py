@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from catalog.models import Kind, Maturity
 from identity.models import Plan, User
+from streaming_platform.api.ids import MAX_ID
 
 MATURITY_LABELS = [member.label for member in Maturity]
 
@@ -58,7 +59,10 @@ class PreferencesSerializer(serializers.Serializer):
     """PUT replaces every preference (omitted ones go back to their defaults); PATCH changes the given ones."""
 
     favourite_genres = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), max_length=100, required=False, help_text="Catalog genre ids."
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        max_length=100,
+        required=False,
+        help_text="Catalog genre ids.",
     )
     audio_languages = serializers.ListField(
         child=serializers.CharField(max_length=8), max_length=20, required=False, help_text="ISO 639-1 codes."
@@ -118,7 +122,9 @@ class MaturityField(serializers.ChoiceField):
 class ParentalControlsSerializer(serializers.Serializer):
     max_maturity = MaturityField(required=False)
     block_unrated = serializers.BooleanField(required=False)
-    blocked_genres = serializers.ListField(child=serializers.IntegerField(min_value=1), max_length=100, required=False)
+    blocked_genres = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), max_length=100, required=False
+    )
     viewing_days = serializers.ListField(
         child=serializers.IntegerField(min_value=0, max_value=6),
         max_length=7,

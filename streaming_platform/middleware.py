@@ -68,13 +68,18 @@ class LazyMessageMiddleware(MessageMiddleware):
 
 
 class ApiErrorMiddleware:
-    """Under /api/, errors are JSON: 413 for an oversized body, 503 while the database is unreachable,
-    and 500 for anything else unhandled; never an HTML page."""
+    """Under /api/, errors are JSON: 401 for credentials that are not text, 413 for an oversized body,
+    503 while the database is unreachable, and 500 for anything else unhandled; never an HTML page."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        if request.path_info.startswith(API_PREFIX) and not request.META.get("HTTP_AUTHORIZATION", "").isascii():
+            # Tokens are ASCII; every authentication class would otherwise have to survive undecodable bytes.
+            response = json_error(401, "Invalid token header: credentials must be ASCII characters.")
+            response["WWW-Authenticate"] = "Bearer"
+            return response
         return self.get_response(request)
 
     def process_exception(self, request, exception):
