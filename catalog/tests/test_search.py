@@ -193,3 +193,9 @@ def test_broad_queries_keep_title_matches_first():
 
 def test_two_letter_prefix(api_client, classics):
     assert sorted(found(api_client, q="st")) == ["Star Wars", "Toy Story"]
+
+
+def test_swapped_letters_count_as_one_typo(api_client):
+    TitleFactory(title="Broken Arrow", description="A pilot steals two nuclear warheads.")
+    assert found(api_client, q="borken") == ["Broken Arrow"]
+    assert found(api_client, q="nuclaer") == ["Broken Arrow"]
