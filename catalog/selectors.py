@@ -93,18 +93,39 @@ def title_get_visible(*, user, title_id: int, region: str | None = None) -> Titl
 class RankedTitles(Sequence):
     """Search results in rank order; slicing loads only that page's titles (with their genres)."""
 
-    def __init__(self, ids: list[int]):
-        self.ids = ids
+    def __init__(self, matches: search.TitleMatches):
+        self.matches = matches
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return len(self.matches)
 
     def __getitem__(self, index):
         if isinstance(index, slice):
-            page_ids = self.ids[index]
+            start, stop, _ = index.indices(len(self))
+            page_ids = self.matches.page(start, max(stop - start, 0))
             by_id = {title.id: title for title in with_list_relations(Title.objects.filter(id__in=page_ids))}
             return [by_id[title_id] for title_id in page_ids if title_id in by_id]
         return self[index : index + 1 or None][0]
+
+
+class PopularTitles(search.TitleMatches):
+    """Titles of a queryset, most popular first (a search by genre only)."""
+
+    def __init__(self, titles: QuerySet[Title]):
+        self.titles = titles.order_by("-popularity", "id")
+        super().__init__(ids=list(self.titles.values_list("id", flat=True)[: search.MAX_CANDIDATES]))
+        if len(self.ids) >= search.MAX_CANDIDATES:
+            self._count = None
+
+    def __len__(self) -> int:
+        if self._count is None:
+            self._count = self.titles.count()
+        return self._count
+
+    def page(self, offset: int, limit: int) -> list[int]:
+        if offset + limit <= len(self.ids) or self._count == len(self.ids):
+            return self.ids[offset : offset + limit]
+        return list(self.titles.values_list("id", flat=True)[offset : offset + limit])
 
 
 def is_id(value: str) -> bool:
@@ -141,15 +162,12 @@ def search_titles(
     if kind:
         titles = titles.filter(kind=kind)
     query = (query or "").strip()
-    if not query:
-        ids = list(titles.order_by("-popularity", "id").values_list("id", flat=True)[: search.MAX_CANDIDATES])
-    else:
-        ranked = search.ranked_title_ids(query)
-        visible = set(titles.filter(id__in=ranked).values_list("id", flat=True)) if ranked else set()
-        ids = [title_id for title_id in ranked if title_id in visible]
+    # The search ranks within what the viewer may see, so pages and count hold at any catalog size.
+    matches = search.title_matches(query, within=titles) if query else PopularTitles(titles)
+    results = RankedTitles(matches)
     if record:
-        search_event_record(user=user, query=query, genres=genres, results=len(ids))
-    return RankedTitles(ids)
+        search_event_record(user=user, query=query, genres=genres, results=len(results))
+    return results
 
 
 @boundary
