@@ -54,6 +54,7 @@ class Match:
 
     def __init__(self, words: list[list[str]], scope: Scope):
         self.words, self.scope = words, scope
+        self.total: int | None = None
 
     def query(self, select: str, raw_query: str, tail: str = "", params: tuple = ()) -> list[tuple]:
         with connection.cursor() as cursor:
@@ -67,7 +68,10 @@ class Match:
 
     def ranked_by(self, raw_query: str, limit: int, offset: int) -> list[int]:
         tail = " ORDER BY ts_rank(s.document, query) DESC, t.popularity DESC, t.id LIMIT %s OFFSET %s"
-        return [row[0] for row in self.query("s.title_id", raw_query, tail, (limit, offset))]
+        rows = self.query("s.title_id, count(*) OVER ()", raw_query, tail, (limit, offset))
+        if rows and raw_query == tsquery(self.words):
+            self.total = rows[0][1]  # every match of the whole query, counted in the same scan
+        return [row[0] for row in rows]
 
     def ranked(self, limit: int, offset: int) -> list[int]:
         # Title matches rank first anyway; when they alone fill the page, a broad query (a short prefix
@@ -78,7 +82,9 @@ class Match:
         return self.ranked_by(tsquery(self.words), limit, offset)
 
     def count(self) -> int:
-        return self.query("count(*)", tsquery(self.words))[0][0]
+        if self.total is None:
+            self.total = self.query("count(*)", tsquery(self.words))[0][0]
+        return self.total
 
 
 class Similar:

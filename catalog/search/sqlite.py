@@ -59,6 +59,7 @@ class Match:
 
     def __init__(self, expression: str, scope: Scope):
         self.expression, self.scope = expression, scope
+        self.total: int | None = None
 
     def query(self, select: str, expression: str, tail: str = "", params: tuple = ()) -> list[tuple]:
         with connection.cursor() as cursor:
@@ -71,6 +72,7 @@ class Match:
     def ranked_by(self, expression: str, limit: int, offset: int) -> list[int]:
         weights = ", ".join(str(weight) for weight in BM25_WEIGHTS)
         tail = f" ORDER BY bm25({FTS_TABLE}, {weights}) LIMIT %s OFFSET %s"
+        # (FTS5 refuses bm25 beside a window function, so the count is a query of its own.)
         return [row[0] for row in self.query("rowid", expression, tail, (limit, offset))]
 
     def ranked(self, limit: int, offset: int) -> list[int]:
@@ -82,7 +84,9 @@ class Match:
         return self.ranked_by(self.expression, limit, offset)
 
     def count(self) -> int:
-        return self.query("count(*)", self.expression)[0][0]
+        if self.total is None:
+            self.total = self.query("count(*)", self.expression)[0][0]
+        return self.total
 
 
 def stages(tokens: list[str], within: QuerySet | None) -> Iterator[Match]:
