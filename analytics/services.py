@@ -146,13 +146,20 @@ def _events_insert(rows: list[dict], *, source: str) -> int:
         return cursor.rowcount
 
 
-def _unknown_references(events: list[tuple[int, dict]]) -> list[dict]:
-    """Errors for events naming a title or episode that does not exist (or an episode of another title)."""
-    from catalog.models import Episode, Title
+def _unknown_references(events: list[tuple[int, dict]], *, user) -> list[dict]:
+    """Errors for events naming a title the sender may not see (or that does not exist: the two look the
+    same, as in the catalog), or an episode of another title.
+
+    The catalog's visibility rule decides, so nobody can add plays to a title their region or parental
+    controls hide from them.
+    """
+    from catalog.models import Episode
+    from catalog.selectors import titles_visible_to
 
     title_ids = {e["title_id"] for _, e in events if e["title_id"]}
     episode_ids = {e["episode_id"] for _, e in events if e["episode_id"]}
-    known_titles = set(Title.objects.filter(pk__in=title_ids).values_list("pk", flat=True)) if title_ids else set()
+    visible = titles_visible_to(user)
+    known_titles = set(visible.filter(pk__in=title_ids).values_list("pk", flat=True)) if title_ids else set()
     episode_show = (
         dict(Episode.objects.filter(pk__in=episode_ids).values_list("pk", "season__show_id")) if episode_ids else {}
     )
@@ -186,7 +193,7 @@ def events_ingest(*, user, events: list) -> IngestResult:
             errors.extend({"index": index, "field": field, "reason": reason} for field, reason in problems)
         else:
             cleaned.append((index, event))
-    errors.extend(_unknown_references(cleaned))
+    errors.extend(_unknown_references(cleaned, user=user))
     if errors:
         errors.sort(key=lambda e: e["index"])
         raise EventBatchInvalid(errors)
