@@ -73,7 +73,14 @@ MIDDLEWARE = [
     "streaming_platform.middleware.LazyMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "streaming_platform.middleware.ApiErrorMiddleware",
+    "streaming_platform.middleware.ContentSecurityPolicyMiddleware",
 ]
+# The policy of the site's HTML pages (dashboard, admin); see streaming_platform/middleware.py.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
 
 if not DEBUG:
     # Production serves its collected static files itself; development lets runserver do it.
