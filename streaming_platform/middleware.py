@@ -5,7 +5,7 @@ import logging
 from django.conf import settings
 from django.contrib.messages.middleware import MessageMiddleware
 from django.contrib.messages.storage import default_storage
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import DisallowedHost, RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.urls import Resolver404, get_urlconf, resolve
 from django.utils.functional import SimpleLazyObject, empty
@@ -68,19 +68,41 @@ class LazyMessageMiddleware(MessageMiddleware):
         return super().process_response(request, response)
 
 
-class ApiErrorMiddleware:
-    """Under /api/, errors are JSON: 401 for credentials that are not text, 413 for an oversized body,
-    503 while the database is unreachable, and 500 for anything else unhandled; never an HTML page."""
+class ApiRequestGuardMiddleware:
+    """Under /api/, refuses as JSON what Django's own middleware would refuse with an HTML page or trip on.
+
+    An unknown Host header (DisallowedHost, raised by the middleware after this one: Django would answer
+    with its HTML 400 page, or its debug page in development) and an Authorization header that is not
+    ASCII (tokens are; every authentication class would otherwise have to survive undecodable bytes).
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path_info.startswith(API_PREFIX) and not request.META.get("HTTP_AUTHORIZATION", "").isascii():
-            # Tokens are ASCII; every authentication class would otherwise have to survive undecodable bytes.
+        if not request.path_info.startswith(API_PREFIX):
+            return self.get_response(request)
+        try:
+            request.get_host()
+        except DisallowedHost:
+            host = request.META.get("HTTP_HOST", "")[:100]
+            hint = " (for devices on the LAN in development, set DEV_LAN=true)" if settings.DEBUG else ""
+            return json_error(400, f"Host {host!r} is not served here; add it to ALLOWED_HOSTS{hint}.")
+        if not request.META.get("HTTP_AUTHORIZATION", "").isascii():
             response = json_error(401, "Invalid token header: credentials must be ASCII characters.")
             response["WWW-Authenticate"] = "Bearer"
             return response
+        return self.get_response(request)
+
+
+class ApiErrorMiddleware:
+    """Under /api/, errors are JSON: 413 for an oversized body, 503 while the database is unreachable,
+    and 500 for anything else unhandled; never an HTML page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
         return self.get_response(request)
 
     def process_exception(self, request, exception):

@@ -34,6 +34,10 @@ if not DEBUG and SECRET_KEY == DEVELOPMENT_SECRET_KEY:
     raise ImproperlyConfigured("Set SECRET_KEY in the environment when DEBUG is off.")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
+# `make dev` listens on every interface; DEV_LAN=true lets phones and TVs on the LAN reach it by the
+# machine's address. Development only: with DEBUG off the hosts are always named.
+if DEBUG and env_bool("DEV_LAN", False):
+    ALLOWED_HOSTS = ["*"]
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 # Region used for anonymous viewers who do not pass ?region= (ISO 3166-1 alpha-2).
@@ -65,6 +69,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "streaming_platform.middleware.ApiRequestGuardMiddleware",
     "streaming_platform.middleware.OptionalTrailingSlashMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -252,7 +257,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}},
+    # Django's own console handler (DEBUG only) would print every "django.*" line a second time.
+    "loggers": {"django": {"handlers": [], "level": "INFO"}, "django.request": {"level": "ERROR"}},
 }
 
 # --- identity ---
