@@ -426,7 +426,6 @@ def test_the_day_still_under_way_is_marked_partial(staff_client):
             f"/api/analytics/{name}", {"from": (today - dt.timedelta(days=2)).isoformat(), "to": today.isoformat()}
         ).json()["series"]
         assert [point["partial"] for point in series] == [False, False, True]
-    hourly = staff_client.get(
-        "/api/analytics/engagement", {"from": "2026-03-03T20:00:00Z", "to": "2026-03-03T22:00:00Z", "granularity": "hour"}
-    ).json()["series"]
+    past_hours = {"from": "2026-03-03T20:00:00Z", "to": "2026-03-03T22:00:00Z", "granularity": "hour"}
+    hourly = staff_client.get("/api/analytics/engagement", past_hours).json()["series"]
     assert [point["partial"] for point in hourly] == [False, False]
