@@ -93,11 +93,18 @@ def title_get_visible(*, user, title_id: int, region: str | None = None) -> Titl
 class RankedTitles(Sequence):
     """Search results in rank order; slicing loads only that page's titles (with their genres)."""
 
-    def __init__(self, matches: search.TitleMatches):
+    def __init__(self, matches: search.TitleMatches, *, count_key: str | None = None):
         self.matches = matches
+        self.count_key = count_key
 
     def __len__(self) -> int:
-        return len(self.matches)
+        if self.count_key is None or self.matches.count_known:
+            return len(self.matches)
+        # Counting every match in scope is the expensive part of a broad search; like a list's count, it
+        # may lag by CATALOG_COUNT_CACHE_S (see catalog/caching.py).
+        from catalog.caching import cached, count_cache_seconds
+
+        return cached(self.count_key, count_cache_seconds(), lambda: len(self.matches))
 
     def __getitem__(self, index):
         if isinstance(index, slice):
@@ -164,10 +171,31 @@ def search_titles(
     query = (query or "").strip()
     # The search ranks within what the viewer may see, so pages and count hold at any catalog size.
     matches = search.title_matches(query, within=titles) if query else PopularTitles(titles)
-    results = RankedTitles(matches)
+    results = RankedTitles(matches, count_key=search_count_key(user, region, query, kind, genres))
     if record:
         search_event_record(user=user, query=query, genres=genres, results=len(results))
     return results
+
+
+def search_count_key(user, region: str | None, query: str, kind: str, genres) -> str:
+    """What decides a search's count: the words, the viewer's region and restrictions, kind and genres."""
+    import hashlib
+
+    from identity.selectors import content_restrictions_for
+
+    restrictions = content_restrictions_for(user)
+    identity = repr(
+        (
+            search.normalize_tokens(query),
+            viewer_region(user, region),
+            restrictions.max_maturity,
+            restrictions.block_unrated,
+            tuple(sorted(restrictions.blocked_genre_ids)),
+            kind,
+            sorted(genre.pk if isinstance(genre, Genre) else int(genre) for genre in genres or []),
+        )
+    )
+    return "catalog:search-count:" + hashlib.sha256(identity.encode()).hexdigest()
 
 
 @boundary

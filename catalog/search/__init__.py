@@ -75,6 +75,10 @@ class TitleMatches:
         self.stage, self.ids, self.candidates = stage, ids or [], candidates
         self._count: int | None = None if len(self.ids) >= candidates > 0 else len(self.ids)
 
+    @property
+    def count_known(self) -> bool:
+        return self._count is not None
+
     def __len__(self) -> int:
         if self._count is None:
             self._count = self.stage.count()

@@ -251,3 +251,15 @@ def test_count_is_every_visible_match_beyond_the_first_ranked_ones(api_client):
     body = api_client.get(SEARCH, {"q": "many", "page_size": 100, "page": 3}).json()
     assert body["count"] == search.MAX_CANDIDATES + 30
     assert len(body["results"]) == search.MAX_CANDIDATES + 30 - 200
+
+
+def test_a_broad_searchs_count_is_cached_like_a_lists(api_client, settings):
+    settings.CATALOG_COUNT_CACHE_S = 60
+    bulk_titles(search.MAX_CANDIDATES + 5, "The Many", region="US")
+    assert api_client.get(SEARCH, {"q": "many"}).json()["count"] == search.MAX_CANDIDATES + 5
+    bulk_titles(1, "Many More", region="US")
+    assert api_client.get(SEARCH, {"q": "many"}).json()["count"] == search.MAX_CANDIDATES + 5
+    # Another viewer's scope is another count.
+    assert api_client.get(SEARCH, {"q": "many", "region": "DE"}).json()["count"] == 0
+    settings.CATALOG_COUNT_CACHE_S = 0
+    assert api_client.get(SEARCH, {"q": "many"}).json()["count"] == search.MAX_CANDIDATES + 6
