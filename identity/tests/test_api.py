@@ -102,7 +102,7 @@ def test_staff_list_filters_and_searches(staff_client, django_assert_num_queries
     UserFactory(email="bob@example.org", country="US", plan="basic")
     UserFactory(email="carla@example.org", country="DE", plan="basic")
 
-    with django_assert_num_queries(5):  # the token and its user, the parental controls, the count, the page
+    with django_assert_num_queries(4):  # the token and its user, the count, the page
         everyone = staff_client.get(USERS)
     german = staff_client.get(USERS, {"country": "de"}).json()
     basic_german = staff_client.get(USERS, {"country": "DE", "plan": "basic"}).json()
