@@ -71,9 +71,20 @@ class Match:
 
     def ranked_by(self, expression: str, limit: int, offset: int) -> list[int]:
         weights = ", ".join(str(weight) for weight in BM25_WEIGHTS)
-        tail = f" ORDER BY bm25({FTS_TABLE}, {weights}) LIMIT %s OFFSET %s"
-        # (FTS5 refuses bm25 beside a window function, so the count is a query of its own.)
-        return [row[0] for row in self.query("rowid", expression, tail, (limit, offset))]
+        # Every match in scope is scored anyway to rank them, so they are counted in the same scan. FTS5
+        # refuses bm25() beside a window function, hence the materialized step between the two.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""WITH matches AS MATERIALIZED (
+                    SELECT rowid AS id, bm25({FTS_TABLE}, {weights}) AS score FROM {FTS_TABLE}
+                    WHERE {FTS_TABLE} MATCH %s{self.scope.sql})
+                SELECT id, count(*) OVER () FROM matches ORDER BY score, id LIMIT %s OFFSET %s""",
+                [expression, *self.scope.params, limit, offset],
+            )
+            rows = cursor.fetchall()
+        if rows and expression == self.expression:
+            self.total = rows[0][1]
+        return [row[0] for row in rows]
 
     def ranked(self, limit: int, offset: int) -> list[int]:
         # Title matches rank first anyway; when they alone fill the page, a broad query (a short prefix
