@@ -20,6 +20,7 @@ from django.db.models import (
     Sum,
 )
 from django.db.models.functions import Cast, NullIf
+from django.utils import timezone
 
 from analytics.marks import HOURS_PER_DAY, Marks, epoch_day, hour_number
 from analytics.models import DailyActiveUsers, DailyRollup, EngagementHours, Viewer, ViewRollup, ViewSummary
@@ -119,6 +120,17 @@ def buckets(query: ReportQuery) -> list[datetime]:
         result.append(current)
         current += step
     return result
+
+
+def series_points(query: ReportQuery, sums_by_bucket: dict, figures) -> list[dict]:
+    """One point per bucket; `partial` marks the bucket still under way (today, this hour), whose figures
+    are only part of a whole one's, so a chart does not read its dip as an incident."""
+    step = timedelta(hours=1) if query.granularity == "hour" else timedelta(days=1)
+    now = timezone.now()
+    return [
+        {"start": start, "partial": start + step > now, **figures(sums_by_bucket.get(start, {}))}
+        for start in buckets(query)
+    ]
 
 
 def _bucket_key(query: ReportQuery, value) -> datetime:
@@ -381,7 +393,7 @@ class DailyFrame:
 
     def series(self, query: ReportQuery, figures) -> list[dict]:
         by_day = {_bucket_key(query, day): sums for day, sums, _ in self.grouped("day", startups=False)}
-        return [{"start": start, **figures(by_day.get(start, {}))} for start in buckets(query)]
+        return series_points(query, by_day, figures)
 
 
 STARTUP_KEYS = {"cdn": 0, "region": 1, "device_type": 2}
@@ -423,7 +435,7 @@ def _bucket_sums(query: ReportQuery, rows, columns: tuple[str, ...]) -> dict[dat
 
 
 def _series_of(query: ReportQuery, sums: dict[datetime, dict], figures) -> list[dict]:
-    return [{"start": start, **figures(sums.get(start, {}))} for start in buckets(query)]
+    return series_points(query, sums, figures)
 
 
 def _engagement_users(query: ReportQuery) -> tuple[dict, dict[date, int], dict[datetime, int]]:

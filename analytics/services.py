@@ -36,7 +36,7 @@ from analytics.models import (
     ViewRollup,
     ViewSummary,
 )
-from catalog.selectors import episode_show_ids, title_ids_existing, title_kinds
+from catalog.selectors import episode_show_ids, title_ids_visible, title_kinds
 from streaming_platform.boundary import boundary
 
 MAX_BATCH_EVENTS = 1000
@@ -148,11 +148,16 @@ def _events_insert(rows: list[dict], *, source: str) -> int:
         return cursor.rowcount
 
 
-def _unknown_references(events: list[tuple[int, dict]]) -> list[dict]:
-    """Errors for events naming a title or episode that does not exist (or an episode of another title)."""
+def _unknown_references(events: list[tuple[int, dict]], *, user) -> list[dict]:
+    """Errors for events naming a title the sender may not see (or that does not exist: the two look the
+    same, as in the catalog), or an episode of another title.
+
+    The catalog's visibility rule decides, so nobody can add plays to a title their region or parental
+    controls hide from them.
+    """
     title_ids = {e["title_id"] for _, e in events if e["title_id"]}
     episode_ids = {e["episode_id"] for _, e in events if e["episode_id"]}
-    known_titles = title_ids_existing(title_ids=title_ids)
+    known_titles = title_ids_visible(user=user, title_ids=title_ids)
     episode_show = episode_show_ids(episode_ids=episode_ids)
     errors = []
     for index, event in events:
@@ -184,7 +189,7 @@ def events_ingest(*, user, events: list) -> IngestResult:
             errors.extend({"index": index, "field": field, "reason": reason} for field, reason in problems)
         else:
             cleaned.append((index, event))
-    errors.extend(_unknown_references(cleaned))
+    errors.extend(_unknown_references(cleaned, user=user))
     if errors:
         errors.sort(key=lambda e: e["index"])
         raise EventBatchInvalid(errors)

@@ -13,7 +13,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 
 from catalog import selectors
-from catalog.caching import cached, list_cache_seconds, viewer_key
+from catalog.caching import cached, declared_parameters, list_cache_seconds, viewer_key
 from catalog.filtersets import SearchFilterSet, TitleFilterSet
 from catalog.models import Kind, Title
 from catalog.pagination import CachedCountPagination
@@ -55,6 +55,10 @@ class TitleViewSet(CatalogViewMixin, mixins.ListModelMixin, mixins.RetrieveModel
             return selectors.titles_detail(user=self.request.user, region=self.region_param, kind=self.kind)
         return selectors.titles_list(user=self.request.user, region=self.region_param, kind=self.kind)
 
+    @property
+    def cache_parameters(self) -> frozenset[str]:
+        return declared_parameters(self.filterset_class)
+
     def get_serializer_class(self):
         return self.detail_serializer_class if self.action == "retrieve" else TitleCardSerializer
 
@@ -64,7 +68,8 @@ class TitleViewSet(CatalogViewMixin, mixins.ListModelMixin, mixins.RetrieveModel
         if request.accepted_renderer.format != "json" or seconds <= 0:
             return super().list(request, *args, **kwargs)
         # JSON pages are kept rendered, so a cached page costs a cache read and nothing else.
-        body = cached(viewer_key("page", request), seconds, lambda: self.rendered_page(request))
+        key = viewer_key("page", request, parameters=self.cache_parameters)
+        body = cached(key, seconds, lambda: self.rendered_page(request))
         return HttpResponse(body, content_type="application/json")
 
     def rendered_page(self, request) -> bytes:

@@ -5,6 +5,7 @@ import django_filters
 from catalog.models import Kind
 from catalog.regions import validate_region_code
 from identity.models import Plan, User, WatchHistory
+from streaming_platform.api.filters import IsoDateTimeFilter
 from streaming_platform.api.ids import ID_RANGE
 
 
@@ -27,8 +28,8 @@ class WatchHistoryFilterSet(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(field_name="title__kind", choices=Kind.choices)
     completed = django_filters.BooleanFilter()
     date = django_filters.DateFilter(field_name="last_watched_at", lookup_expr="date")
-    since = django_filters.IsoDateTimeFilter(field_name="last_watched_at", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="last_watched_at", lookup_expr="lt")
+    since = IsoDateTimeFilter(field_name="last_watched_at", lookup_expr="gte")
+    until = IsoDateTimeFilter(field_name="last_watched_at", lookup_expr="lt")
 
     class Meta:
         model = WatchHistory

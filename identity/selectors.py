@@ -116,10 +116,18 @@ def history_interactions() -> QuerySet[WatchHistory]:
 
 @boundary
 def history_for(*, user) -> QuerySet[WatchHistory]:
-    """One viewer's history, newest first, with what a list shows already joined."""
+    """One viewer's history, newest first, with what a list shows already joined.
+
+    Titles the viewer's parental controls hide are left out, as everywhere else (entries from before the
+    controls were set must not show their names); regional availability is not applied: a title that left
+    the region was still watched.
+    """
+    history = WatchHistory.objects.filter(user=user)
+    restrictions = content_restrictions_for(user)
+    if not restrictions.is_unrestricted:
+        history = history.filter(title__in=restrictions.apply(Title.objects.all()))
     return (
-        WatchHistory.objects.filter(user=user)
-        .annotate(progress=_progress_expression())
+        history.annotate(progress=_progress_expression())
         .select_related("title", "episode__season")
         .order_by("-last_watched_at", "-id")
     )

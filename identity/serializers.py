@@ -8,6 +8,7 @@ from rest_framework import serializers
 from catalog.models import Kind, Maturity
 from catalog.regions import RegionSerializerField
 from identity.models import Plan, User
+from streaming_platform.api.ids import MAX_ID
 from streaming_platform.api.schema import WALL_CLOCK_TIME_SCHEMA
 
 MATURITY_LABELS = [member.label for member in Maturity]
@@ -103,7 +104,10 @@ class PreferencesSerializer(serializers.Serializer):
     """PUT replaces every preference (omitted ones go back to their defaults); PATCH changes the given ones."""
 
     favourite_genres = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), max_length=100, required=False, help_text="Catalog genre ids."
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        max_length=100,
+        required=False,
+        help_text="Catalog genre ids.",
     )
     audio_languages = serializers.ListField(
         child=serializers.CharField(max_length=8), max_length=20, required=False, help_text="ISO 639-1 codes."
@@ -168,7 +172,9 @@ class WallClockTimeField(serializers.TimeField):
 class ParentalControlsSerializer(serializers.Serializer):
     max_maturity = MaturityField(required=False)
     block_unrated = serializers.BooleanField(required=False)
-    blocked_genres = serializers.ListField(child=serializers.IntegerField(min_value=1), max_length=100, required=False)
+    blocked_genres = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), max_length=100, required=False
+    )
     viewing_days = serializers.ListField(
         child=serializers.IntegerField(min_value=0, max_value=6),
         max_length=7,

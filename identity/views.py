@@ -154,7 +154,7 @@ class UserViewSet(PinAnswers, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     filter_backends = [DjangoFilterBackend, filters.SearchFilter, filters.OrderingFilter]
     search_fields = ["email", "display_name"]
     ordering_fields = ["id", "email", "date_joined", "country", "plan"]
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = r"\d{1,19}"  # longer is no id (and past Python's int parsing limit): a 404
 
     def get_throttles(self):
         if self.action == "create":
@@ -305,14 +305,22 @@ class HistoryView(AccountView):
     def parse_before(value: str | None):
         if value is None:
             return None
-        moment = parse_datetime(value)
+        try:
+            # Both raise ValueError for a well-formed but impossible value (2024-02-30, hour 25).
+            moment = parse_datetime(value)
+            day = parse_date(value) if moment is None else None
+        except ValueError:
+            raise exceptions.ValidationError({"before": ["No such date or time."]}) from None
         if moment is None:
-            day = parse_date(value)
             if day is None:
                 raise exceptions.ValidationError({"before": ["Use an ISO 8601 date or date-time."]})
             moment = dt.datetime.combine(day, dt.time.min)
         if timezone.is_naive(moment):
             moment = timezone.make_aware(moment, dt.UTC)
+        try:
+            moment.astimezone(dt.UTC)
+        except OverflowError:
+            raise exceptions.ValidationError({"before": ["Date-time out of range."]}) from None
         return moment
 
 

@@ -34,6 +34,10 @@ if not DEBUG and SECRET_KEY == DEVELOPMENT_SECRET_KEY:
     raise ImproperlyConfigured("Set SECRET_KEY in the environment when DEBUG is off.")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
+# `make dev` listens on every interface; DEV_LAN=true lets phones and TVs on the LAN reach it by the
+# machine's address. Development only: with DEBUG off the hosts are always named.
+if DEBUG and env_bool("DEV_LAN", False):
+    ALLOWED_HOSTS = ["*"]
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 # Region used for anonymous viewers who do not pass ?region= (ISO 3166-1 alpha-2).
@@ -69,6 +73,7 @@ MIDDLEWARE = [
     # Before anything that authenticates: a browser's preflight carries no credentials.
     "stream.middleware.SignedUrlCorsMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    "streaming_platform.middleware.ApiRequestGuardMiddleware",
     "streaming_platform.middleware.OptionalTrailingSlashMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -77,7 +82,14 @@ MIDDLEWARE = [
     "streaming_platform.middleware.LazyMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "streaming_platform.middleware.ApiErrorMiddleware",
+    "streaming_platform.middleware.ContentSecurityPolicyMiddleware",
 ]
+# The policy of the site's HTML pages (dashboard, admin); see streaming_platform/middleware.py.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
 
 if not DEBUG:
     # Production serves its collected static files itself; development lets runserver do it.
@@ -193,6 +205,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "streaming_platform.api.parsers.StrictJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "streaming_platform.api.pagination.StandardPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": [
@@ -272,7 +289,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}},
+    # Django's own console handler (DEBUG only) would print every "django.*" line a second time.
+    "loggers": {"django": {"handlers": [], "level": "INFO"}, "django.request": {"level": "ERROR"}},
 }
 
 # --- identity ---

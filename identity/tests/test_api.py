@@ -213,7 +213,7 @@ def test_record_and_list_history(user_client, user, django_assert_num_queries):
     assert first.status_code == 201 and first.json()["progress"] == 0.25
     assert second.json()["completed"] is True and second.json()["watch_count"] == 1
     assert second.json()["episode"]["id"] == episode.pk
-    with django_assert_num_queries(4):  # the token and its user, the count, the page
+    with django_assert_num_queries(5):  # the token and its user, the parental controls, the count, the page
         listed = user_client.get(url)
     assert [row["title"]["id"] for row in listed.json()["results"]] == [show.pk, movie.pk]
 
