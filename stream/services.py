@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import cast
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import Field
