@@ -179,8 +179,6 @@ def search_count_key(user, region: str | None, query: str, kind: str, genres) ->
     """What decides a search's count: the words, the viewer's region and restrictions, kind and genres."""
     import hashlib
 
-    from identity.selectors import content_restrictions_for
-
     restrictions = content_restrictions_for(user)
     identity = repr(
         (
