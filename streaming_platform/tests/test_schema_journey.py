@@ -182,7 +182,13 @@ def test_every_answer_of_the_journey_matches_the_schema(openapi, schema):
     call(viewer_client, "post", f"{me}/controls/pin/", {"pin": "4321"}, expect=204)
     call(viewer_client, "post", f"{me}/controls/pin/verify/", {"pin": "4321"}, expect=204)
     call(viewer_client, "post", f"{me}/controls/pin/verify/", {"pin": "0000"})
+    call(viewer_client, "post", f"{me}/controls/pin/unlock/", {"password": "wrong"}, expect=403)
+    call(viewer_client, "post", f"{me}/controls/pin/unlock/", {"password": PASSWORD}, expect=204)
     call(viewer_client, "delete", f"{me}/controls/pin/", {"pin": "4321"})
+    # Plans are a staff action (the billing system's hook).
+    call(viewer_client, "put", f"{me}/plan/", {"plan": "premium"}, expect=403)
+    call(staff_client, "put", f"/api/identity/users/{viewer.pk}/plan/", {"plan": "premium"}, expect=200)
+    call(staff_client, "put", f"/api/identity/users/{viewer.pk}/plan/", {"plan": "gold"}, expect=400)
     call(
         viewer_client,
         "post",
