@@ -2,7 +2,7 @@
 
 import secrets
 
-from django.core.validators import MinValueValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 
@@ -27,6 +27,19 @@ class Cdn(models.Model):
         default=100, validators=[MinValueValidator(1)], help_text="Relative share of new sessions."
     )
     enabled = models.BooleanField(default=True)
+    token_key = models.CharField(
+        max_length=128,
+        blank=True,
+        validators=[RegexValidator(r"^([0-9a-fA-F]{2}){16,64}$", "A hex key of 16 to 64 bytes.")],
+        help_text="Hex key of the delivery token's HMAC-SHA256, as the CDN is configured; blank: derived from "
+        "STREAM_SIGNING_KEY and the name.",
+    )
+    token_name = models.CharField(
+        max_length=64,
+        default="__token__",
+        validators=[RegexValidator(r"^[A-Za-z0-9_-]+$", "Letters, digits, _ and - only.")],
+        help_text="Query parameter (or cookie) the CDN reads the delivery token from.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

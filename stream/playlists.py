@@ -13,12 +13,18 @@ def media_path(session: PlaybackSession) -> str:
     return f"titles/{session.title_id}"
 
 
-def variant_uri(cdn: Cdn, session: PlaybackSession, rung: Rung) -> str:
-    return f"{cdn.base_url.rstrip('/')}/{media_path(session)}/{rung.video_kbps}k/index.m3u8"
+def variant_uri(cdn: Cdn, session: PlaybackSession, rung: Rung, query: str = "") -> str:
+    uri = f"{cdn.base_url.rstrip('/')}/{media_path(session)}/{rung.video_kbps}k/index.m3u8"
+    return f"{uri}?{query}" if query else uri
 
 
-def render_multivariant(*, session: PlaybackSession, pathways: list[Cdn], steering_uri: str) -> str:
-    """One variant per allowed rung and pathway (CDN); the session's default rung first on its own CDN."""
+def render_multivariant(
+    *, session: PlaybackSession, pathways: list[Cdn], steering_uri: str, variant_query: dict[str, str] | None = None
+) -> str:
+    """One variant per allowed rung and pathway (CDN); the session's default rung first on its own CDN.
+
+    `variant_query` is the query string to put on each CDN's variant URIs (its delivery token), by CDN name.
+    """
     rungs = [RUNGS_BY_KBPS[kbps] for kbps in session.ladder_kbps]
     lines = [
         "#EXTM3U",
@@ -33,7 +39,7 @@ def render_multivariant(*, session: PlaybackSession, pathways: list[Cdn], steeri
                 f'CODECS="{rung.codecs}",RESOLUTION={rung.width}x{rung.height},FRAME-RATE={rung.frame_rate:.3f},'
                 f'PATHWAY-ID="{cdn.name}"'
             )
-            lines.append(variant_uri(cdn, session, rung))
+            lines.append(variant_uri(cdn, session, rung, (variant_query or {}).get(cdn.name, "")))
     return "\n".join(lines) + "\n"
 
 

@@ -17,7 +17,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from stream import cmcd, playlists, selectors, services, signing
+from stream import cmcd, delivery, playlists, selectors, services, signing
 from stream.authentication import HeartbeatTokenAuthentication, heartbeat_session
 from stream.filtersets import PlaybackSessionFilterSet
 from stream.models import EndReason
@@ -245,9 +245,16 @@ class ManifestView(SignedSessionView):
         session = self.authorized_session(request, session_id)
         ranked = selectors.cdns_ranked(region=session.region)
         pathways = [session.cdn, *(health.cdn for health in ranked if health.cdn.pk != session.cdn_id)]
-        steering_uri, _ = signed_url(request, view_name="stream:session-steering", session_id=session.pk)
+        pathways = pathways[:PLAYLIST_PATHWAYS]
+        tokens, tokens_expire = delivery.variant_queries(session=session, cdns=pathways)
+        steering_uri, _ = signed_url(
+            request,
+            view_name="stream:session-steering",
+            session_id=session.pk,
+            extra={delivery.ISSUED_PARAM: tokens_expire},
+        )
         body = playlists.render_multivariant(
-            session=session, pathways=pathways[:PLAYLIST_PATHWAYS], steering_uri=steering_uri
+            session=session, pathways=pathways, steering_uri=steering_uri, variant_query=tokens
         )
         return HttpResponse(body, content_type=playlists.MIME_TYPE)
 
@@ -281,17 +288,23 @@ class SteeringView(SignedSessionView):
             if not throughput.isdigit() or len(throughput) > 12:
                 raise ValidationError({"_HLS_throughput": ["Expected a non-negative integer (bits per second)."]})
             throughput = round(int(throughput) / 1000)
+        pathway = request.query_params.get("_HLS_pathway")
         services.session_pathway_report(
-            session=session, pathway=request.query_params.get("_HLS_pathway"), throughput_kbps=throughput
+            session=session, pathway=pathway and delivery.pathway_name(pathway), throughput_kbps=throughput
         )
         ranked = selectors.cdns_ranked(region=session.region)
-        priority = [health.cdn.name for health in ranked] or [session.cdn.name]
-        reload_uri, _ = signed_url(request, view_name=self.view_name, session_id=session.pk)
-        return Response(
-            playlists.steering_manifest(
-                pathway_priority=priority, reload_uri=reload_uri, ttl_s=settings.STREAM_STEERING_TTL_S
-            )
+        cdns = [health.cdn for health in ranked] or [session.cdn]
+        # Delivery tokens are renewed here, as pathway clones whose URIs carry fresh tokens.
+        priority, clones, reload_params = delivery.steering_delivery(
+            session=session, cdns=cdns, query=request.query_params
         )
+        reload_uri, _ = signed_url(request, view_name=self.view_name, session_id=session.pk, extra=reload_params)
+        manifest = playlists.steering_manifest(
+            pathway_priority=priority, reload_uri=reload_uri, ttl_s=settings.STREAM_STEERING_TTL_S
+        )
+        if clones:
+            manifest["PATHWAY-CLONES"] = clones
+        return Response(manifest)
 
 
 class CdnStatusView(APIView):
