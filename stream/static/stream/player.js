@@ -7,6 +7,7 @@
   const video = document.getElementById("video");
   const statusLine = document.getElementById("player-status");
   const facts = document.getElementById("player-facts");
+  const BUFFER_GOAL_S = 10;
   const csrfToken = (document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/) || [])[1] || "";
 
   const state = {
@@ -128,7 +129,10 @@
       say("This browser cannot play HLS with Media Source Extensions.");
       return;
     }
-    const hls = new Hls({startPosition: session.resume_position_s || -1, cmcd: cmcdConfig(session)});
+    // A short buffer goal (Shaka Player's default, hls.js's is 30 s): a steering decision or the end of delivery
+    // takes effect within seconds, not after half a minute of media already fetched.
+    const hls = new Hls({startPosition: session.resume_position_s || -1, maxBufferLength: BUFFER_GOAL_S,
+                         maxMaxBufferLength: 3 * BUFFER_GOAL_S, cmcd: cmcdConfig(session)});
     state.hls = hls;
     hls.on(Hls.Events.LEVEL_SWITCHED, function (event, data) {
       state.levelKbps = videoKbps(hls.levels[data.level]);
