@@ -83,6 +83,7 @@ class EndReason(models.TextChoices):
     CLIENT = "client", "Ended by the player"
     IDLE = "idle", "No update within the idle timeout"
     ERROR = "error", "Fatal playback error"
+    REPLACED = "replaced", "Replaced by a new session on the same device"
 
 
 class PlaybackSession(models.Model):

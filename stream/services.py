@@ -106,7 +106,8 @@ def session_start(
     """Checks entitlement, picks a CDN and the ladder, and opens a session.
 
     Refuses with 404 (title not visible), 403 (outside viewing hours, daily limit) or 409 (the plan's
-    concurrent streams are all in use). The count and the insert run in one write transaction, with the
+    concurrent streams are all in use). The viewer's active session on the same device, if any, ends
+    (`replaced`) and frees its slot. The count and the insert run in one write transaction, with the
     viewer's row locked where the database supports it, so two starts racing for the last slot cannot
     both pass (SQLite's BEGIN IMMEDIATE serializes writers the same way).
     """
@@ -127,6 +128,11 @@ def session_start(
         account_lock(user=user)
         sessions_reap_idle(at=at, user=user)
         active = list(selectors.sessions_active_for(user=user).order_by("started_at"))
+        # A device plays one stream: starting again on it (a reload, a crash, a new title) takes over its
+        # session instead of waiting for the idle timeout with a 409.
+        for previous in [session for session in active if session.device_id == device_id]:
+            session_end(session_id=previous.pk, reason=EndReason.REPLACED, at=at)
+            active.remove(previous)
         if len(active) >= user.max_streams:
             raise TooManyStreams(max_streams=user.max_streams, active_sessions=active)
         ranked = selectors.cdns_ranked(region=region, healths=selectors.cdn_health_list(at=at))

@@ -11,6 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authentication import SessionAuthentication
+from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
@@ -196,6 +197,15 @@ class SessionViewSet(
         # A plain JSON response: every player reads this one shape after every update, and DRF's rendering
         # (a template response, renderer context, browsable API) costs more than the answer itself.
         return JsonResponse(body)
+
+    @extend_schema(
+        responses={200: ActiveSessionSerializer(many=True)},
+        description="The viewer's own active sessions, on every device; end any with DELETE.",
+    )
+    @action(detail=False, methods=["get"], pagination_class=None, filterset_class=None)
+    def mine(self, request):
+        sessions = selectors.sessions_active_for(user=request.user).order_by("-started_at")
+        return Response(ActiveSessionSerializer(sessions, many=True).data)
 
     @extend_schema(request=None, responses={200: SessionSerializer, 404: ErrorSerializer})
     def destroy(self, request, pk=None):

@@ -127,6 +127,7 @@ MATRIX: dict[tuple[str, str], Row] = {
         (401, 201, 201, 201),
         lambda w: {"title": w.title.pk, "device": {"type": "web", "id": f"d-{uuid.uuid4().hex[:6]}"}},
     ),
+    ("stream:session-mine", "get"): Row("/api/stream/sessions/mine/", (401, 200, 200, 200)),  # each their own
     ("stream:session-detail", "get"): Row("/api/stream/sessions/{session}/", OWNER_READ),
     ("stream:session-detail", "put"): Row(
         "/api/stream/sessions/{session}/", OWNER_WRITE_OK, lambda w: {"sequence": 1, "position_s": 30}
