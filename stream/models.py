@@ -166,3 +166,44 @@ class PlaybackSession(models.Model):
     def exited_before_start(self) -> bool:
         """Asked to play, never saw a first frame, and did not fail (failures are counted apart)."""
         return self.first_frame_at is None and not self.fatal_error
+
+
+class TrackKind(models.TextChoices):
+    AUDIO = "audio", "Audio"
+    SUBTITLES = "subtitles", "Subtitles (WebVTT)"
+    CLOSED_CAPTIONS = "closed-captions", "Closed captions (CEA-608 in the video)"
+
+
+class MediaTrack(models.Model):
+    """An audio, subtitle or closed-caption track of a title, or of one episode (which then has its own set)."""
+
+    title = models.ForeignKey("catalog.Title", on_delete=models.CASCADE, related_name="media_tracks")
+    episode = models.ForeignKey(
+        "catalog.Episode", on_delete=models.CASCADE, null=True, blank=True, related_name="media_tracks"
+    )
+    kind = models.CharField(max_length=16, choices=TrackKind.choices)
+    language = models.CharField(
+        max_length=35,
+        help_text="BCP-47 tag (en, pt-BR, es-419); names and ISO 639-2 are normalized: eng and English are en.",
+    )
+    name = models.CharField(max_length=64, help_text="As players show it, e.g. English, Español (Latinoamérica).")
+    channels = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Audio channels (2, 6 for 5.1).")
+    is_original = models.BooleanField(default=False, help_text="The language the title was made in.")
+    is_default = models.BooleanField(default=False, help_text="The one to choose when no preference matches.")
+    is_forced = models.BooleanField(default=False, help_text="Subtitles of foreign dialogue and signs only.")
+    is_accessibility = models.BooleanField(
+        default=False, help_text="Subtitles for the deaf and hard of hearing (SDH), or audio description."
+    )
+
+    class Meta:
+        ordering = ["title", "episode", "kind", "-is_original", "language", "is_forced", "is_accessibility"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["title", "episode", "kind", "language", "is_forced", "is_accessibility"],
+                name="stream_track_unique_variant",
+                nulls_distinct=False,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title_id}: {self.kind} {self.language} {self.name}"

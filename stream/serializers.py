@@ -94,6 +94,26 @@ class CdnSerializer(serializers.ModelSerializer):
         fields = ["name", "base_url"]
 
 
+class TrackSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    language = serializers.CharField(help_text="BCP-47")
+    name = serializers.CharField()
+    channels = serializers.IntegerField(allow_null=True)
+    original = serializers.BooleanField()
+    forced = serializers.BooleanField()
+    accessibility = serializers.BooleanField(help_text="SDH subtitles or audio description")
+
+
+class TracksSerializer(serializers.Serializer):
+    audio = TrackSerializer(many=True)
+    subtitles = TrackSerializer(many=True)
+    closed_captions = TrackSerializer(many=True)
+    default_audio = serializers.CharField(allow_null=True, help_text="Language of the audio chosen by default")
+    default_subtitles = serializers.CharField(
+        allow_null=True, help_text="Subtitle track chosen by default (language, -forced or -sdh), or none"
+    )
+
+
 class SessionStartedSerializer(serializers.Serializer):
     id = serializers.CharField()
     manifest_url = serializers.URLField()
@@ -107,6 +127,7 @@ class SessionStartedSerializer(serializers.Serializer):
     title = serializers.IntegerField()
     episode = serializers.IntegerField(allow_null=True)
     started_at = serializers.DateTimeField()
+    tracks = TracksSerializer()
 
 
 class MetricUpdateSerializer(serializers.Serializer):

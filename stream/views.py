@@ -18,7 +18,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from stream import cmcd, delivery, playlists, selectors, services, signing
+from stream import cmcd, delivery, playlists, selectors, services, signing, tracks
 from stream.authentication import HeartbeatTokenAuthentication, heartbeat_session
 from stream.filtersets import PlaybackSessionFilterSet
 from stream.models import EndReason
@@ -166,6 +166,7 @@ class SessionViewSet(
             "title": session.title_id,
             "episode": session.episode_id,
             "started_at": session.started_at,
+            "tracks": tracks.track_answer(tracks.session_tracks(session)),
         }
         return Response(SessionStartedSerializer(body).data, status=status.HTTP_201_CREATED)
 
@@ -264,7 +265,11 @@ class ManifestView(SignedSessionView):
             extra={delivery.ISSUED_PARAM: tokens_expire},
         )
         body = playlists.render_multivariant(
-            session=session, pathways=pathways, steering_uri=steering_uri, variant_query=tokens
+            session=session,
+            pathways=pathways,
+            steering_uri=steering_uri,
+            variant_query=tokens,
+            tracks=tracks.session_tracks(session),
         )
         return HttpResponse(body, content_type=playlists.MIME_TYPE)
 
