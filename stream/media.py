@@ -6,10 +6,12 @@ by the development origin (`stream.origin`). Segments start on keyframes: a keyf
 segment boundary and scene-cut keyframes are off, so every rendition switches cleanly at any boundary.
 """
 
+import contextlib
 import json
 import shutil
 import subprocess
 import tempfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -187,3 +189,97 @@ def media_generate(*, spec: MediaSpec | None = None, force: bool = False, say=pr
         if building.exists():
             shutil.rmtree(building, ignore_errors=True)
     return root
+
+
+# --- Alternate audio and subtitles -----------------------------------------------------------------------------
+# Made on first request, per track folder (`en`, `es`, `en-ad`...): an audio rendition is a few seconds of
+# encoding, and a subtitle track is text. Each language gets a tone of its own, so a switch is audible.
+AUDIO_DIR = "audio"
+
+
+def tone_hz(slug: str) -> int:
+    return 300 + (zlib.crc32(slug.encode()) % 48) * 12
+
+
+def audio_command(*, slug: str, duration_s: int, out_dir: Path) -> list[str]:
+    """Audio only, AAC-LC stereo in MPEG-TS segments on the video's boundaries."""
+    return [
+        ffmpeg_exe(),
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-y",
+        "-f",
+        "lavfi",
+        "-i",
+        f"sine=frequency={tone_hz(slug)}:sample_rate=48000",
+        "-t",
+        str(duration_s),
+        "-c:a",
+        "aac",
+        "-b:a",
+        f"{AUDIO_KBPS}k",
+        "-ac",
+        "2",
+        "-f",
+        "hls",
+        "-hls_time",
+        str(SEGMENT_S),
+        "-hls_playlist_type",
+        "vod",
+        "-hls_segment_type",
+        "mpegts",
+        "-hls_segment_filename",
+        str(out_dir / "seg_%05d.ts"),
+        str(out_dir / PLAYLIST),
+    ]
+
+
+def audio_rendition(slug: str, spec: MediaSpec | None = None) -> Path:
+    """The folder of the audio rendition for track `slug`, generated the first time it is asked for."""
+    spec = spec or default_spec()
+    final = media_root(spec) / AUDIO_DIR / slug
+    if (final / PLAYLIST).is_file():
+        return final
+    final.parent.mkdir(parents=True, exist_ok=True)
+    building = Path(tempfile.mkdtemp(prefix=f".{slug}-", dir=final.parent))
+    try:
+        subprocess.run(audio_command(slug=slug, duration_s=spec.duration_s, out_dir=building), check=True)
+        with contextlib.suppress(OSError):  # another request made it first
+            building.rename(final)
+    finally:
+        if building.exists():
+            shutil.rmtree(building, ignore_errors=True)
+    return final
+
+
+def subtitle_playlist(spec: MediaSpec | None = None) -> str:
+    """One WebVTT segment per media segment, so a player fetches only what it is about to show."""
+    spec = spec or default_spec()
+    count = -(-spec.duration_s // SEGMENT_S)
+    lines = ["#EXTM3U", "#EXT-X-VERSION:3", f"#EXT-X-TARGETDURATION:{SEGMENT_S}", "#EXT-X-PLAYLIST-TYPE:VOD"]
+    for number in range(count):
+        lines += [f"#EXTINF:{min(SEGMENT_S, spec.duration_s - number * SEGMENT_S)}.000,", f"seg_{number:05d}.vtt"]
+    return "\n".join([*lines, "#EXT-X-ENDLIST"]) + "\n"
+
+
+# Where MPEG-TS timestamps start (ffmpeg's default 1.4 s offset), so the cues line up with the picture.
+MPEGTS_START = 126000
+
+
+def _vtt_time(seconds: float) -> str:
+    return f"{int(seconds // 3600):02d}:{int(seconds % 3600 // 60):02d}:{seconds % 60:06.3f}"
+
+
+def subtitle_segment(slug: str, number: int, spec: MediaSpec | None = None) -> str | None:
+    """A WebVTT segment: one cue naming the track and the time, or None past the end."""
+    spec = spec or default_spec()
+    start = number * SEGMENT_S
+    if number < 0 or start >= spec.duration_s:
+        return None
+    end = min(start + SEGMENT_S, spec.duration_s)
+    cue = f"[{slug}] subtitle at {_vtt_time(start)[3:8]}"
+    return (
+        f"WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:{MPEGTS_START},LOCAL:00:00:00.000\n\n"
+        f"{_vtt_time(start)} --> {_vtt_time(end - 0.1)}\n{cue}\n"
+    )

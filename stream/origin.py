@@ -5,7 +5,9 @@ development server rather than a process of its own, so `make dev` stays one pro
 origin can ask the stream service whether a token's session is still active (a real edge cannot; its token
 expiry does that job). Each CDN gets its own path, so steering between CDNs is visible in the requests.
 One clip serves every title and episode, at the URL layout the multivariant playlists use:
-`<base_url>/titles/<id>[/episodes/<ep>]/<kbps>k/index.m3u8` and the segments beside it.
+`<base_url>/titles/<id>[/episodes/<ep>]/<kbps>k/index.m3u8` and the segments beside it, and the alternate
+renditions `.../audio/<track>/index.m3u8` (a tone per language) and `.../subtitles/<track>/index.m3u8`
+(WebVTT cues naming the track).
 """
 
 import re
@@ -19,8 +21,10 @@ from stream import delivery, media, selectors
 from stream.models import Cdn
 
 MEDIA_PATH = re.compile(
-    r"^titles/(?P<title>\d{1,12})(?:/episodes/(?P<episode>\d{1,12}))?/(?P<kbps>\d{1,6})k/"
-    r"(?P<file>index\.m3u8|seg_\d{5}\.ts)$"
+    r"^titles/(?P<title>\d{1,12})(?:/episodes/(?P<episode>\d{1,12}))?/"
+    r"(?:(?P<kbps>\d{1,6})k/(?P<file>index\.m3u8|seg_\d{5}\.ts)"
+    r"|audio/(?P<audio>[A-Za-z0-9-]{2,40})/(?P<audio_file>index\.m3u8|seg_\d{5}\.ts)"
+    r"|subtitles/(?P<subtitles>[A-Za-z0-9-]{2,40})/(?P<subtitle_file>index\.m3u8|seg_(?P<cue>\d{5})\.vtt))$"
 )
 MIME_TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".ts": "video/mp2t", ".vtt": "text/vtt"}
 CORS_HEADERS = {
@@ -52,6 +56,18 @@ def _with_token(playlist: str, *, name: str, token: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _subtitles(match, *, name: str, token: str) -> HttpResponse:
+    if match["subtitle_file"] == "index.m3u8":
+        body = _with_token(media.subtitle_playlist(), name=name, token=token)
+        response = HttpResponse(body, content_type=MIME_TYPES[".m3u8"])
+        response["Cache-Control"] = "no-store"
+        return _answer(response)
+    cues = media.subtitle_segment(match["subtitles"], int(match["cue"]))
+    if cues is None:
+        return _refuse(404, "No such subtitle segment.")
+    return _answer(HttpResponse(cues, content_type=MIME_TYPES[".vtt"]))
+
+
 @require_http_methods(["GET", "HEAD", "OPTIONS"])
 def serve(request, cdn_name: str, path: str):
     if not settings.STREAM_DEV_ORIGIN:
@@ -71,7 +87,12 @@ def serve(request, cdn_name: str, path: str):
         return _refuse(410, "This playback session has ended.")
     if not media.is_ready():
         return _refuse(503, "The development media is not generated yet: run `manage.py media_prepare`.")
-    file = media.media_root() / f"{match['kbps']}k" / match["file"]
+    if match["subtitles"]:
+        return _subtitles(match, name=cdn.token_name, token=token)
+    if match["audio"]:
+        file = media.audio_rendition(match["audio"]) / match["audio_file"]
+    else:
+        file = media.media_root() / f"{match['kbps']}k" / match["file"]
     if not file.is_file():
         return _refuse(404, "No such rendition.")
     content_type = MIME_TYPES[file.suffix]

@@ -41,8 +41,15 @@ call_command("migrate", interactive=False, verbosity=0)
 call_command("media_prepare", verbosity=0)
 viewer = UserFactory(email={VIEWER_EMAIL!r}, password={VIEWER_PASSWORD!r})
 title = TitleFactory(title="Test Pattern", runtime_s=300)
+dubbed = TitleFactory(title="Dubbed Pattern", runtime_s=300, original_language="en")
+from stream.tracks import track_upsert
+track_upsert(title=dubbed, kind="audio", language="en", name="English", is_original=True)
+track_upsert(title=dubbed, kind="audio", language="Spanish", name="Español")
+track_upsert(title=dubbed, kind="subtitles", language="en", name="English")
+track_upsert(title=dubbed, kind="subtitles", language="es", name="Español")
 local_cdns_seed(DemoContext(rng=random.Random(1)))
-print(json.dumps({{"token": AuthToken.objects.create(user=viewer)[1], "user": viewer.pk, "title": title.pk}}))
+token = AuthToken.objects.create(user=viewer)[1]
+print(json.dumps({{"token": token, "user": viewer.pk, "title": title.pk, "dubbed": dubbed.pk}}))
 """
 
 
@@ -139,6 +146,46 @@ def cdn_disable(server, name: str) -> None:
     )
 
 
+def sign_in(page, server, url: str) -> None:
+    page.goto(url)
+    assert "/watch/login/" in page.url  # signed out: the viewer signs in first
+    page.fill("#id_username", VIEWER_EMAIL)
+    page.fill("#id_password", VIEWER_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(url)
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_viewer_switches_audio_language_and_turns_subtitles_on(player_server):
+    from playwright.sync_api import sync_playwright
+
+    server = player_server
+    watch_url = f"{server['url']}/watch/{server['dubbed']}"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1000, "height": 700}, screen={"width": 960, "height": 540})
+            sign_in(page, server, watch_url)
+            page.wait_for_function("document.getElementById('video').currentTime > 2", timeout=30_000)
+            assert page.evaluate("player.session.tracks.default_audio") == "en"  # no preference: the original
+            assert page.locator("#audio-track option").all_text_contents() == ["English (en)", "Español (es)"]
+            page.wait_for_function("player.fragmentUrls.some(url => url.includes('/audio/en/'))", timeout=10_000)
+
+            page.select_option("#audio-track", "1")
+            page.wait_for_function("player.fragmentUrls.some(url => url.includes('/audio/es/'))", timeout=20_000)
+            assert page.evaluate("player.hls.audioTracks[player.hls.audioTrack].lang") == "es"
+
+            page.select_option("#subtitle-track", label="English")
+            page.wait_for_function(
+                """Array.from(document.getElementById('video').textTracks).some(track => track.mode === 'showing'
+                   && track.cues && Array.from(track.cues).some(cue => cue.text.includes('[en]')))""",
+                timeout=20_000,
+            )
+        finally:
+            browser.close()
+
+
 @pytest.mark.browser
 @pytest.mark.slow
 def test_viewer_watches_a_title_steered_to_the_backup_cdn_and_delivery_stops_when_the_session_ends(
@@ -152,12 +199,7 @@ def test_viewer_watches_a_title_steered_to_the_backup_cdn_and_delivery_stops_whe
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1000, "height": 700}, screen={"width": 960, "height": 540})
-            page.goto(watch_url)
-            assert "/watch/login/" in page.url  # signed out: the viewer signs in first
-            page.fill("#id_username", VIEWER_EMAIL)
-            page.fill("#id_password", VIEWER_PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url(watch_url)
+            sign_in(page, server, watch_url)
             # Debian's Chromium decodes H.264 and AAC (its ffmpeg has them); say so plainly if one does not.
             assert page.evaluate("MediaSource.isTypeSupported('video/mp4; codecs=\"avc1.42E01E,mp4a.40.2\"')")
 

@@ -170,3 +170,21 @@ def test_origin_is_off_unless_configured(media_settings, local_cdn):
     session = PlaybackSessionFactory(cdn=local_cdn)
 
     assert Client().get(token_url(session, local_cdn)).status_code == 404
+
+
+def test_origin_serves_alternate_audio_and_webvtt_subtitles_with_the_token(media_settings, local_cdn):
+    session = PlaybackSessionFactory(cdn=local_cdn)
+    token = delivery.token_issue(cdn=local_cdn, session=session)[0]
+    base = f"/dev-origin/local/titles/{session.title_id}"
+
+    audio = Client().get(f"{base}/audio/es/index.m3u8?__token__={token}")
+    subtitles = Client().get(f"{base}/subtitles/es-forced/index.m3u8?__token__={token}")
+
+    assert audio.status_code == subtitles.status_code == 200
+    segment = m3u8.loads(audio.content.decode()).segments[0].uri
+    assert Client().get(f"{base}/audio/es/{segment}")["Content-Type"] == "video/mp2t"
+    cue_uri = m3u8.loads(subtitles.content.decode()).segments[0].uri
+    cues = Client().get(f"{base}/subtitles/es-forced/{cue_uri}")
+    assert cues["Content-Type"] == "text/vtt"
+    assert cues.content.decode().startswith("WEBVTT") and "[es-forced]" in cues.content.decode()
+    assert Client().get(f"{base}/subtitles/es/seg_00000.vtt").status_code == 403

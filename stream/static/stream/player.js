@@ -155,6 +155,36 @@
       }
       stop(gone ? "Delivery refused: this session has ended." : "Playback failed: " + data.details);
     });
+    const audioSelect = document.getElementById("audio-track");
+    const subtitleSelect = document.getElementById("subtitle-track");
+    function option(value, label) {
+      const item = document.createElement("option");
+      item.value = String(value);
+      item.textContent = label;
+      return item;
+    }
+    function showTracks() {
+      audioSelect.replaceChildren.apply(audioSelect, hls.audioTracks.map(function (track, index) {
+        return option(index, track.name + (track.lang ? " (" + track.lang + ")" : ""));
+      }));
+      audioSelect.value = String(hls.audioTrack);
+      audioSelect.disabled = hls.audioTracks.length < 2;
+      subtitleSelect.replaceChildren.apply(subtitleSelect, [option(-1, "Off")].concat(
+        hls.subtitleTracks.map(function (track, index) {
+          return option(index, track.name + (track.forced ? " (forced)" : ""));
+        })));
+      subtitleSelect.value = String(hls.subtitleTrack);
+      subtitleSelect.disabled = hls.subtitleTracks.length === 0;
+    }
+    audioSelect.addEventListener("change", function () { hls.audioTrack = Number(audioSelect.value); });
+    subtitleSelect.addEventListener("change", function () {
+      hls.subtitleDisplay = true;
+      hls.subtitleTrack = Number(subtitleSelect.value);
+    });
+    hls.on(Hls.Events.AUDIO_TRACKS_UPDATED, showTracks);
+    hls.on(Hls.Events.SUBTITLE_TRACKS_UPDATED, showTracks);
+    hls.on(Hls.Events.AUDIO_TRACK_SWITCHED, showTracks);
+    hls.on(Hls.Events.SUBTITLE_TRACK_SWITCH, showTracks);
     hls.loadSource(session.manifest_url);
     hls.attachMedia(video);
     state.playRequestedAt = performance.now();
