@@ -109,6 +109,7 @@ def demo_seed(context) -> int:
         for name, url, regions, capacity, weight in CDNS
     ]
     local_cdns_seed(context)
+    tracks_seed(context)
     if PlaybackSession.objects.filter(device_id__startswith=DEMO_DEVICE_PREFIX).exists():
         context.say("  stream: demo sessions already present; nothing to add.")
         return 0
@@ -193,3 +194,62 @@ def local_cdns_seed(context) -> list[Cdn]:
         f"the example CDNs are disabled. Watch at /watch/."
     )
     return local
+
+
+def _language_name(tag: str) -> str:
+    import langcodes
+
+    name = langcodes.Language.get(tag).autonym()
+    return name[:1].upper() + name[1:]
+
+
+def tracks_seed(context) -> int:
+    """Every title without tracks gets its original audio, English and Spanish audio and subtitles, forced
+    English subtitles for a foreign original, English SDH and English captions."""
+    from catalog.models import Title
+    from stream.models import MediaTrack, TrackKind
+
+    titles = Title.objects.exclude(pk__in=MediaTrack.objects.values("title_id")).only("pk", "original_language")
+    tracks = []
+    for title in titles:
+        original = title.original_language or "en"
+        audio = [original, *(tag for tag in ("en", "es") if tag != original)]
+        tracks += [
+            MediaTrack(
+                title=title,
+                kind=TrackKind.AUDIO,
+                language=tag,
+                name=_language_name(tag),
+                channels=6 if tag == original else 2,
+                is_original=tag == original,
+                is_default=tag == original,
+            )
+            for tag in audio
+        ]
+        subtitles = [*dict.fromkeys(["en", "es", original])]
+        tracks += [
+            MediaTrack(
+                title=title,
+                kind=TrackKind.SUBTITLES,
+                language=tag,
+                name=_language_name(tag),
+                is_original=tag == original,
+            )
+            for tag in subtitles
+        ]
+        tracks.append(
+            MediaTrack(
+                title=title, kind=TrackKind.SUBTITLES, language="en", name="English (SDH)", is_accessibility=True
+            )
+        )
+        if original != "en":
+            tracks.append(
+                MediaTrack(
+                    title=title, kind=TrackKind.SUBTITLES, language="en", name="English (forced)", is_forced=True
+                )
+            )
+        tracks.append(MediaTrack(title=title, kind=TrackKind.CLOSED_CAPTIONS, language="en", name="English CC"))
+    MediaTrack.objects.bulk_create(tracks, batch_size=1000)
+    if tracks:
+        context.say(f"  stream: {len(tracks)} audio, subtitle and caption tracks.")
+    return len(tracks)
