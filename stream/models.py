@@ -101,6 +101,7 @@ class PlaybackSession(models.Model):
     device_id = models.CharField(max_length=128)
     max_height = models.PositiveIntegerField(help_text="Highest rendition height offered (plan and device).")
     ladder_kbps = models.JSONField(default=list, help_text="Video bitrates offered, default rung first.")
+    hevc_ladder_kbps = models.JSONField(default=list, blank=True, help_text="HEVC rungs offered too (kbps).")
     initial_bitrate_kbps = models.PositiveIntegerField(null=True, blank=True)
 
     status = models.CharField(max_length=8, choices=SessionStatus.choices, default=SessionStatus.ACTIVE)

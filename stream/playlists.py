@@ -1,6 +1,6 @@
 """HLS multivariant playlists and content steering manifests for a playback session."""
 
-from stream.ladder import RUNGS_BY_KBPS, Rung
+from stream.ladder import HEVC_RUNGS_BY_KBPS, RUNGS_BY_KBPS, Rung
 from stream.models import Cdn, PlaybackSession
 from stream.tracks import TrackChoice, caption_lines, media_lines, track_slug, variant_attributes
 
@@ -15,7 +15,8 @@ def media_path(session: PlaybackSession) -> str:
 
 
 def variant_uri(cdn: Cdn, session: PlaybackSession, rung: Rung, query: str = "") -> str:
-    uri = f"{cdn.base_url.rstrip('/')}/{media_path(session)}/{rung.video_kbps}k/index.m3u8"
+    folder = f"hevc/{rung.video_kbps}k" if rung.codecs.startswith("hvc1") else f"{rung.video_kbps}k"
+    uri = f"{cdn.base_url.rstrip('/')}/{media_path(session)}/{folder}/index.m3u8"
     return f"{uri}?{query}" if query else uri
 
 
@@ -40,6 +41,7 @@ def render_multivariant(
     captions carried in the video.
     """
     rungs = [RUNGS_BY_KBPS[kbps] for kbps in session.ladder_kbps]
+    rungs += [HEVC_RUNGS_BY_KBPS[kbps] for kbps in session.hevc_ladder_kbps or []]
     lines = [
         "#EXTM3U",
         f"#EXT-X-VERSION:{HLS_VERSION}",

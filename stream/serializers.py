@@ -66,6 +66,9 @@ class DeviceSerializer(serializers.Serializer):
     max_resolution = serializers.RegexField(
         RESOLUTION, required=False, help_text="The screen's highest resolution, e.g. 1920x1080."
     )
+    hevc = StrictBooleanField(
+        required=False, default=False, help_text="The device decodes HEVC (H.265): premium then gets up to 2160p."
+    )
 
 
 class SessionStartSerializer(serializers.Serializer):

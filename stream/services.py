@@ -15,7 +15,7 @@ from catalog.models import Episode, Kind, Title
 from catalog.selectors import episode_of_show
 from identity.services import account_lock
 from stream import selectors
-from stream.ladder import Rung, ladder_for, max_height_for
+from stream.ladder import Rung, hevc_ladder_for, ladder_for, max_height_for
 from stream.models import Cdn, EndReason, PlaybackSession, PlayerState, SessionStatus
 from stream.prepared import PreparedRead
 from stream.prepared import execute as prepared_execute
@@ -101,6 +101,7 @@ def session_start(
     device_type: str,
     device_id: str,
     screen_height: int | None = None,
+    device_hevc: bool = False,
     at: datetime | None = None,
 ) -> StartedSession:
     """Checks entitlement, picks a CDN and the ladder, and opens a session.
@@ -123,6 +124,7 @@ def session_start(
     region = viewer_region(user)
     max_height = max_height_for(plan_max_height=user.max_height, device_type=device_type, screen_height=screen_height)
     ladder = ladder_for(max_height)
+    hevc_ladder = hevc_ladder_for(max_height=max_height, plan_max_height=user.max_height, device_hevc=device_hevc)
     hint = selectors.initial_bitrate_hint(region=region, device_type=device_type, at=at)
     with transaction.atomic():
         account_lock(user=user)
@@ -148,6 +150,7 @@ def session_start(
             device_id=device_id,
             max_height=max_height,
             ladder_kbps=[rung.video_kbps for rung in ladder],
+            hevc_ladder_kbps=[rung.video_kbps for rung in hevc_ladder],
             initial_bitrate_kbps=hint if hint is not None else ladder[0].video_kbps,
             started_at=at,
             last_seen_at=at,
@@ -156,7 +159,7 @@ def session_start(
         session.full_clean(exclude=["user", "title", "episode", "cdn"], validate_constraints=False)
         session.save(force_insert=True)
     resume = resume_position_for(user=user, title=title, episode=episode)
-    return StartedSession(session=session, ladder=ladder, resume_position_s=resume)
+    return StartedSession(session=session, ladder=[*ladder, *hevc_ladder], resume_position_s=resume)
 
 
 # --- Metric updates ----------------------------------------------------------------------------------------

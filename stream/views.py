@@ -142,6 +142,7 @@ class SessionViewSet(
                 device_type=data["device"]["type"],
                 device_id=data["device"]["id"],
                 screen_height=serializer.screen_height(),
+                device_hevc=data["device"]["hevc"],
             )
         except services.TooManyStreams as exc:
             body = {

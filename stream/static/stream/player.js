@@ -222,7 +222,8 @@
 
   function start() {
     say("Starting…");
-    const body = {title: config.title, device: {type: config.deviceType, id: deviceId(),
+    const hevc = Boolean(window.MediaSource && MediaSource.isTypeSupported('video/mp4; codecs="hvc1.1.6.L93.B0"'));
+    const body = {title: config.title, device: {type: config.deviceType, id: deviceId(), hevc: hevc,
                   max_resolution: Math.round(screen.width * devicePixelRatio) + "x" +
                                   Math.round(screen.height * devicePixelRatio)}};
     if (config.episode) body.episode = config.episode;
