@@ -131,6 +131,7 @@ class SessionStartedSerializer(serializers.Serializer):
     episode = serializers.IntegerField(allow_null=True)
     started_at = serializers.DateTimeField()
     tracks = TracksSerializer()
+    end_url = serializers.URLField(help_text="Signed: POST (navigator.sendBeacon) ends the session, no token needed.")
 
 
 class MetricUpdateSerializer(serializers.Serializer):

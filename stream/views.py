@@ -168,6 +168,7 @@ class SessionViewSet(
             "episode": session.episode_id,
             "started_at": session.started_at,
             "tracks": tracks.track_answer(tracks.session_tracks(session)),
+            "end_url": signed_url(request, view_name="stream:session-end", session_id=session.pk)[0],
         }
         return Response(SessionStartedSerializer(body).data, status=status.HTTP_201_CREATED)
 

@@ -620,3 +620,20 @@ def test_a_viewer_lists_their_active_sessions_on_every_device_and_ends_one(movie
     assert client.delete(f"/api/stream/sessions/{tv}").status_code == 200
     assert [s["id"] for s in client.get("/api/stream/sessions/mine/").json()] == [phone]
     assert APIClient().get("/api/stream/sessions/mine").status_code == 401
+
+
+def test_a_closing_page_ends_its_session_with_the_signed_end_url_and_a_last_update(user_client, movie, start):
+    body = start(user_client, movie).json()
+    parts = urlsplit(body["end_url"])
+    end = f"{parts.path}?{parts.query}"
+    last = '{"sequence": 3, "state": "playing", "position_s": 1234.5}'
+
+    # What navigator.sendBeacon sends for a string: text/plain, no token, no CSRF header.
+    response = APIClient().post(end, data=last, content_type="text/plain;charset=UTF-8")
+
+    assert response.status_code == 204
+    session = PlaybackSession.objects.get(pk=body["id"])
+    assert (session.status, session.end_reason, session.position_s) == ("ended", "client", 1234.5)
+    assert APIClient().post(end, data="", content_type="text/plain").status_code == 204  # again: still fine
+    assert APIClient().post(parts.path, data="").status_code == 403  # unsigned
+    assert APIClient().post(end, data="[1]", content_type="text/plain").status_code == 400

@@ -41,7 +41,7 @@ class World:
             "entry": self.history_entry.pk,
             "session": self.session.pk,
         }
-        for view_name in ("stream:session-manifest", "stream:session-steering"):
+        for view_name in ("stream:session-manifest", "stream:session-steering", "stream:session-end"):
             placeholder = "{signed:" + view_name + "}"
             if placeholder in template:
                 template = template.replace(placeholder, self.signature_query(view_name))
@@ -139,6 +139,9 @@ MATRIX: dict[tuple[str, str], Row] = {
     ),
     ("stream:session-steering", "get"): Row(
         "/api/stream/sessions/{session}/steering/?{signed:stream:session-steering}", ANYONE
+    ),
+    ("stream:session-end", "post"): Row(
+        "/api/stream/sessions/{session}/end?{signed:stream:session-end}", (204, 204, 204, 204)
     ),
     ("stream:cdn-status", "get"): Row("/api/stream/cdn/status/", ANYONE),
     # Analytics: anyone signed in reports events; reports are for staff.

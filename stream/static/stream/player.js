@@ -104,6 +104,12 @@
 
   function end() {
     if (!state.session || state.ended) return;
+    if (state.session.end_url && navigator.sendBeacon) {
+      // The signed end URL needs no token or CSRF header: the one request a closing page can count on.
+      const last = state.session.reporting_url ? "" : JSON.stringify(metrics());
+      state.ended = navigator.sendBeacon(state.session.end_url, last);
+      if (state.ended) { clearInterval(state.timer); return; }
+    }
     if (!state.session.reporting_url) {
       // One last update, so the history records where the viewer stopped.
       api("PUT", sessionUrl(), metrics(), {keepalive: true}).catch(function () {});
