@@ -198,11 +198,17 @@ class MediaTrack(models.Model):
 
     class Meta:
         ordering = ["title", "episode", "kind", "-is_original", "language", "is_forced", "is_accessibility"]
+        # Two partial constraints rather than NULLS NOT DISTINCT, which SQLite lacks.
         constraints = [
             models.UniqueConstraint(
-                fields=["title", "episode", "kind", "language", "is_forced", "is_accessibility"],
-                name="stream_track_unique_variant",
-                nulls_distinct=False,
+                fields=["title", "kind", "language", "is_forced", "is_accessibility"],
+                condition=Q(episode__isnull=True),
+                name="stream_track_unique_of_title",
+            ),
+            models.UniqueConstraint(
+                fields=["episode", "kind", "language", "is_forced", "is_accessibility"],
+                condition=Q(episode__isnull=False),
+                name="stream_track_unique_of_episode",
             ),
         ]
 
