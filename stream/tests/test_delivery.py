@@ -188,3 +188,13 @@ def test_origin_serves_alternate_audio_and_webvtt_subtitles_with_the_token(media
     assert cues["Content-Type"] == "text/vtt"
     assert cues.content.decode().startswith("WEBVTT") and "[es-forced]" in cues.content.decode()
     assert Client().get(f"{base}/subtitles/es/seg_00000.vtt").status_code == 403
+
+
+def test_origin_takes_the_token_from_a_cookie_too(media_settings, local_cdn):
+    session = PlaybackSessionFactory(cdn=local_cdn)
+    client = Client()
+    client.cookies["__token__"] = delivery.token_issue(cdn=local_cdn, session=session)[0]
+
+    response = client.get(f"/dev-origin/local/titles/{session.title_id}/145k/seg_00000.ts")
+
+    assert response.status_code == 200
