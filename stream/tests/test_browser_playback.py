@@ -78,6 +78,8 @@ def player_server(tmp_path_factory):
         "STREAM_DEV_ORIGIN_URL": f"{url}/dev-origin",
         "STREAM_HEARTBEAT_INTERVAL_S": "2",
         "STREAM_STEERING_TTL_S": "2",
+        # Delivery tokens last 10 s: playing on past that needs the renewals steering hands out.
+        "STREAM_DELIVERY_TOKEN_TTL_S": "10",
     }
     script = "import json\n" + SETUP_SCRIPT
     setup = subprocess.run(
@@ -229,8 +231,10 @@ def test_viewer_watches_a_title_steered_to_the_backup_cdn_and_delivery_stops_whe
                 timeout_s=20,
                 what="the session to record the backup CDN",
             )
-            # Past 5% of the title's 300 s, so the history keeps a resume point.
+            # Past 5% of the title's 300 s, so the history keeps a resume point, and past the first tokens' life.
             page.wait_for_function("document.getElementById('video').currentTime > 18", timeout=30_000)
+            assert page.evaluate("player.hls.pathwayPriority[0]").startswith("local-backup.r")  # a renewed clone
+            assert page.evaluate("player.hls.levels[player.hls.currentLevel].uri").count("__token__=") == 1
             position = page.evaluate("document.getElementById('video').currentTime")
 
             # Leaving the page ends the session; the history keeps where the viewer stopped.
