@@ -25,10 +25,12 @@ $(STAMP): $(PY) requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-## dev: set up, migrate, load demo data once, and serve http://localhost:8000 (REST, admin, WebSocket)
+## dev: set up, migrate, load demo data and make the development media once, and serve http://localhost:8000
+## (REST, admin, WebSocket, the player page at /watch/ and the development origin at /dev-origin/)
 dev: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
+	$(PY) manage.py media_prepare
 	$(PY) manage.py runserver 0.0.0.0:8000
 
 ## test: set up and run every check: migrations, lint, format, the import contract and the whole suite (browser,

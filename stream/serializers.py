@@ -66,6 +66,9 @@ class DeviceSerializer(serializers.Serializer):
     max_resolution = serializers.RegexField(
         RESOLUTION, required=False, help_text="The screen's highest resolution, e.g. 1920x1080."
     )
+    hevc = StrictBooleanField(
+        required=False, default=False, help_text="The device decodes HEVC (H.265): premium then gets up to 2160p."
+    )
 
 
 class SessionStartSerializer(serializers.Serializer):
@@ -94,6 +97,26 @@ class CdnSerializer(serializers.ModelSerializer):
         fields = ["name", "base_url"]
 
 
+class TrackSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    language = serializers.CharField(help_text="BCP-47")
+    name = serializers.CharField()
+    channels = serializers.IntegerField(allow_null=True)
+    original = serializers.BooleanField()
+    forced = serializers.BooleanField()
+    accessibility = serializers.BooleanField(help_text="SDH subtitles or audio description")
+
+
+class TracksSerializer(serializers.Serializer):
+    audio = TrackSerializer(many=True)
+    subtitles = TrackSerializer(many=True)
+    closed_captions = TrackSerializer(many=True)
+    default_audio = serializers.CharField(allow_null=True, help_text="Language of the audio chosen by default")
+    default_subtitles = serializers.CharField(
+        allow_null=True, help_text="Subtitle track chosen by default (language, -forced or -sdh), or none"
+    )
+
+
 class SessionStartedSerializer(serializers.Serializer):
     id = serializers.CharField()
     manifest_url = serializers.URLField()
@@ -110,6 +133,8 @@ class SessionStartedSerializer(serializers.Serializer):
     title = serializers.IntegerField()
     episode = serializers.IntegerField(allow_null=True)
     started_at = serializers.DateTimeField()
+    tracks = TracksSerializer()
+    end_url = serializers.URLField(help_text="Signed: POST (navigator.sendBeacon) ends the session, no token needed.")
 
 
 class MetricUpdateSerializer(serializers.Serializer):

@@ -18,7 +18,7 @@ from catalog.models import Episode, Kind, Title
 from catalog.selectors import episode_of_show
 from identity.services import account_lock
 from stream import selectors
-from stream.ladder import RUNGS_BY_KBPS, Rung, ladder_for, max_height_for
+from stream.ladder import RUNGS_BY_KBPS, Rung, hevc_ladder_for, ladder_for, max_height_for
 from stream.models import Cdn, EndReason, PlaybackSession, PlayerState, SessionStatus
 from stream.prepared import PreparedRead
 from stream.prepared import execute as prepared_execute
@@ -117,12 +117,14 @@ def session_start(
     device_type: str,
     device_id: str,
     screen_height: int | None = None,
+    device_hevc: bool = False,
     at: datetime | None = None,
 ) -> StartedSession:
     """Checks entitlement, picks a CDN and the ladder, and opens a session.
 
     Refuses with 404 (title not visible), 403 (outside viewing hours, daily limit) or 409 (the plan's
-    concurrent streams are all in use). The count and the insert run in one write transaction, with the
+    concurrent streams are all in use). The viewer's active session on the same device, if any, ends
+    (`replaced`) and frees its slot. The count and the insert run in one write transaction, with the
     viewer's row locked where the database supports it, so two starts racing for the last slot cannot
     both pass (SQLite's BEGIN IMMEDIATE serializes writers the same way).
     """
@@ -138,11 +140,17 @@ def session_start(
     region = viewer_region(user)
     max_height = max_height_for(plan_max_height=user.max_height, device_type=device_type, screen_height=screen_height)
     ladder = ladder_for(max_height)
+    hevc_ladder = hevc_ladder_for(max_height=max_height, plan_max_height=user.max_height, device_hevc=device_hevc)
     hint = selectors.initial_bitrate_hint(region=region, device_type=device_type, at=at)
     with transaction.atomic():
         account_lock(user=user)
         sessions_reap_idle(at=at, user=user)
         active = list(selectors.sessions_active_for(user=user).order_by("started_at"))
+        # A device plays one stream: starting again on it (a reload, a crash, a new title) takes over its
+        # session instead of waiting for the idle timeout with a 409.
+        for previous in [session for session in active if session.device_id == device_id]:
+            session_end(session_id=previous.pk, reason=EndReason.REPLACED, at=at)
+            active.remove(previous)
         if len(active) >= user.max_streams:
             raise TooManyStreams(max_streams=user.max_streams, active_sessions=active)
         ranked = selectors.cdns_ranked(region=region, healths=selectors.cdn_health_list(at=at))
@@ -158,6 +166,7 @@ def session_start(
             device_id=device_id,
             max_height=max_height,
             ladder_kbps=[rung.video_kbps for rung in ladder],
+            hevc_ladder_kbps=[rung.video_kbps for rung in hevc_ladder],
             initial_bitrate_kbps=hint if hint is not None else ladder[0].video_kbps,
             started_at=at,
             last_seen_at=at,
@@ -167,7 +176,7 @@ def session_start(
         session.position_s = session.start_position_s = resume or 0.0
         session.full_clean(exclude=["user", "title", "episode", "cdn"], validate_constraints=False)
         session.save(force_insert=True)
-    return StartedSession(session=session, ladder=ladder, resume_position_s=resume)
+    return StartedSession(session=session, ladder=[*ladder, *hevc_ladder], resume_position_s=resume)
 
 
 # --- Metric updates ----------------------------------------------------------------------------------------

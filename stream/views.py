@@ -12,13 +12,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authentication import SessionAuthentication
+from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, PermissionDenied, UnsupportedMediaType
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from stream import cmcd, playlists, selectors, services, signing
+from stream import cmcd, delivery, playlists, selectors, services, signing, tracks
 from stream.authentication import HeartbeatTokenAuthentication, heartbeat_session
 from stream.filtersets import PlaybackSessionFilterSet
 from stream.models import EndReason
@@ -182,6 +183,7 @@ class SessionViewSet(
                 device_type=data["device"]["type"],
                 device_id=data["device"]["id"],
                 screen_height=serializer.screen_height(),
+                device_hevc=data["device"]["hevc"],
             )
         except services.TooManyStreams as exc:
             body = {
@@ -204,6 +206,8 @@ class SessionViewSet(
             "title": session.title_id,
             "episode": session.episode_id,
             "started_at": session.started_at,
+            "tracks": tracks.track_answer(tracks.session_tracks(session)),
+            "end_url": signed_url(request, view_name="stream:session-end", session_id=session.pk)[0],
         }
         return Response(SessionStartedSerializer(body).data, status=status.HTTP_201_CREATED)
 
@@ -246,6 +250,15 @@ class SessionViewSet(
         for name, value in urls.items():
             setattr(session, name, value)
         return Response(SessionDetailSerializer(session).data)
+
+    @extend_schema(
+        responses={200: ActiveSessionSerializer(many=True)},
+        description="The viewer's own active sessions, on every device; end any with DELETE.",
+    )
+    @action(detail=False, methods=["get"], pagination_class=None, filterset_class=None)
+    def mine(self, request):
+        sessions = selectors.sessions_active_for(user=request.user).order_by("-started_at")
+        return Response(ActiveSessionSerializer(sessions, many=True).data)
 
     @extend_schema(request=None, responses={200: SessionSerializer, 404: ErrorSerializer})
     def destroy(self, request, pk=None):
@@ -300,9 +313,20 @@ class ManifestView(SignedSessionView):
         session = self.authorized_session(request, session_id)
         ranked = selectors.cdns_ranked(region=session.region)
         pathways = [session.cdn, *(health.cdn for health in ranked if health.cdn.pk != session.cdn_id)]
-        steering_uri, _ = signed_url(request, view_name="stream:session-steering", session_id=session.pk)
+        pathways = pathways[:PLAYLIST_PATHWAYS]
+        tokens, tokens_expire = delivery.variant_queries(session=session, cdns=pathways)
+        steering_uri, _ = signed_url(
+            request,
+            view_name="stream:session-steering",
+            session_id=session.pk,
+            extra={delivery.ISSUED_PARAM: tokens_expire},
+        )
         body = playlists.render_multivariant(
-            session=session, pathways=pathways[:PLAYLIST_PATHWAYS], steering_uri=steering_uri
+            session=session,
+            pathways=pathways,
+            steering_uri=steering_uri,
+            variant_query=tokens,
+            tracks=tracks.session_tracks(session),
         )
         response = HttpResponse(body, content_type=playlists.MIME_TYPE)
         response["Cache-Control"] = MANIFEST_CACHE_CONTROL
@@ -344,19 +368,25 @@ class SteeringView(SignedSessionView):
     def get(self, request, session_id: str):
         session = self.authorized_session(request, session_id)
         ranked = selectors.cdns_ranked(region=session.region)
-        priority = [health.cdn.name for health in ranked] or [session.cdn.name]
+        cdns = [health.cdn for health in ranked] or [session.cdn]
+        pathway = request.query_params.get("_HLS_pathway")
         services.session_pathway_report(
             session=session,
-            pathway=request.query_params.get("_HLS_pathway"),
+            pathway=pathway and delivery.pathway_name(pathway),
             throughput_kbps=throughput_kbps_from(request.query_params.get("_HLS_throughput")),
-            pathways=[session.cdn.name, *priority],
+            pathways=[session.cdn.name, *(cdn.name for cdn in cdns)],
         )
-        reload_uri, _ = signed_url(request, view_name=self.view_name, session_id=session.pk)
-        response = Response(
-            playlists.steering_manifest(
-                pathway_priority=priority, reload_uri=reload_uri, ttl_s=settings.STREAM_STEERING_TTL_S
-            )
+        # Delivery tokens are renewed here, as pathway clones whose URIs carry fresh tokens.
+        priority, clones, reload_params = delivery.steering_delivery(
+            session=session, cdns=cdns, query=request.query_params
         )
+        reload_uri, _ = signed_url(request, view_name=self.view_name, session_id=session.pk, extra=reload_params)
+        manifest = playlists.steering_manifest(
+            pathway_priority=priority, reload_uri=reload_uri, ttl_s=settings.STREAM_STEERING_TTL_S
+        )
+        if clones:
+            manifest["PATHWAY-CLONES"] = clones
+        response = Response(manifest)
         response["Cache-Control"] = STEERING_CACHE_CONTROL
         return response
 

@@ -310,6 +310,16 @@ STREAM_HEARTBEAT_INTERVAL_S = env_int("STREAM_HEARTBEAT_INTERVAL_S", 10)  # how 
 STREAM_IDLE_TIMEOUT_S = env_int("STREAM_IDLE_TIMEOUT_S", 300)  # no update for this long ends a session
 STREAM_CDN_HEALTH_WINDOW_S = env_int("STREAM_CDN_HEALTH_WINDOW_S", 300)  # CDN health looks at this recent window
 STREAM_STEERING_TTL_S = env_int("STREAM_STEERING_TTL_S", 300)  # how long a player keeps a steering manifest
+# Development media (`manage.py media_prepare`, run by `make dev`): cached outside the repository.
+CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "streaming-platform"
+STREAM_MEDIA_DIR = os.environ.get("STREAM_MEDIA_DIR", str(CACHE_DIR / "media"))
+STREAM_MEDIA_CLIP_S = env_int("STREAM_MEDIA_CLIP_S", 60)  # length of the generated clip
+STREAM_MEDIA_RUNGS_KBPS = [int(kbps) for kbps in env_list("STREAM_MEDIA_RUNGS_KBPS", "")]  # empty: every rung
+# The development origin at /dev-origin/ (stream.origin): on in development only.
+STREAM_DEV_ORIGIN = env_bool("STREAM_DEV_ORIGIN", DEBUG)
+STREAM_DEV_ORIGIN_URL = os.environ.get("STREAM_DEV_ORIGIN_URL", "http://localhost:8000/dev-origin")  # as seeded
+# Lifetime of a delivery token on variant playlists and segments; the steering reload renews it before it ends.
+STREAM_DELIVERY_TOKEN_TTL_S = env_int("STREAM_DELIVERY_TOKEN_TTL_S", 3600)
 
 # --- topology ---
 # First, so the latency it records covers every other middleware too.

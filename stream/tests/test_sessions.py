@@ -133,12 +133,12 @@ def test_one_stream_more_than_the_plan_allows_is_409_listing_the_active_ones(mov
 def test_ending_a_session_frees_its_slot(movie, start):
     viewer = UserFactory(plan=Plan.BASIC)
     client = client_for(viewer)
-    first = start(client, movie).json()["id"]
-    assert start(client, movie).status_code == 409
+    first = start(client, movie, device_id="tv").json()["id"]
+    assert start(client, movie, device_id="phone").status_code == 409
 
     client.delete(f"/api/stream/sessions/{first}")
 
-    assert start(client, movie).status_code == 201
+    assert start(client, movie, device_id="phone").status_code == 201
 
 
 def test_idle_sessions_do_not_count_against_the_plan(movie, start):
@@ -607,3 +607,50 @@ def test_heartbeat_statements_translate_database_errors():
     # Django's exception class, not the driver's: the error middleware answers 503 for those.
     with pytest.raises(DatabaseError):
         execute("SELECT id FROM no_such_table WHERE id = %s", ["x"], fetch=True)
+
+
+def test_starting_again_on_the_same_device_takes_over_its_session(movie, start):
+    viewer = UserFactory(plan=Plan.BASIC)  # one stream
+    client = client_for(viewer)
+    first = start(client, movie, device_id="living-room-tv").json()["id"]
+
+    again = start(client, movie, device_id="living-room-tv")
+
+    assert again.status_code == 201
+    assert again.json()["id"] != first
+    replaced = client.get(f"/api/stream/sessions/{first}").json()
+    assert (replaced["status"], replaced["end_reason"]) == ("ended", "replaced")
+    assert start(client, movie, device_id="phone").status_code == 409  # another device still waits
+
+
+def test_a_viewer_lists_their_active_sessions_on_every_device_and_ends_one(movie, start):
+    viewer = UserFactory(plan=Plan.STANDARD)
+    client = client_for(viewer)
+    tv = start(client, movie, device_id="tv").json()["id"]
+    phone = start(client, movie, device_id="phone").json()["id"]
+    start(client_for(UserFactory()), movie, device_id="tv")  # someone else's
+
+    listed = client.get("/api/stream/sessions/mine")
+
+    assert listed.status_code == 200
+    assert {(s["id"], s["device_id"]) for s in listed.json()} == {(tv, "tv"), (phone, "phone")}
+    assert client.delete(f"/api/stream/sessions/{tv}").status_code == 200
+    assert [s["id"] for s in client.get("/api/stream/sessions/mine/").json()] == [phone]
+    assert APIClient().get("/api/stream/sessions/mine").status_code == 401
+
+
+def test_a_closing_page_ends_its_session_with_the_signed_end_url_and_a_last_update(user_client, movie, start):
+    body = start(user_client, movie).json()
+    parts = urlsplit(body["end_url"])
+    end = f"{parts.path}?{parts.query}"
+    last = '{"sequence": 3, "state": "playing", "position_s": 1234.5}'
+
+    # What navigator.sendBeacon sends for a string: text/plain, no token, no CSRF header.
+    response = APIClient().post(end, data=last, content_type="text/plain;charset=UTF-8")
+
+    assert response.status_code == 204
+    session = PlaybackSession.objects.get(pk=body["id"])
+    assert (session.status, session.end_reason, session.position_s) == ("ended", "client", 1234.5)
+    assert APIClient().post(end, data="", content_type="text/plain").status_code == 204  # again: still fine
+    assert APIClient().post(parts.path, data="").status_code == 403  # unsigned
+    assert APIClient().post(end, data="[1]", content_type="text/plain").status_code == 400

@@ -41,7 +41,12 @@ class World:
             "entry": self.history_entry.pk,
             "session": self.session.pk,
         }
-        for view_name in ("stream:session-manifest", "stream:session-steering", "stream:session-report"):
+        for view_name in (
+            "stream:session-manifest",
+            "stream:session-steering",
+            "stream:session-report",
+            "stream:session-end",
+        ):
             placeholder = "{signed:" + view_name + "}"
             if placeholder in template:
                 template = template.replace(placeholder, self.signature_query(view_name))
@@ -131,6 +136,7 @@ MATRIX: dict[tuple[str, str], Row] = {
         (401, 201, 201, 201),
         lambda w: {"title": w.title.pk, "device": {"type": "web", "id": f"d-{uuid.uuid4().hex[:6]}"}},
     ),
+    ("stream:session-mine", "get"): Row("/api/stream/sessions/mine/", (401, 200, 200, 200)),  # each their own
     ("stream:session-detail", "get"): Row("/api/stream/sessions/{session}/", OWNER_READ),
     ("stream:session-detail", "put"): Row(
         "/api/stream/sessions/{session}/", OWNER_WRITE_OK, lambda w: {"sequence": 1, "position_s": 30}
@@ -149,6 +155,9 @@ MATRIX: dict[tuple[str, str], Row] = {
     ),
     ("stream:session-report", "get"): Row(
         "/api/stream/sessions/{session}/report/?{signed:stream:session-report}&CMCD=sta%3Dp", (204,) * 4
+    ),
+    ("stream:session-end", "post"): Row(
+        "/api/stream/sessions/{session}/end?{signed:stream:session-end}", (204, 204, 204, 204)
     ),
     ("stream:cdn-status", "get"): Row("/api/stream/cdn/status/", ANYONE),
     # Analytics: anyone signed in reports events; reports are for staff.
