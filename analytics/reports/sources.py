@@ -165,9 +165,7 @@ def bucket_sums(query: ReportQuery, rows, columns: tuple[str, ...]) -> dict[date
     bucket_field = "hour" if query.granularity == "hour" else "day"
     aggregates = {f"sum_{name}": Sum(name) for name in columns}
     grouped = rows.values(bucket_field).annotate(**aggregates).order_by().values_list(bucket_field, *aggregates)
-    return {
-        bucket_key(query, bucket): dict(zip(columns, values, strict=True)) for bucket, *values in raw_rows(grouped)
-    }
+    return {bucket_key(query, bucket): dict(zip(columns, values, strict=True)) for bucket, *values in raw_rows(grouped)}
 
 
 def series(query: ReportQuery, rows, figures: Callable[[dict], dict]) -> list[dict]:

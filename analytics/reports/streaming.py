@@ -31,7 +31,7 @@ def streaming_report(query: ReportQuery) -> dict:
         return {
             "overall": quality_figures(*frame.total()),
             **{
-                name: [{"key": key, **quality_figures(totals, startups)} for key, totals, startups in frame.grouped(column)]
+                name: [{"key": key, **quality_figures(sums, times)} for key, sums, times in frame.grouped(column)]
                 for name, column in BREAKDOWNS
             },
             "series": points,
