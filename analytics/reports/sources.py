@@ -248,8 +248,8 @@ def startup_samples(query: ReportQuery) -> StartupSamples:
 def startups_by(samples: StartupSamples, column: str) -> dict[str, np.ndarray]:
     index = STARTUP_KEYS[column]
     parts: dict[str, list[np.ndarray]] = {}
-    for sample in samples:
-        parts.setdefault(sample[index], []).append(sample[3])
+    for *keys, values in samples:
+        parts.setdefault(keys[index], []).append(values)
     return {key: np.concatenate(values) for key, values in parts.items()}
 
 
