@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from analytics.event_types import SERVER_EVENT_TYPES, event_clean, time_bounds
+from analytics.event_types import MAX_BATCH_EVENTS, SERVER_EVENT_TYPES, event_clean, time_bounds
 from analytics.models import Event, EventSource, ViewSummary
 from analytics.reports.figures import COMPLETION_THRESHOLD, view_reach
 from analytics.rollups import activity_add, db_value, hour_of, rollups_rebuild, view_add
@@ -30,8 +30,6 @@ __all__ = [
     "server_event_record",
     "view_summary_record",
 ]
-
-MAX_BATCH_EVENTS = 1000
 
 
 @dataclass
