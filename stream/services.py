@@ -183,8 +183,7 @@ def session_update(
     `metrics` is validated by the caller (`MetricUpdateSerializer`, the CMCD parser). With `user`, only
     the session's owner may update it (404 for others, 403 for staff, who may read but not write).
     `session` is the row as the caller has just read it, if it has (`stream.heartbeat.authenticate` reads it
-    with the token):
-    the first attempt starts from it instead of reading it again.
+    with the token): the first attempt starts from it instead of reading it again.
     An update whose sequence number is not above the last applied one changes nothing (a retry or a late
     packet). A fatal error ends the session.
 
