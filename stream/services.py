@@ -183,6 +183,15 @@ def session_start(
 UPDATE_ATTEMPTS = 5
 
 
+def session_writable_check(*, session: PlaybackSession | None, user) -> PlaybackSession:
+    """The session, if `user` (None: the system) may send its metrics: 404 for another viewer's, 403 for staff's."""
+    if session is None or (user is not None and session.user_id != user.pk and not user.is_staff):
+        raise Http404("No playback session matches the given id.")
+    if user is not None and session.user_id != user.pk:
+        raise PermissionDenied("Only the viewer of a session may send its metrics.")
+    return session
+
+
 @boundary
 def session_update(
     *, session_id: str, metrics: dict, user=None, at: datetime | None = None, session: PlaybackSession | None = None
@@ -206,10 +215,7 @@ def session_update(
     for attempt in range(UPDATE_ATTEMPTS):
         if attempt or session is None or session.pk != session_id:
             session = statements.session_read(session_id)
-        if session is None or (user is not None and session.user_id != user.pk and not user.is_staff):
-            raise Http404("No playback session matches the given id.")
-        if user is not None and session.user_id != user.pk:
-            raise PermissionDenied("Only the viewer of a session may send its metrics.")
+        session_writable_check(session=session, user=user)
         if session.status != SessionStatus.ACTIVE:
             return _after_end(session, metrics)
         # Without a sequence number (CMCD v1, or JSON without one), updates apply in arrival order.

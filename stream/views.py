@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 from stream import cmcd, delivery, heartbeat, playlists, selectors, services, signing, tracks
 from stream.authentication import HeartbeatTokenAuthentication
 from stream.filtersets import PlaybackSessionFilterSet
+from stream.heartbeat import statements
 from stream.models import EndReason
 from stream.permissions import IsOwnerOrStaffReadOnly, IsStaffForList
 from stream.serializers import (
@@ -232,14 +233,13 @@ class SessionViewSet(
     )
     def update(self, request, pk=None):
         # The hot path (every viewer, every few seconds): the session was read with the token; the service
-        # checks the owner and writes it back with one compare-and-set.
+        # writes it back with one compare-and-set. Whose session it is comes first, before the body is read,
+        # so another viewer's session answers 404 whatever the body holds.
+        read = self.heartbeat_read.session if self.heartbeat_read else statements.session_read(pk)
+        services.session_writable_check(session=read if read is not None and read.pk == pk else None, user=request.user)
         metrics, cmcd_keys = metrics_from_request(request)
         session, applied = session_update_naming_keys(
-            session_id=pk,
-            metrics=metrics,
-            cmcd_keys=cmcd_keys,
-            user=request.user,
-            session=self.heartbeat_read.session if self.heartbeat_read else None,
+            session_id=pk, metrics=metrics, cmcd_keys=cmcd_keys, user=request.user, session=read
         )
         body = {
             "id": session.pk,

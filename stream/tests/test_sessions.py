@@ -655,3 +655,18 @@ def test_a_closing_page_ends_its_session_with_the_signed_end_url_and_a_last_upda
     assert APIClient().post(end, data="", content_type="text/plain").status_code == 204  # again: still fine
     assert APIClient().post(parts.path, data="").status_code == 403  # unsigned
     assert APIClient().post(end, data="[1]", content_type="text/plain").status_code == 400
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"sequence": 1, "position_s": -1}, {"sequence": "one"}, {"state": "dancing"}],
+    ids=["out of range", "wrong type", "unknown state"],
+)
+def test_another_viewers_invalid_update_is_404_not_a_field_error(user_client, movie, start, body):
+    session_id = start(user_client, movie).json()["id"]
+    other = APIClient()
+    other.credentials(HTTP_AUTHORIZATION=f"Bearer {AuthToken.objects.create(user=UserFactory())[1]}")
+
+    response = other.put(f"/api/stream/sessions/{session_id}", body, format="json")
+
+    assert response.status_code == 404, response.content
