@@ -215,7 +215,7 @@ def session_update(
     for attempt in range(UPDATE_ATTEMPTS):
         if attempt or session is None or session.pk != session_id:
             session = statements.session_read(session_id)
-        session_writable_check(session=session, user=user)
+        session = session_writable_check(session=session, user=user)
         if session.status != SessionStatus.ACTIVE:
             return _after_end(session, metrics)
         # Without a sequence number (CMCD v1, or JSON without one), updates apply in arrival order.
