@@ -1,5 +1,6 @@
 """Project settings; everything that varies between machines is read from the environment here."""
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -163,8 +164,15 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Uploaded artwork and its sized copies: local files under MEDIA_ROOT (var/media, ignored by git) unless
+# MEDIA_STORAGE_BACKEND names another backend (e.g. storages.backends.s3.S3Storage) with MEDIA_STORAGE_OPTIONS (JSON).
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
+MEDIA_URL = "media/"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": os.environ.get("MEDIA_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": json.loads(os.environ.get("MEDIA_STORAGE_OPTIONS", "{}")),
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -294,6 +302,8 @@ if REDIS_URL:
 # Seconds an anonymous (or per-viewer) catalog list page, and a list's total count, may be served from cache.
 CATALOG_LIST_CACHE_S = env_int("CATALOG_LIST_CACHE_S", 30)
 CATALOG_COUNT_CACHE_S = env_int("CATALOG_COUNT_CACHE_S", 60)
+# Prefix of image URLs in API answers (e.g. a CDN origin in front of /api/catalog/images/); empty: same origin.
+CATALOG_IMAGE_BASE_URL = os.environ.get("CATALOG_IMAGE_BASE_URL", "")
 
 # --- identity ---
 # Behind reverse proxies (nginx in `manage.py serve`), the number of them that append to X-Forwarded-For,
