@@ -451,3 +451,80 @@ def image_get_visible(*, user, image_id: int, region: str | None = None) -> Imag
     if not visible:
         raise Http404("No such image.")
     return image
+
+
+# --- Home feed rows (the recommend service builds the feed from these) -------------------------------
+
+
+def _current_windows(region: str, now: datetime) -> QuerySet[Availability]:
+    return Availability.objects.filter(region=region, starts_at__lte=now).filter(
+        Q(ends_at__isnull=True) | Q(ends_at__gt=now)
+    )
+
+
+@boundary
+def title_ids_arrived(*, user, region: str | None = None, since: datetime, limit: int) -> list[int]:
+    """Visible titles whose current window in the region opened at or after `since`, newest first (one query)."""
+    region = viewer_region(user, region)
+    now = timezone.now()
+    visible = titles_visible_to(user, region).order_by().values("pk")
+    rows = (
+        _current_windows(region, now)
+        .filter(starts_at__gte=since, title_id__in=visible)
+        .order_by("-starts_at", "title_id")
+        .values_list("title_id", flat=True)[: limit * 2]
+    )
+    return list(dict.fromkeys(rows))[:limit]
+
+
+@boundary
+def title_ids_leaving(*, user, region: str | None = None, before: datetime, limit: int) -> list[int]:
+    """Visible titles whose current window in the region closes before `before`, soonest first (one query)."""
+    region = viewer_region(user, region)
+    now = timezone.now()
+    visible = titles_visible_to(user, region).order_by().values("pk")
+    rows = (
+        _current_windows(region, now)
+        .filter(ends_at__lt=before, title_id__in=visible)
+        .order_by("ends_at", "title_id")
+        .values_list("title_id", flat=True)[: limit * 2]
+    )
+    return list(dict.fromkeys(rows))[:limit]
+
+
+@boundary
+def title_ids_by_genre(
+    *, user, genre_ids: Sequence[int], region: str | None = None, per_genre: int
+) -> dict[int, tuple[Genre, list[int]]]:
+    """The most popular visible titles of each genre (`per_genre` each), in one query: {genre_id: (genre, ids)}."""
+    from django.db.models import F, Window
+    from django.db.models.functions import RowNumber
+
+    genre_ids = list(genre_ids)
+    if not genre_ids:
+        return {}
+    visible = titles_visible_to(user, region).order_by().values("pk")
+    ranked = (
+        Title.genres.through.objects.filter(genre_id__in=genre_ids, title_id__in=visible)
+        .annotate(
+            rank=Window(
+                RowNumber(), partition_by=[F("genre_id")], order_by=[F("title__popularity").desc(), F("title_id")]
+            )
+        )
+        .filter(rank__lte=per_genre)
+        .order_by("genre_id", "rank")
+        .values_list("genre_id", "genre__slug", "genre__name", "title_id")
+    )
+    rows: dict[int, tuple[Genre, list[int]]] = {}
+    for genre_id, slug, name, title_id in ranked:
+        rows.setdefault(genre_id, (Genre(pk=genre_id, slug=slug, name=name), []))[1].append(title_id)
+    return rows
+
+
+@boundary
+def title_ids_visible(*, user, title_ids: Iterable[int], region: str | None = None) -> set[int]:
+    """Those of `title_ids` the viewer may see now (one query)."""
+    title_ids = list(title_ids)
+    if not title_ids:
+        return set()
+    return set(titles_visible_to(user, region).filter(pk__in=title_ids).order_by().values_list("pk", flat=True))

@@ -22,10 +22,3 @@ def empty_cache():
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture(autouse=True)
-def media_root(tmp_path, settings):
-    """Uploaded artwork and its sized copies go to a directory of the test's own."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT

@@ -171,6 +171,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("recommend:similarity", "get"): Row("/api/recommend/similarity/{title}/{show}/", ANYONE),
     ("recommend:similar-titles", "get"): Row("/api/recommend/titles/{title}/similar/", ANYONE),
     ("recommend:popular", "get"): Row("/api/recommend/popular/", ANYONE),
+    ("recommend:home", "get"): Row("/api/recommend/home/", ANYONE),
 }
 
 PASSWORD = "correct-horse-battery-staple"
