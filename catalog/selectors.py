@@ -3,6 +3,7 @@
 import logging
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
@@ -319,8 +320,11 @@ def title_cards(
     if images:
         from catalog.artwork import images_answer
 
-        by_title: dict[int, list[Image]] = {title_id: [] for title_id in title_ids}
-        for image in images_ordered().filter(title_id__in=title_ids):
+        # Plain rows, not models: an image model runs its file field's dimension hook on every load.
+        fields = ("pk", "title_id", "kind", "language", "focal_x", "focal_y", "width", "height", "generated", "version")
+        by_title: dict[int, list[SimpleNamespace]] = {title_id: [] for title_id in title_ids}
+        for row in images_ordered().filter(title_id__in=title_ids).values_list(*fields):
+            image = SimpleNamespace(**dict(zip(fields, row, strict=True)))
             by_title[image.title_id].append(image)
         for title_id, own in by_title.items():
             cards[title_id]["images"] = images_answer(own)
