@@ -466,51 +466,58 @@ def _current_windows(region: str, now: datetime) -> QuerySet[Availability]:
     )
 
 
-@boundary
-def title_ids_arrived(*, user, region: str | None = None, since: datetime, limit: int) -> list[int]:
-    """Visible titles whose current window in the region opened at or after `since`, newest first (one query)."""
-    region = viewer_region(user, region)
-    now = timezone.now()
-    visible = titles_visible_to(user, region).order_by().values("pk")
-    rows = (
-        _current_windows(region, now)
-        .filter(starts_at__gte=since, title_id__in=visible)
-        .order_by("-starts_at", "title_id")
-        .values_list("title_id", flat=True)[: limit * 2]
-    )
-    return list(dict.fromkeys(rows))[:limit]
+def _windowed_title_ids(user, region, windows: QuerySet[Availability], limit: int, visible_only: bool) -> list[int]:
+    if visible_only:
+        windows = windows.filter(title_id__in=titles_visible_to(user, region).order_by().values("pk"))
+    return list(dict.fromkeys(windows.values_list("title_id", flat=True)[: limit * 2]))[:limit]
 
 
 @boundary
-def title_ids_leaving(*, user, region: str | None = None, before: datetime, limit: int) -> list[int]:
-    """Visible titles whose current window in the region closes before `before`, soonest first (one query)."""
+def title_ids_arrived(
+    *, user, region: str | None = None, since: datetime, limit: int, visible_only: bool = True
+) -> list[int]:
+    """Titles whose current window in the region opened at or after `since`, newest first (one query).
+
+    With `visible_only=False` the viewer's parental controls are not applied: the caller checks the ids
+    with `title_ids_visible` (the home feed checks all its rows' candidates at once).
+    """
     region = viewer_region(user, region)
-    now = timezone.now()
-    visible = titles_visible_to(user, region).order_by().values("pk")
-    rows = (
-        _current_windows(region, now)
-        .filter(ends_at__lt=before, title_id__in=visible)
-        .order_by("ends_at", "title_id")
-        .values_list("title_id", flat=True)[: limit * 2]
-    )
-    return list(dict.fromkeys(rows))[:limit]
+    windows = _current_windows(region, timezone.now()).filter(starts_at__gte=since).order_by("-starts_at", "title_id")
+    return _windowed_title_ids(user, region, windows, limit, visible_only)
+
+
+@boundary
+def title_ids_leaving(
+    *, user, region: str | None = None, before: datetime, limit: int, visible_only: bool = True
+) -> list[int]:
+    """Titles whose current window in the region closes before `before`, soonest first (one query).
+
+    `visible_only` as for `title_ids_arrived`.
+    """
+    region = viewer_region(user, region)
+    windows = _current_windows(region, timezone.now()).filter(ends_at__lt=before).order_by("ends_at", "title_id")
+    return _windowed_title_ids(user, region, windows, limit, visible_only)
 
 
 @boundary
 def title_ids_by_genre(
-    *, user, genre_ids: Sequence[int], region: str | None = None, per_genre: int
+    *, user, genre_ids: Sequence[int], region: str | None = None, per_genre: int, visible_only: bool = True
 ) -> dict[int, tuple[Genre, list[int]]]:
-    """The most popular visible titles of each genre (`per_genre` each), in one query: {genre_id: (genre, ids)}."""
+    """The most popular titles of each genre (`per_genre` each), in one query: {genre_id: (genre, ids)}.
+
+    With `visible_only=False` visibility is not applied (the caller checks the ids with `title_ids_visible`).
+    """
     from django.db.models import F, Window
     from django.db.models.functions import RowNumber
 
     genre_ids = list(genre_ids)
     if not genre_ids:
         return {}
-    visible = titles_visible_to(user, region).order_by().values("pk")
+    links = Title.genres.through.objects.filter(genre_id__in=genre_ids)
+    if visible_only:
+        links = links.filter(title_id__in=titles_visible_to(user, region).order_by().values("pk"))
     ranked = (
-        Title.genres.through.objects.filter(genre_id__in=genre_ids, title_id__in=visible)
-        .annotate(
+        links.annotate(
             rank=Window(
                 RowNumber(), partition_by=[F("genre_id")], order_by=[F("title__popularity").desc(), F("title_id")]
             )

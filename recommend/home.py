@@ -1,9 +1,9 @@
 """The home feed: ordered rows of title cards for one viewer, in a fixed number of queries whatever the sizes.
 
 Each row's candidates are gathered first (one query per row at most, several rows from memory or the
-cache), then one query checks the visibility of the candidates that did not come from the visibility
-rule already, and three queries make every card (titles, genres, images). Rows are then trimmed so no
-title shows in more than `MAX_APPEARANCES` rows.
+cache, each a few times the row's size), then one query checks the visibility of every candidate that did
+not come through the visibility rule already, and three queries make every card (titles, genres, images).
+Rows are then trimmed so no title shows in more than `MAX_APPEARANCES` rows.
 """
 
 from __future__ import annotations
@@ -40,6 +40,8 @@ LEAVING_SOON_DAYS = 30
 BECAUSE_ROWS = 2
 GENRE_ROWS = 3
 LIKED_AT_PROGRESS = 0.5
+# Candidates read per row, as a multiple of its size: room for titles the viewer turns out not to see.
+CANDIDATES = 3
 RECENT_HISTORY = 200  # history rows read to pick the "Because you watched" titles and leave out the watched
 
 
@@ -153,14 +155,14 @@ def because_rows(user) -> list[Row]:
 
 def genre_rows(user, region: str) -> list[Row]:
     favourites = favourite_genre_ids_for(user=user)[:GENRE_ROWS]
-    by_genre = title_ids_by_genre(user=user, genre_ids=favourites, region=region, per_genre=ROW_SIZE)
+    by_genre = title_ids_by_genre(
+        user=user, genre_ids=favourites, region=region, per_genre=ROW_SIZE * CANDIDATES, visible_only=False
+    )
     rows = []
     for genre_id in favourites:
         if genre_id in by_genre:
             genre, title_ids = by_genre[genre_id]
-            rows.append(
-                Row(f"genre-{genre.slug}", genre.name, "One of your favourite genres", "genre", title_ids, checked=True)
-            )
+            rows.append(Row(f"genre-{genre.slug}", genre.name, "One of your favourite genres", "genre", title_ids))
     return rows
 
 
@@ -209,9 +211,12 @@ def home_feed(*, user, region: str | None = None) -> dict:
             f"Added in {region} in the last {NEW_ARRIVAL_DAYS} days",
             "new_arrivals",
             title_ids_arrived(
-                user=user, region=region, since=now - dt.timedelta(days=NEW_ARRIVAL_DAYS), limit=ROW_SIZE * 2
+                user=user,
+                region=region,
+                since=now - dt.timedelta(days=NEW_ARRIVAL_DAYS),
+                limit=ROW_SIZE * CANDIDATES,
+                visible_only=False,
             ),
-            checked=True,
         )
     )
     rows.append(
@@ -221,9 +226,12 @@ def home_feed(*, user, region: str | None = None) -> dict:
             f"Available in {region} for less than {LEAVING_SOON_DAYS} days more",
             "leaving_soon",
             title_ids_leaving(
-                user=user, region=region, before=now + dt.timedelta(days=LEAVING_SOON_DAYS), limit=ROW_SIZE * 2
+                user=user,
+                region=region,
+                before=now + dt.timedelta(days=LEAVING_SOON_DAYS),
+                limit=ROW_SIZE * CANDIDATES,
+                visible_only=False,
             ),
-            checked=True,
         )
     )
     if signed_in:
