@@ -201,6 +201,7 @@ class GenreListView(CatalogViewMixin, ListAPIView):
 
     serializer_class = GenreCountSerializer
     pagination_class = StandardPagination
+    filter_backends: list = []  # a short list, always by name
     queryset = Genre.objects.none()
 
     def get_queryset(self):
@@ -253,7 +254,10 @@ class GenreDetailView(CatalogViewMixin, ListAPIView):
         return super().paginate_queryset(queryset)
 
 
-@extend_schema(parameters=[REGION_PARAMETER], responses={200: PersonDetailSerializer, 404: ErrorSerializer})
+@extend_schema(
+    parameters=[REGION_PARAMETER],
+    responses={200: PersonDetailSerializer, 400: OpenApiTypes.OBJECT, 404: ErrorSerializer},
+)
 class PersonDetailView(CatalogViewMixin, APIView):
     """A person's page: name, headshots and their credits on titles the viewer may see.
 
@@ -287,6 +291,7 @@ def image_response(data: bytes, extension: str) -> HttpResponse:
 IMAGE_RESPONSES = {
     (200, "image/jpeg"): OpenApiResponse(OpenApiTypes.BINARY, description="The image at that width."),
     (200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY, description="Logos, with transparency."),
+    (400, "application/json"): OpenApiTypes.OBJECT,
     (404, "application/json"): ErrorSerializer,
 }
 

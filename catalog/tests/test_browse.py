@@ -166,3 +166,27 @@ def test_browse_endpoints_are_in_the_schema_with_their_errors(api_client):
     assert "200" in paths["/api/catalog/genres/"]["get"]["responses"]
     search = paths["/api/catalog/search/"]["get"]
     assert "include" in [parameter["name"] for parameter in search["parameters"]]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/catalog/people/99999999999999999999999/",
+        "/api/catalog/images/999999999999999999/160/abc.jpg",
+        "/api/catalog/images/1/99999/abc.jpg",
+        "/api/catalog/images/placeholder/poster/99999999999999999999.png",
+        "/api/catalog/images/placeholder/banner/160.png",
+        "/api/catalog/genres/%E2%80%A0/",
+    ],
+)
+def test_out_of_range_and_unknown_ids_are_json_404(api_client, path):
+    response = api_client.get(path)
+    assert response.status_code == 404
+    assert "detail" in response.json()
+
+
+def test_genres_list_ignores_list_ordering_parameters(api_client):
+    GenreFactory(name="Drama", slug="drama")
+    response = api_client.get(GENRES, {"ordering": "-name", "page_size": 1})
+    assert response.status_code == 200
+    assert [genre["slug"] for genre in response.json()["results"]] == ["drama"]
