@@ -58,11 +58,51 @@ class Row:
     source_id: int | None = None  # the title a "Because you watched" row is about
 
 
-def featured_row(region: str) -> Row:
-    """Staff's featured titles for the region (pinned there) and for every region, in their order."""
-    entries = FeaturedTitle.objects.filter(Q(region=region) | Q(region="")).order_by("-region", "position", "id")
-    title_ids = list(dict.fromkeys(entries.values_list("title_id", flat=True)[: ROW_SIZE * 2]))
-    return Row("featured", "Featured", "Picked by our editors", "featured", title_ids)
+def shared_candidates(region: str, now: dt.datetime) -> dict[str, list[int]]:
+    """The candidates of the rows every viewer of a region shares (featured, new arrivals, leaving soon),
+    before visibility; kept for `RECOMMEND_HOME_CACHE_S` (each viewer's visibility is still checked)."""
+    key = f"recommend:home-shared:{region}"
+    shared = cache.get(key)
+    if shared is None:
+        entries = FeaturedTitle.objects.filter(Q(region=region) | Q(region="")).order_by("-region", "position", "id")
+        size = ROW_SIZE * CANDIDATES
+        shared = {
+            "featured": list(dict.fromkeys(entries.values_list("title_id", flat=True)[: size * 2]))[:size],
+            "arrived": title_ids_arrived(
+                user=None,
+                region=region,
+                since=now - dt.timedelta(days=NEW_ARRIVAL_DAYS),
+                limit=size,
+                visible_only=False,
+            ),
+            "leaving": title_ids_leaving(
+                user=None,
+                region=region,
+                before=now + dt.timedelta(days=LEAVING_SOON_DAYS),
+                limit=size,
+                visible_only=False,
+            ),
+        }
+        cache.set(key, shared, home_cache_seconds())
+    return shared
+
+
+def cards_for(title_ids: set[int]) -> dict[int, dict]:
+    """Cards with images, from the cache when made in the last `RECOMMEND_HOME_CACHE_S`, else in 3 queries."""
+    keys = {title_id: f"recommend:home-card:{title_id}" for title_id in title_ids}
+    found = cache.get_many(list(keys.values())) if home_cache_seconds() > 0 else {}
+    cards = {title_id: found[key] for title_id, key in keys.items() if key in found}
+    missing = sorted(set(title_ids) - set(cards))
+    if missing:
+        made = title_cards(missing, images=True)
+        cards.update(made)
+        if home_cache_seconds() > 0:
+            cache.set_many({keys[title_id]: card for title_id, card in made.items()}, home_cache_seconds())
+    return cards
+
+
+def home_cache_seconds() -> int:
+    return setting("RECOMMEND_HOME_CACHE_S", 30)
 
 
 def continue_watching_row(user) -> Row:
@@ -154,10 +194,20 @@ def because_rows(user) -> list[Row]:
 
 
 def genre_rows(user, region: str) -> list[Row]:
+    """Rows of the viewer's first favourite genres: each genre's most popular titles (shared by every
+    viewer, so cached like the region's rows; visibility is checked per viewer afterwards)."""
     favourites = favourite_genre_ids_for(user=user)[:GENRE_ROWS]
-    by_genre = title_ids_by_genre(
-        user=user, genre_ids=favourites, region=region, per_genre=ROW_SIZE * CANDIDATES, visible_only=False
-    )
+    keys = {genre_id: f"recommend:home-genre:{genre_id}" for genre_id in favourites}
+    found = cache.get_many(list(keys.values())) if keys and home_cache_seconds() > 0 else {}
+    by_genre = {genre_id: found[key] for genre_id, key in keys.items() if key in found}
+    missing = [genre_id for genre_id in favourites if genre_id not in by_genre]
+    if missing:
+        made = title_ids_by_genre(
+            user=user, genre_ids=missing, region=region, per_genre=ROW_SIZE * CANDIDATES, visible_only=False
+        )
+        by_genre.update(made)
+        if home_cache_seconds() > 0:
+            cache.set_many({keys[genre_id]: row for genre_id, row in made.items()}, home_cache_seconds())
     rows = []
     for genre_id in favourites:
         if genre_id in by_genre:
@@ -198,7 +248,8 @@ def home_feed(*, user, region: str | None = None) -> dict:
     region = viewer_region(user, region)
     now = timezone.now()
     signed_in = user is not None and user.is_authenticated
-    rows: list[Row] = [featured_row(region)]
+    shared = shared_candidates(region, now)
+    rows: list[Row] = [Row("featured", "Featured", "Picked by our editors", "featured", shared["featured"])]
     if signed_in:
         rows.append(continue_watching_row(user))
     rows.extend(top_rows(region))
@@ -210,13 +261,7 @@ def home_feed(*, user, region: str | None = None) -> dict:
             "New arrivals",
             f"Added in {region} in the last {NEW_ARRIVAL_DAYS} days",
             "new_arrivals",
-            title_ids_arrived(
-                user=user,
-                region=region,
-                since=now - dt.timedelta(days=NEW_ARRIVAL_DAYS),
-                limit=ROW_SIZE * CANDIDATES,
-                visible_only=False,
-            ),
+            shared["arrived"],
         )
     )
     rows.append(
@@ -225,13 +270,7 @@ def home_feed(*, user, region: str | None = None) -> dict:
             "Leaving soon",
             f"Available in {region} for less than {LEAVING_SOON_DAYS} days more",
             "leaving_soon",
-            title_ids_leaving(
-                user=user,
-                region=region,
-                before=now + dt.timedelta(days=LEAVING_SOON_DAYS),
-                limit=ROW_SIZE * CANDIDATES,
-                visible_only=False,
-            ),
+            shared["leaving"],
         )
     )
     if signed_in:
@@ -245,7 +284,7 @@ def home_feed(*, user, region: str | None = None) -> dict:
 
     card_ids = {title_id for row in rows for title_id in row.title_ids}
     card_ids |= {row.source_id for row in rows if row.source_id in visible}
-    cards = title_cards(sorted(card_ids), images=True)
+    cards = cards_for(card_ids)
     answered = []
     for row in rows:
         if not row.title_ids:
