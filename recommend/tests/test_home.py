@@ -246,3 +246,21 @@ def test_staff_order_featured_titles_in_the_admin():
     assert page.status_code == 200
     assert response.status_code == 302
     assert list(FeaturedTitle.objects.order_by("position").values_list("pk", flat=True)) == [second.pk, first.pk]
+
+
+def test_the_answer_has_exactly_the_documented_fields(world, user, user_client):
+    from recommend.serializers import HomeFeedSerializer
+
+    CompletedWatchFactory(user=user, title=world["scifi"][0])
+    WatchHistoryFactory(user=user, title=world["drama"][2], position_s=1200, duration_s=6000)
+    FeaturedTitle.objects.create(title=world["comedy"][0])
+    recommender_build()
+
+    body = user_client.get(HOME).json()
+
+    shaped = HomeFeedSerializer(body).data
+    for row, shaped_row in zip(body["rows"], shaped["rows"], strict=True):
+        assert row.keys() == shaped_row.keys()
+        for item, shaped_item in zip(row["items"], shaped_row["items"], strict=True):
+            # Optional fields are left out of the answer; the serializer spells a missing nullable one as None.
+            assert item == {key: value for key, value in shaped_item.items() if key in item or value is not None}
