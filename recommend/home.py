@@ -41,7 +41,8 @@ BECAUSE_ROWS = 2
 GENRE_ROWS = 3
 LIKED_AT_PROGRESS = 0.5
 # Candidates read per row, as a multiple of its size: room for titles the viewer turns out not to see.
-CANDIDATES = 3
+CANDIDATES = 2
+SIMILAR_CACHE_S = 600  # a built model never changes, so its neighbours may be kept as long as memory allows
 RECENT_HISTORY = 200  # history rows read to pick the "Because you watched" titles and leave out the watched
 
 
@@ -180,17 +181,32 @@ def because_rows(user) -> list[Row]:
     loaded = recommender_model_current() if liked else None
     if loaded is None:
         return []
-    model = loaded.model
     rows = []
-    for title_id, position in zip(liked, model.index_of(liked), strict=True):
+    for title_id, nearest in nearest_titles(loaded, liked).items():
+        similar = [other for other in nearest if other not in watched]
+        rows.append(Row(f"because-{title_id}", "", "", "because_you_watched", similar, source_id=title_id))
+    return rows
+
+
+def nearest_titles(loaded, title_ids: list[int]) -> dict[int, list[int]]:
+    """Each title's nearest titles in the model, best first; kept per model and title for SIMILAR_CACHE_S
+    (popular titles are many viewers' "Because you watched" titles)."""
+    keys = {title_id: f"recommend:home-similar:{loaded.row_id}:{title_id}" for title_id in title_ids}
+    found = cache.get_many(list(keys.values()))
+    nearest: dict[int, list[int]] = {}
+    model = loaded.model
+    for title_id, position in zip(title_ids, model.index_of(title_ids), strict=True):
+        if keys[title_id] in found:
+            nearest[title_id] = found[keys[title_id]]
+            continue
         if position < 0:
             continue
         scores, _, _ = engine.similar_to(model, int(position))
-        order = np.argsort(-scores)[: ROW_SIZE * 3]
+        order = np.argsort(-scores)[: ROW_SIZE * (CANDIDATES + 1)]
         order = order[np.isfinite(scores[order]) & (scores[order] > 0)]
-        similar = [int(model.title_ids[i]) for i in order if int(model.title_ids[i]) not in watched]
-        rows.append(Row(f"because-{title_id}", "", "", "because_you_watched", similar, source_id=title_id))
-    return rows
+        nearest[title_id] = [int(model.title_ids[i]) for i in order]
+        cache.set(keys[title_id], nearest[title_id], SIMILAR_CACHE_S)
+    return {title_id: nearest[title_id] for title_id in title_ids if title_id in nearest}
 
 
 def genre_rows(user, region: str) -> list[Row]:
