@@ -17,6 +17,8 @@ from catalog.models import (
     Availability,
     Credit,
     Episode,
+    Extra,
+    ExtraKind,
     Genre,
     Image,
     ImageKind,
@@ -229,6 +231,16 @@ def demo_titles_create(specs: list[dict], *, genres: dict[str, Genre], people: d
         for i, credit in enumerate(spec["credits"])
     )
     generated_artwork_create(titles=titles)
+    Extra.objects.bulk_create(
+        Extra(
+            title=title,
+            kind=ExtraKind.TRAILER,
+            name=f"{title.title}: official trailer",
+            language=title.original_language,
+            runtime_s=90 + title.pk % 90,
+        )
+        for title in titles
+    )
     Availability.objects.bulk_create(
         Availability(
             title=title,

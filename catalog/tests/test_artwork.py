@@ -247,3 +247,13 @@ def test_seeded_titles_have_generated_artwork_drawn_on_first_request(api_client)
     assert response.status_code == 200
     assert opened(response).size == (160, 240)
     assert Image.objects.filter(person__isnull=False, kind="headshot").exists()
+
+
+def test_seeded_titles_have_a_trailer_on_their_page(api_client):
+    demo_catalog_seed(rng=random.Random(7), titles=12)
+    movie = api_client.get("/api/catalog/movies/", {"region": "US"}).json()["results"][0]
+
+    extras = api_client.get(f"/api/catalog/movies/{movie['id']}/", {"region": "US"}).json()["extras"]
+
+    assert [extra["kind"] for extra in extras] == ["trailer"]
+    assert extras[0]["name"] == f"{movie['title']}: official trailer"
