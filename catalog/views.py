@@ -253,6 +253,10 @@ class GenreDetailView(CatalogViewMixin, ListAPIView):
         self.paginator.genre = self.genre
         return super().paginate_queryset(queryset)
 
+    @extend_schema(operation_id="catalog_genre_titles")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
 
 @extend_schema(
     parameters=[REGION_PARAMETER],

@@ -46,6 +46,18 @@ SIMILAR_CACHE_S = 600  # a built model never changes, so its neighbours may be k
 RECENT_HISTORY = 200  # history rows read to pick the "Because you watched" titles and leave out the watched
 
 
+# The kinds of row, for clients that style rows by kind (a top 10 shows ranks, continue watching progress).
+ROW_KINDS = (
+    ("featured", "Featured"),
+    ("continue_watching", "Continue watching"),
+    ("top10", "Top 10"),
+    ("because_you_watched", "Because you watched"),
+    ("new_arrivals", "New arrivals"),
+    ("leaving_soon", "Leaving soon"),
+    ("genre", "Genre"),
+)
+
+
 @dataclass
 class Row:
     id: str

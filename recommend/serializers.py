@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from catalog.models import Kind
 from catalog.serializers import ImageSerializer
+from recommend.home import ROW_KINDS
 
 
 class RecommendedTitleCardSerializer(serializers.Serializer):
@@ -102,17 +103,7 @@ class HomeRowSerializer(serializers.Serializer):
     id = serializers.CharField(help_text="Stable: the same row keeps its id from one request to the next.")
     title = serializers.CharField()
     reason = serializers.CharField()
-    kind = serializers.ChoiceField(
-        choices=[
-            "featured",
-            "continue_watching",
-            "top10",
-            "because_you_watched",
-            "new_arrivals",
-            "leaving_soon",
-            "genre",
-        ]
-    )
+    kind = serializers.ChoiceField(choices=ROW_KINDS)
     items = HomeItemSerializer(many=True)
 
 

@@ -304,6 +304,14 @@ CATALOG_LIST_CACHE_S = env_int("CATALOG_LIST_CACHE_S", 30)
 CATALOG_COUNT_CACHE_S = env_int("CATALOG_COUNT_CACHE_S", 60)
 # Prefix of image URLs in API answers (e.g. a CDN origin in front of /api/catalog/images/); empty: same origin.
 CATALOG_IMAGE_BASE_URL = os.environ.get("CATALOG_IMAGE_BASE_URL", "")
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "KindEnum": "catalog.models.Kind",  # the name it had before other "kind" fields existed
+        "ImageKindEnum": "catalog.models.ImageKind",
+        "ExtraKindEnum": "catalog.models.ExtraKind",
+        "HomeRowKindEnum": "recommend.home.ROW_KINDS",
+    }
+)
 
 # --- identity ---
 # Behind reverse proxies (nginx in `manage.py serve`), the number of them that append to X-Forwarded-For,
