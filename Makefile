@@ -14,7 +14,7 @@ SHARED_MOVIELENS := ../shared/data/ml-100k
 SCALE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 SCALE_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: dev test test-fast test-scale serve lint format browser movielens bench clean check-scale-services
+.PHONY: dev test test-fast test-scale serve lint format typecheck check-deploy browser movielens bench clean check-scale-services
 
 $(PY):
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is required")'
@@ -25,10 +25,12 @@ $(STAMP): $(PY) requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-## dev: set up, migrate, load demo data once, and serve http://localhost:8000 (REST, admin, WebSocket)
+## dev: set up, migrate, load demo data and make the development media once, and serve http://localhost:8000
+## (REST, admin, WebSocket, the player page at /watch/ and the development origin at /dev-origin/)
 dev: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
+	$(PY) manage.py media_prepare
 	$(PY) manage.py runserver 0.0.0.0:8000
 
 ## test: set up and run every check: migrations, lint, format, the import contract and the whole suite (browser,
@@ -70,6 +72,15 @@ test-fast: $(STAMP) movielens
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+## typecheck: mypy (django-stubs, djangorestframework-stubs) on every services.py and selectors.py
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy $(wildcard */services.py */selectors.py)
+
+## check-deploy: Django's deployment checks with the production settings (DEBUG off, HTTPS on)
+check-deploy: $(STAMP)
+	DEBUG=false HTTPS=true SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
+	  $(PY) manage.py check --deploy --fail-level WARNING
 
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .

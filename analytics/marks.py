@@ -37,7 +37,9 @@ def hour_bit(moment: datetime) -> int:
     return 1 << moment.astimezone(UTC).hour
 
 
-def marks_merge(keys: tuple[np.ndarray, ...], hours: np.ndarray) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+def marks_merge(
+    keys: tuple[np.ndarray | Sequence[int], ...], hours: np.ndarray | Sequence[int]
+) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
     """One entry per distinct key (sorted by the first key array, then the next), with the hour masks OR-ed."""
     if not len(hours):
         return tuple(np.asarray(key, dtype="<i8") for key in keys), np.asarray(hours, dtype="<u4")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -19,6 +20,7 @@ from django.db.models import (
     Sum,
 )
 from django.db.models.functions import Cast, NullIf
+from django.utils import timezone
 
 from analytics.marks import HOURS_PER_DAY, Marks, epoch_day, hour_number
 from analytics.models import DailyActiveUsers, DailyRollup, EngagementHours, Viewer, ViewRollup, ViewSummary
@@ -44,6 +46,10 @@ ROLLUP_SUMS = (
 VIEW_SUMS = EngagementHours.SUMS
 
 
+def _midnight(moment: datetime) -> datetime:
+    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 @dataclass(frozen=True)
 class ReportQuery:
     """What every report is asked: a half-open time range [start, end), filters and a bucket size."""
@@ -61,8 +67,7 @@ class ReportQuery:
     @property
     def day_aligned(self) -> bool:
         """The range is whole UTC days: the daily rollups cover it exactly."""
-        midnight = {"hour": 0, "minute": 0, "second": 0, "microsecond": 0}
-        return self.start == self.start.replace(**midnight) and self.end == self.end.replace(**midnight)
+        return self.start == _midnight(self.start) and self.end == _midnight(self.end)
 
     @property
     def first_hour(self) -> datetime:
@@ -115,6 +120,17 @@ def buckets(query: ReportQuery) -> list[datetime]:
         result.append(current)
         current += step
     return result
+
+
+def series_points(query: ReportQuery, sums_by_bucket: dict, figures) -> list[dict]:
+    """One point per bucket; `partial` marks the bucket still under way (today, this hour), whose figures
+    are only part of a whole one's, so a chart does not read its dip as an incident."""
+    step = timedelta(hours=1) if query.granularity == "hour" else timedelta(days=1)
+    now = timezone.now()
+    return [
+        {"start": start, "partial": start + step > now, **figures(sums_by_bucket.get(start, {}))}
+        for start in buckets(query)
+    ]
 
 
 def _bucket_key(query: ReportQuery, value) -> datetime:
@@ -262,7 +278,7 @@ def view_figures(sums: dict) -> dict:
     }
 
 
-def quality_figures(sums: dict, startup_ms: list[float] | None = None) -> dict:
+def quality_figures(sums: dict, startup_ms: Sequence[float] | np.ndarray | None = None) -> dict:
     """QoE figures of a group of views (docs/services/analytics.md), from rollup sums and startup times."""
     views = sums.get("views") or 0
     watch = sums.get("watch_time_s") or 0
@@ -377,7 +393,7 @@ class DailyFrame:
 
     def series(self, query: ReportQuery, figures) -> list[dict]:
         by_day = {_bucket_key(query, day): sums for day, sums, _ in self.grouped("day", startups=False)}
-        return [{"start": start, **figures(by_day.get(start, {}))} for start in buckets(query)]
+        return series_points(query, by_day, figures)
 
 
 STARTUP_KEYS = {"cdn": 0, "region": 1, "device_type": 2}
@@ -419,7 +435,7 @@ def _bucket_sums(query: ReportQuery, rows, columns: tuple[str, ...]) -> dict[dat
 
 
 def _series_of(query: ReportQuery, sums: dict[datetime, dict], figures) -> list[dict]:
-    return [{"start": start, **figures(sums.get(start, {}))} for start in buckets(query)]
+    return series_points(query, sums, figures)
 
 
 def _engagement_users(query: ReportQuery) -> tuple[dict, dict[date, int], dict[datetime, int]]:
@@ -656,7 +672,8 @@ def _quality_by(query: ReportQuery, column: str) -> list[tuple[str, dict, np.nda
             for key, *values, startups in _raw_rows(rows)
         ]
     startups = _startups_by(_startup_samples(query), column)
-    return [(row[column], row, startups.get(row[column], [])) for row in _sums(rollups_for(query), (column,))]
+    none = np.empty(0)
+    return [(row[column], row, startups.get(row[column], none)) for row in _sums(rollups_for(query), (column,))]
 
 
 @boundary

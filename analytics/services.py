@@ -8,6 +8,7 @@ import struct
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import numpy as np
 from django.db import IntegrityError, connection, transaction
@@ -35,7 +36,7 @@ from analytics.models import (
     ViewRollup,
     ViewSummary,
 )
-from catalog.selectors import episode_show_ids, title_ids_existing, title_kinds
+from catalog.selectors import episode_show_ids, title_ids_visible, title_kinds
 from streaming_platform.boundary import boundary
 
 MAX_BATCH_EVENTS = 1000
@@ -147,11 +148,16 @@ def _events_insert(rows: list[dict], *, source: str) -> int:
         return cursor.rowcount
 
 
-def _unknown_references(events: list[tuple[int, dict]]) -> list[dict]:
-    """Errors for events naming a title or episode that does not exist (or an episode of another title)."""
+def _unknown_references(events: list[tuple[int, dict]], *, user) -> list[dict]:
+    """Errors for events naming a title the sender may not see (or that does not exist: the two look the
+    same, as in the catalog), or an episode of another title.
+
+    The catalog's visibility rule decides, so nobody can add plays to a title their region or parental
+    controls hide from them.
+    """
     title_ids = {e["title_id"] for _, e in events if e["title_id"]}
     episode_ids = {e["episode_id"] for _, e in events if e["episode_id"]}
-    known_titles = title_ids_existing(title_ids=title_ids)
+    known_titles = title_ids_visible(user=user, title_ids=title_ids)
     episode_show = episode_show_ids(episode_ids=episode_ids)
     errors = []
     for index, event in events:
@@ -179,11 +185,11 @@ def events_ingest(*, user, events: list) -> IngestResult:
     cleaned: list[tuple[int, dict]] = []
     for index, raw in enumerate(events):
         event, problems = event_clean(raw, bounds=bounds)
-        if problems:
+        if problems or event is None:
             errors.extend({"index": index, "field": field, "reason": reason} for field, reason in problems)
         else:
             cleaned.append((index, event))
-    errors.extend(_unknown_references(cleaned))
+    errors.extend(_unknown_references(cleaned, user=user))
     if errors:
         errors.sort(key=lambda e: e["index"])
         raise EventBatchInvalid(errors)
@@ -255,9 +261,9 @@ def _rollup_add(view: ViewSummary) -> None:
         "ebvs_views": int(view.exited_before_start and not view.fatal_error),
         "failed_views": int(view.fatal_error),
     }
-    key = {"region": view.region, "device_type": view.device_type, "cdn": view.cdn}
+    key: dict[str, Any] = {"region": view.region, "device_type": view.device_type, "cdn": view.cdn}
     _view_rollup_add(hour, view.title_id, key, amounts)
-    increments = {name: F(name) + amount for name, amount in amounts.items()}
+    increments: dict[str, Any] = {name: F(name) + amount for name, amount in amounts.items()}
     daily, _ = DailyRollup.objects.select_for_update().get_or_create(day=hour.date(), kind=view.title.kind, **key)
     if view.startup_time_ms is not None:
         increments["startup_values"] = bytes(daily.startup_values) + struct.pack("<d", view.startup_time_ms)
@@ -443,7 +449,7 @@ def rollups_rebuild() -> dict[str, int]:
 
 
 def _daily_startups_rebuild() -> None:
-    startups: dict[tuple, list[float]] = {}
+    startups: dict[tuple, list] = {}
     rows = ViewSummary.objects.filter(startup_time_ms__isnull=False).values_list(
         "started_at", "region", "device_type", "cdn", "title__kind", "startup_time_ms"
     )

@@ -8,7 +8,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from analytics import selectors, services
+from analytics import report_schemas, selectors, services
 from analytics.renderers import CSVRenderer
 from analytics.serializers import AnalyticsEventSerializer, EventIngestResultSerializer, ReportParamsSerializer
 
@@ -77,7 +77,7 @@ class ReportView(APIView):
         return super().finalize_response(request, response, *args, **kwargs)
 
 
-def report_schema(params: set[str], description: str, operation_id: str):
+def report_schema(params: set[str], description: str, operation_id: str, report=None):
     from drf_spectacular.utils import OpenApiParameter
     from rest_framework import serializers
 
@@ -92,7 +92,10 @@ def report_schema(params: set[str], description: str, operation_id: str):
     return extend_schema(
         operation_id=operation_id,
         parameters=parameters,
-        responses={200: OpenApiTypes.OBJECT},
+        responses={
+            (200, "application/json"): report,
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="The report's rows as CSV (?format=csv)."),
+        },
         description=description,
     )
 
@@ -110,6 +113,7 @@ class EngagementView(ReportView):
         "Active users, viewers, views, watch time and completion; totals and series. With kind or genre, the "
         "views of such titles and the users who watched one.",
         "analytics_engagement",
+        report_schemas.EngagementReportSerializer,
     )
     def get(self, request):
         params = self.report_query(request)
@@ -125,6 +129,7 @@ class ContentView(ReportView):
         allowed_params,
         "Top titles: views, unique viewers, watch time, completion, share watched.",
         "analytics_content_list",
+        report_schemas.ContentReportSerializer,
     )
     def get(self, request):
         params = self.report_query(request)
@@ -141,6 +146,7 @@ class TitleContentView(ReportView):
         allowed_params,
         "One title: totals, time series and the retention curve (every 5% of runtime).",
         "analytics_content_title",
+        report_schemas.TitleReportSerializer,
     )
     def get(self, request, title_id: int):
         from catalog.selectors import title_get
@@ -159,6 +165,7 @@ class StreamingView(ReportView):
         allowed_params,
         "Quality of experience overall, by CDN, region and device, with a time series.",
         "analytics_streaming",
+        report_schemas.StreamingReportSerializer,
     )
     def get(self, request):
         params = self.report_query(request)
@@ -179,6 +186,7 @@ class RegionsView(ReportView):
         "Per region: active users, viewers, views, watch time and quality figures. With kind or genre, the views "
         "of such titles and the users who watched one.",
         "analytics_regions",
+        report_schemas.RegionsReportSerializer,
     )
     def get(self, request):
         params = self.report_query(request)

@@ -15,6 +15,7 @@ from catalog.restrictions import content_restrictions_for
 
 # Parameters that change the page shown, not the set of titles counted.
 PAGE_PARAMETERS = frozenset({"page", "page_size", "ordering"})
+PAGINATION_PARAMETERS = frozenset({"page", "page_size"})
 
 
 def list_cache_seconds() -> int:
@@ -25,8 +26,16 @@ def count_cache_seconds() -> int:
     return getattr(settings, "CATALOG_COUNT_CACHE_S", 60)
 
 
-def viewer_key(prefix: str, request, *, ignore: frozenset[str] = frozenset()) -> str:
-    """A cache key for what decides a list: the endpoint, its parameters and the viewer.
+def declared_parameters(filterset_class) -> frozenset[str]:
+    """The query parameters a list takes: its filters and the pagination's."""
+    return frozenset(filterset_class.base_filters) | PAGINATION_PARAMETERS
+
+
+def viewer_key(prefix: str, request, *, parameters: frozenset[str], ignore: frozenset[str] = frozenset()) -> str:
+    """A cache key for what decides a list: the endpoint, its declared `parameters` and the viewer.
+
+    Only declared parameters count: anything else a client adds changes nothing in the answer, and must
+    not make a new entry (random junk would otherwise fill the cache).
 
     Anonymous viewers share entries (their region is a parameter); a signed-in viewer's region and
     parental controls come from their account, so their entries are their own.
@@ -44,7 +53,11 @@ def viewer_key(prefix: str, request, *, ignore: frozenset[str] = frozenset()) ->
             restrictions.block_unrated,
             tuple(sorted(restrictions.blocked_genre_ids)),
         )
-    params = sorted((name, tuple(values)) for name, values in request.query_params.lists() if name not in ignore)
+    params = sorted(
+        (name, tuple(values))
+        for name, values in request.query_params.lists()
+        if name in parameters and name not in ignore
+    )
     identity = repr((request.path_info.rstrip("/"), viewer, params))
     return f"catalog:{prefix}:" + hashlib.sha256(identity.encode()).hexdigest()
 

@@ -10,9 +10,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from catalog.models import Availability, Kind, Maturity, Title
+from catalog.regions import validate_region_code
 from catalog.selectors import genres_matching, viewer_region
+from streaming_platform.api.filters import IsoDateTimeFilter
 
-region_param_validator = RegexValidator(r"^[A-Za-z]{2}$", "Use an ISO 3166-1 alpha-2 code such as US or DE.")
 language_param_validator = RegexValidator(r"^[A-Za-z]{2}$", "Use an ISO 639-1 code such as en or fr.")
 
 
@@ -43,7 +44,10 @@ class MaturityField(forms.CharField):
             return Maturity.from_label(value)
         except ValueError:
             labels = ", ".join(member.label for member in Maturity)
-            raise ValidationError(f"Unknown rating {value!r}; use one of {labels}.") from None
+            # django-filter %-formats messages: the value goes in as a parameter, never into the format.
+            raise ValidationError(
+                "Unknown rating %(value)r; use one of %(labels)s.", params={"value": value, "labels": labels}
+            ) from None
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -61,7 +65,7 @@ class CatalogFilterSet(django_filters.FilterSet):
     genre = GenreListFilter(help_text="Genre slug or id; several with commas or repeated (any of them).")
     region = django_filters.CharFilter(
         method="filter_noop",
-        validators=[region_param_validator],
+        validators=[validate_region_code],
         help_text="Region for anonymous and staff callers (a viewer's region is their account's).",
     )
 
@@ -118,7 +122,9 @@ class CatalogFilterSet(django_filters.FilterSet):
         known = {str(genre.pk) for genre in self.resolved_genres} | {genre.slug for genre in self.resolved_genres}
         unknown = [name for name in names if name.lower() not in known]
         if unknown:
-            self.form.add_error("genre", f"Unknown genre: {', '.join(unknown)}.")
+            self.form.add_error(
+                "genre", ValidationError("Unknown genre: %(names)s.", params={"names": ", ".join(unknown)})
+            )
             return False
         return True
 
@@ -135,10 +141,10 @@ class TitleFilterSet(CatalogFilterSet):
     language = django_filters.CharFilter(
         field_name="original_language", validators=[language_param_validator], help_text="ISO 639-1, e.g. en."
     )
-    available_since = django_filters.IsoDateTimeFilter(
+    available_since = IsoDateTimeFilter(
         method="filter_available_since", help_text="New arrivals: the current window started at or after this time."
     )
-    leaving_before = django_filters.IsoDateTimeFilter(
+    leaving_before = IsoDateTimeFilter(
         method="filter_leaving_before", help_text="Leaving soon: the current window ends before this time."
     )
 

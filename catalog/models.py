@@ -4,7 +4,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 
-region_code_validator = RegexValidator(r"^[A-Z]{2}$", "Use an ISO 3166-1 alpha-2 code such as US or DE.")
+from catalog.regions import RegionCodeField
+
 language_code_validator = RegexValidator(r"^[a-z]{2}$", "Use an ISO 639-1 code such as en or fr.")
 
 
@@ -153,7 +154,7 @@ class Availability(models.Model):
     """A licence window: the title may be watched in `region` from `starts_at` until `ends_at` (open if empty)."""
 
     title = models.ForeignKey(Title, on_delete=models.CASCADE, related_name="availabilities")
-    region = models.CharField(max_length=2, validators=[region_code_validator])
+    region = RegionCodeField()
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField(null=True, blank=True)
 

@@ -32,5 +32,9 @@ class CachedCountPagination(StandardPagination):
         return paginator
 
     def paginate_queryset(self, queryset, request, view=None):
-        self.count_key = viewer_key("count", request, ignore=PAGE_PARAMETERS)
+        parameters = getattr(view, "cache_parameters", None)
+        # Without a declared list of parameters (no view said), the count is not cached.
+        self.count_key = (
+            None if parameters is None else viewer_key("count", request, parameters=parameters, ignore=PAGE_PARAMETERS)
+        )
         return super().paginate_queryset(queryset, request, view)

@@ -4,6 +4,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from types import SimpleNamespace
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
@@ -112,18 +113,46 @@ def title_get_visible(*, user, title_id: int, region: str | None = None) -> Titl
 class RankedTitles(Sequence):
     """Search results in rank order; slicing loads only that page's titles (with their genres)."""
 
-    def __init__(self, ids: list[int]):
-        self.ids = ids
+    def __init__(self, matches: search.TitleMatches, *, count_key: str | None = None):
+        self.matches = matches
+        self.count_key = count_key
 
     def __len__(self) -> int:
-        return len(self.ids)
+        if self.count_key is None or self.matches.count_known:
+            return len(self.matches)
+        # Counting every match in scope is the expensive part of a broad search; like a list's count, it
+        # may lag by CATALOG_COUNT_CACHE_S (see catalog/caching.py).
+        from catalog.caching import cached, count_cache_seconds
+
+        return cached(self.count_key, count_cache_seconds(), lambda: len(self.matches))
 
     def __getitem__(self, index):
         if isinstance(index, slice):
-            page_ids = self.ids[index]
+            start, stop, _ = index.indices(len(self))
+            page_ids = self.matches.page(start, max(stop - start, 0))
             by_id = {title.id: title for title in with_list_relations(Title.objects.filter(id__in=page_ids))}
             return [by_id[title_id] for title_id in page_ids if title_id in by_id]
         return self[index : index + 1 or None][0]
+
+
+class PopularTitles(search.TitleMatches):
+    """Titles of a queryset, most popular first (a search by genre only)."""
+
+    def __init__(self, titles: QuerySet[Title]):
+        self.titles = titles.order_by("-popularity", "id")
+        super().__init__(ids=list(self.titles.values_list("id", flat=True)[: search.MAX_CANDIDATES]))
+        if len(self.ids) >= search.MAX_CANDIDATES:
+            self._count = None
+
+    def __len__(self) -> int:
+        if self._count is None:
+            self._count = self.titles.count()
+        return self._count
+
+    def page(self, offset: int, limit: int) -> list[int]:
+        if offset + limit <= len(self.ids) or self._count == len(self.ids):
+            return self.ids[offset : offset + limit]
+        return list(self.titles.values_list("id", flat=True)[offset : offset + limit])
 
 
 def is_id(value: str) -> bool:
@@ -160,15 +189,31 @@ def search_titles(
     if kind:
         titles = titles.filter(kind=kind)
     query = (query or "").strip()
-    if not query:
-        ids = list(titles.order_by("-popularity", "id").values_list("id", flat=True)[: search.MAX_CANDIDATES])
-    else:
-        ranked = search.ranked_title_ids(query)
-        visible = set(titles.filter(id__in=ranked).values_list("id", flat=True)) if ranked else set()
-        ids = [title_id for title_id in ranked if title_id in visible]
+    # The search ranks within what the viewer may see, so pages and count hold at any catalog size.
+    matches = search.title_matches(query, within=titles) if query else PopularTitles(titles)
+    results = RankedTitles(matches, count_key=search_count_key(user, region, query, kind, genres))
     if record:
-        search_event_record(user=user, query=query, genres=genres, results=len(ids))
-    return RankedTitles(ids)
+        search_event_record(user=user, query=query, genres=genres, results=len(results))
+    return results
+
+
+def search_count_key(user, region: str | None, query: str, kind: str, genres) -> str:
+    """What decides a search's count: the words, the viewer's region and restrictions, kind and genres."""
+    import hashlib
+
+    restrictions = content_restrictions_for(user)
+    identity = repr(
+        (
+            search.normalize_tokens(query),
+            viewer_region(user, region),
+            restrictions.max_maturity,
+            restrictions.block_unrated,
+            tuple(sorted(restrictions.blocked_genre_ids)),
+            kind,
+            sorted(genre.pk if isinstance(genre, Genre) else int(genre) for genre in genres or []),
+        )
+    )
+    return "catalog:search-count:" + hashlib.sha256(identity.encode()).hexdigest()
 
 
 @boundary
@@ -237,10 +282,12 @@ def titles_exist_after(*, title_id: int) -> bool:
 
 
 @boundary
-def title_ids_existing(*, title_ids: Iterable[int]) -> set[int]:
-    """Those of `title_ids` that name a title."""
+def title_ids_visible(*, user, title_ids: Iterable[int], region: str | None = None) -> set[int]:
+    """Those of `title_ids` that `user` may see now (the others look unknown, as everywhere in the catalog)."""
     title_ids = list(title_ids)
-    return set(Title.objects.filter(pk__in=title_ids).values_list("pk", flat=True)) if title_ids else set()
+    if not title_ids:
+        return set()
+    return set(titles_visible_to(user, region).filter(pk__in=title_ids).order_by().values_list("pk", flat=True))
 
 
 @boundary
@@ -312,7 +359,7 @@ def title_cards(
     """
     titles = Title.objects.all() if titles is None else titles
     rows = titles.filter(id__in=title_ids).order_by().values("id", "kind", "title", "release_year")
-    cards = {row["id"]: {**row, "genres": []} for row in rows}
+    cards: dict[int, dict[str, Any]] = {row["id"]: {**row, "genres": []} for row in rows}
     title_ids = list(cards)
     links = Title.genres.through.objects.filter(title_id__in=title_ids).order_by("genre__name")
     for title_id, name in links.values_list("title_id", "genre__name"):
@@ -530,12 +577,3 @@ def title_ids_by_genre(
     for genre_id, slug, name, title_id in ranked:
         rows.setdefault(genre_id, (Genre(pk=genre_id, slug=slug, name=name), []))[1].append(title_id)
     return rows
-
-
-@boundary
-def title_ids_visible(*, user, title_ids: Iterable[int], region: str | None = None) -> set[int]:
-    """Those of `title_ids` the viewer may see now (one query)."""
-    title_ids = list(title_ids)
-    if not title_ids:
-        return set()
-    return set(titles_visible_to(user, region).filter(pk__in=title_ids).order_by().values_list("pk", flat=True))

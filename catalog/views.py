@@ -3,6 +3,7 @@
 from functools import partial
 
 import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -23,10 +24,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog import artwork, selectors
-from catalog.caching import cached, list_cache_seconds, viewer_key
+from catalog.caching import cached, declared_parameters, list_cache_seconds, viewer_key
 from catalog.filtersets import SearchFilterSet, TitleFilterSet
 from catalog.models import Genre, ImageKind, Kind, Title
 from catalog.pagination import CachedCountPagination
+from catalog.regions import region_code_normalize
 from catalog.serializers import (
     GenreCountSerializer,
     GenreSerializer,
@@ -53,9 +55,12 @@ class CatalogViewMixin:
     def region_param(self) -> str | None:
         # Validated by the filterset on lists; detail pages validate it the same way here.
         region = self.request.query_params.get("region") or None
-        if region is not None and not (len(region) == 2 and region.isascii() and region.isalpha()):
-            raise ValidationError({"region": ["Use an ISO 3166-1 alpha-2 code such as US or DE."]})
-        return region
+        if region is None:
+            return None
+        try:
+            return region_code_normalize(region)
+        except DjangoValidationError as exc:
+            raise ValidationError({"region": exc.messages}) from exc
 
 
 class TitleViewSet(CatalogViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -73,6 +78,10 @@ class TitleViewSet(CatalogViewMixin, mixins.ListModelMixin, mixins.RetrieveModel
             return selectors.titles_detail(user=self.request.user, region=self.region_param, kind=self.kind)
         return selectors.titles_list(user=self.request.user, region=self.region_param, kind=self.kind)
 
+    @property
+    def cache_parameters(self) -> frozenset[str]:
+        return declared_parameters(self.filterset_class)
+
     def get_serializer_class(self):
         return self.detail_serializer_class if self.action == "retrieve" else TitleCardSerializer
 
@@ -82,7 +91,8 @@ class TitleViewSet(CatalogViewMixin, mixins.ListModelMixin, mixins.RetrieveModel
         if request.accepted_renderer.format != "json" or seconds <= 0:
             return super().list(request, *args, **kwargs)
         # JSON pages are kept rendered, so a cached page costs a cache read and nothing else.
-        body = cached(viewer_key("page", request), seconds, lambda: self.rendered_page(request))
+        key = viewer_key("page", request, parameters=self.cache_parameters)
+        body = cached(key, seconds, lambda: self.rendered_page(request))
         return HttpResponse(body, content_type="application/json")
 
     def rendered_page(self, request) -> bytes:

@@ -2,13 +2,70 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.forms import AdminAuthenticationForm, AdminPasswordChangeForm
+from django.contrib.auth import authenticate
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.contrib.auth.forms import UserCreationForm as DjangoUserCreationForm
+from django.urls import reverse
 from knox.models import AuthToken
 
 from identity import services
 from identity.models import LoginFailures, ParentalControls, Preferences, User, WatchHistory
+from identity.throttles import LoginAddressThrottle
+
+
+def locked_message(until) -> str:
+    return f"Too many failed logins: this account is locked until {until.replace(microsecond=0).isoformat()}."
+
+
+class LockoutAdminLoginForm(AdminAuthenticationForm):
+    """The admin login, under the same lockout as the API (the backend enforces it), saying when it ends."""
+
+    def clean(self):
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            until = services.login_locked_until(email=self.cleaned_data.get("username") or "")
+            if until is not None:
+                raise forms.ValidationError(locked_message(until), code="account_locked") from None
+            if self.request is not None and not LoginAddressThrottle().allow_request(self.request, None):
+                raise forms.ValidationError(
+                    "Too many failed logins from this address. Try again later.", code="throttled"
+                ) from None
+            raise
+
+
+admin.site.login_form = LockoutAdminLoginForm
+
+
+class LockoutPasswordChangeForm(AdminPasswordChangeForm):
+    """The admin's own-password form checks the old password through `authenticate`, so under the lockout."""
+
+    def clean_old_password(self):
+        old_password = self.cleaned_data["old_password"]
+        if authenticate(None, email=self.user.email, password=old_password) is None:
+            until = services.login_locked_until(email=self.user.email)
+            if until is not None:
+                raise forms.ValidationError(locked_message(until), code="account_locked")
+            raise forms.ValidationError(self.error_messages["password_incorrect"], code="password_incorrect")
+        return old_password
+
+
+def _password_change(request, extra_context=None):
+    """AdminSite.password_change with the lockout-aware form (the site names its form class in code)."""
+    from django.contrib.auth.views import PasswordChangeView
+
+    site = admin.site
+    request.current_app = site.name
+    return PasswordChangeView.as_view(
+        form_class=LockoutPasswordChangeForm,
+        success_url=reverse("admin:password_change_done", current_app=site.name),
+        extra_context={**site.each_context(request), **(extra_context or {})},
+    )(request)
+
+
+admin.site.password_change = _password_change
 
 # Inlines show at most this many history rows; the full history is in its own changelist.
 HISTORY_INLINE_ROWS = 50

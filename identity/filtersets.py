@@ -3,13 +3,15 @@
 import django_filters
 
 from catalog.models import Kind
+from catalog.regions import validate_region_code
 from identity.models import Plan, User, WatchHistory
+from streaming_platform.api.filters import IsoDateTimeFilter
 from streaming_platform.api.ids import ID_RANGE
 
 
 class UserFilterSet(django_filters.FilterSet):
     email = django_filters.CharFilter(lookup_expr="icontains", max_length=254)
-    country = django_filters.CharFilter(method="filter_country", max_length=2, min_length=2)
+    country = django_filters.CharFilter(method="filter_country", max_length=8, validators=[validate_region_code])
     plan = django_filters.ChoiceFilter(choices=Plan.choices)
     is_staff = django_filters.BooleanFilter()
 
@@ -18,7 +20,7 @@ class UserFilterSet(django_filters.FilterSet):
         fields = ["email", "country", "plan", "is_staff"]
 
     def filter_country(self, queryset, name, value):
-        return queryset.filter(country=value.upper())
+        return queryset.filter(country=value.strip().upper())
 
 
 class WatchHistoryFilterSet(django_filters.FilterSet):
@@ -26,8 +28,8 @@ class WatchHistoryFilterSet(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(field_name="title__kind", choices=Kind.choices)
     completed = django_filters.BooleanFilter()
     date = django_filters.DateFilter(field_name="last_watched_at", lookup_expr="date")
-    since = django_filters.IsoDateTimeFilter(field_name="last_watched_at", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="last_watched_at", lookup_expr="lt")
+    since = IsoDateTimeFilter(field_name="last_watched_at", lookup_expr="gte")
+    until = IsoDateTimeFilter(field_name="last_watched_at", lookup_expr="lt")
 
     class Meta:
         model = WatchHistory

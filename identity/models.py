@@ -2,11 +2,11 @@
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
-region_code_validator = RegexValidator(r"^[A-Z]{2}$", "Use an ISO 3166-1 alpha-2 code such as US or DE.")
+from catalog.regions import RegionCodeField
 
 
 class Plan(models.TextChoices):
@@ -50,9 +50,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     email = models.EmailField(unique=True)
     display_name = models.CharField(max_length=150, blank=True)
-    country = models.CharField(
-        max_length=2, default="US", validators=[region_code_validator], help_text="The viewer's region."
-    )
+    country = RegionCodeField(default="US", help_text="The viewer's region (ISO 3166-1 alpha-2).")
     time_zone = models.CharField(max_length=64, default="UTC", help_text="IANA time zone, e.g. Europe/Berlin.")
     plan = models.CharField(max_length=16, choices=Plan.choices, default=Plan.STANDARD)
     is_staff = models.BooleanField(default=False)
@@ -124,6 +122,10 @@ class ParentalControls(models.Model):
     )
     daily_limit_minutes = models.PositiveIntegerField(null=True, blank=True, help_text="Empty: no daily limit.")
     pin_hash = models.CharField(max_length=128, blank=True, help_text="The 4-digit PIN, hashed; empty: no PIN.")
+    pin_failures = models.PositiveSmallIntegerField(default=0, help_text="Wrong PINs since the last right one.")
+    pin_locked_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set after too many wrong PINs; the account password unlocks it."
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

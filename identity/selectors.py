@@ -40,7 +40,7 @@ def content_restrictions_for(user) -> ContentRestrictions:
     blocked = getattr(controls, "_blocked_genre_ids", None)
     if blocked is None:
         blocked = frozenset(controls.blocked_genres.values_list("id", flat=True))
-        controls._blocked_genre_ids = blocked
+        controls.__dict__["_blocked_genre_ids"] = blocked  # once per loaded row
     return ContentRestrictions(
         max_maturity=controls.max_maturity, block_unrated=controls.block_unrated, blocked_genre_ids=blocked
     )
@@ -59,8 +59,13 @@ def daily_watch_seconds(*, user, day) -> float:
 
 
 @boundary
-def viewing_allowed_now(*, user, at: datetime | None = None) -> tuple[bool, str | None]:
-    """May this viewer start watching at `at` (default now)? If not, the reason, in words a viewer reads."""
+def viewing_allowed_now(
+    *, user, at: datetime | None = None, unrecorded_watch_s: float = 0.0
+) -> tuple[bool, str | None]:
+    """May this viewer watch at `at` (default now)? If not, the reason, in words a viewer reads.
+
+    `unrecorded_watch_s`: watch time of sessions still running, not yet in the day's recorded total.
+    """
     from identity.services import user_zone
 
     controls = _controls_of(user)
@@ -74,7 +79,7 @@ def viewing_allowed_now(*, user, at: datetime | None = None) -> tuple[bool, str 
     if start is not None and end is not None and not _within_hours(local.time(), start, end):
         return False, f"Viewing is allowed only from {start:%H:%M} to {end:%H:%M} ({user.time_zone or 'UTC'})."
     if controls.daily_limit_minutes is not None:
-        watched_s = daily_watch_seconds(user=user, day=local.date())
+        watched_s = daily_watch_seconds(user=user, day=local.date()) + unrecorded_watch_s
         if watched_s >= controls.daily_limit_minutes * 60:
             return False, f"The daily limit of {controls.daily_limit_minutes} minutes of watching is reached."
     return True, None
@@ -111,10 +116,18 @@ def history_interactions() -> QuerySet[WatchHistory]:
 
 @boundary
 def history_for(*, user) -> QuerySet[WatchHistory]:
-    """One viewer's history, newest first, with what a list shows already joined."""
+    """One viewer's history, newest first, with what a list shows already joined.
+
+    Titles the viewer's parental controls hide are left out, as everywhere else (entries from before the
+    controls were set must not show their names); regional availability is not applied: a title that left
+    the region was still watched.
+    """
+    history = WatchHistory.objects.filter(user=user)
+    restrictions = content_restrictions_for(user)
+    if not restrictions.is_unrestricted:
+        history = history.filter(title__in=restrictions.apply(Title.objects.all()))
     return (
-        WatchHistory.objects.filter(user=user)
-        .annotate(progress=_progress_expression())
+        history.annotate(progress=_progress_expression())
         .select_related("title", "episode__season")
         .order_by("-last_watched_at", "-id")
     )

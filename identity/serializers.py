@@ -1,9 +1,15 @@
 """Input and output shapes of the identity API."""
 
+from collections.abc import Mapping
+
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalog.models import Kind, Maturity
+from catalog.regions import RegionSerializerField
 from identity.models import Plan, User
+from streaming_platform.api.ids import MAX_ID
+from streaming_platform.api.schema import WALL_CLOCK_TIME_SCHEMA
 
 MATURITY_LABELS = [member.label for member in Maturity]
 
@@ -29,18 +35,58 @@ class UserSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RegistrationSerializer(serializers.Serializer):
+ACCOUNT_FIELDS = frozenset(UserSerializer.Meta.fields)
+FIELD_REFUSALS = {"plan": "Plans are changed by staff (or the billing system), not by the account."}
+
+
+class RefusesUnknownFields:
+    """A body naming a field the endpoint does not take is a 400 naming it, never silently ignored."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            refused = sorted(str(name)[:64] for name in set(data) - writable)
+            if refused:
+                raise serializers.ValidationError({name: [self.refusal(name)] for name in refused})
+        return super().to_internal_value(data)
+
+    @staticmethod
+    def refusal(name: str) -> str:
+        if name in FIELD_REFUSALS:
+            return FIELD_REFUSALS[name]
+        if name in ACCOUNT_FIELDS:
+            return "This field cannot be changed here."
+        return "Unknown field."
+
+
+class RegistrationSerializer(RefusesUnknownFields, serializers.Serializer):
+    """A new account starts on the default plan in the region it names (ISO 3166-1 alpha-2, either case)."""
+
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
     display_name = serializers.CharField(max_length=150, required=False, default="", allow_blank=True)
-    country = serializers.RegexField(r"^[A-Za-z]{2}$", required=False, default="US")
+    country = RegionSerializerField(required=False, help_text="ISO 3166-1 alpha-2; default DEFAULT_REGION.")
     time_zone = serializers.CharField(max_length=64, required=False, default="UTC")
-    plan = serializers.ChoiceField(choices=Plan.choices, required=False, default=Plan.STANDARD)
 
 
-class ProfileUpdateSerializer(serializers.Serializer):
+class ProfileUpdateSerializer(RefusesUnknownFields, serializers.Serializer):
     display_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     time_zone = serializers.CharField(max_length=64, required=False)
+    pin = serializers.CharField(
+        max_length=16,
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        help_text="The account's PIN: needed to change the time zone once a PIN is set.",
+    )
+
+
+class PlanSerializer(RefusesUnknownFields, serializers.Serializer):
+    plan = serializers.ChoiceField(choices=Plan.choices)
+
+
+class PinUnlockSerializer(RefusesUnknownFields, serializers.Serializer):
+    password = serializers.CharField(max_length=128, style={"input_type": "password"})
 
 
 class LoginSerializer(serializers.Serializer):
@@ -58,7 +104,10 @@ class PreferencesSerializer(serializers.Serializer):
     """PUT replaces every preference (omitted ones go back to their defaults); PATCH changes the given ones."""
 
     favourite_genres = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), max_length=100, required=False, help_text="Catalog genre ids."
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        max_length=100,
+        required=False,
+        help_text="Catalog genre ids.",
     )
     audio_languages = serializers.ListField(
         child=serializers.CharField(max_length=8), max_length=20, required=False, help_text="ISO 639-1 codes."
@@ -115,18 +164,25 @@ class MaturityField(serializers.ChoiceField):
         return Maturity(value).label if value is not None else None
 
 
+@extend_schema_field({**WALL_CLOCK_TIME_SCHEMA, "nullable": True})
+class WallClockTimeField(serializers.TimeField):
+    """A time of day without an offset: OpenAPI's `format: time` (RFC 3339) would require one."""
+
+
 class ParentalControlsSerializer(serializers.Serializer):
     max_maturity = MaturityField(required=False)
     block_unrated = serializers.BooleanField(required=False)
-    blocked_genres = serializers.ListField(child=serializers.IntegerField(min_value=1), max_length=100, required=False)
+    blocked_genres = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), max_length=100, required=False
+    )
     viewing_days = serializers.ListField(
         child=serializers.IntegerField(min_value=0, max_value=6),
         max_length=7,
         required=False,
         help_text="Weekdays when viewing is allowed, Monday = 0.",
     )
-    viewing_start = serializers.TimeField(required=False, allow_null=True)
-    viewing_end = serializers.TimeField(required=False, allow_null=True)
+    viewing_start = WallClockTimeField(required=False, allow_null=True)
+    viewing_end = WallClockTimeField(required=False, allow_null=True)
     daily_limit_minutes = serializers.IntegerField(min_value=1, max_value=24 * 60, required=False, allow_null=True)
     has_pin = serializers.BooleanField(read_only=True)
     pin = serializers.CharField(

@@ -16,6 +16,7 @@ from django.utils import timezone
 from knox.models import AuthToken
 
 from catalog.models import Episode, Genre, Kind, Title
+from catalog.regions import region_code_normalize
 from catalog.selectors import genres_with_ids
 from identity import events
 from identity.languages import ISO_639_1_CODES
@@ -54,31 +55,51 @@ def _validate_time_zone(name: str) -> None:
 # --- Accounts ------------------------------------------------------------------------------------
 
 
+EMAIL_TAKEN = "This email cannot be registered."
+
+
+def _region(country: str | None) -> str:
+    try:
+        return region_code_normalize(country or settings.DEFAULT_REGION)
+    except ValidationError as exc:
+        raise ValidationError({"country": exc.messages}) from exc
+
+
 @boundary
 def user_register(
     *,
     email: str,
     password: str,
     display_name: str = "",
-    country: str = "US",
+    country: str | None = None,
     time_zone: str = "UTC",
-    plan: str = Plan.STANDARD,
 ) -> User:
-    """A new viewer; the password must pass Django's validators."""
+    """A new viewer on the default plan (`IDENTITY_DEFAULT_PLAN`); the password must pass Django's validators.
+
+    A taken email is refused before the password is validated or hashed, so duplicates cost no hashing.
+    """
     email = User.objects.normalize_email(email).lower()
+    if User.objects.filter(email=email).exists():
+        raise ValidationError({"email": [EMAIL_TAKEN]})
     _validate_time_zone(time_zone)
-    user = User(email=email, display_name=display_name, country=country.upper(), time_zone=time_zone, plan=plan)
+    user = User(
+        email=email,
+        display_name=display_name,
+        country=_region(country),
+        time_zone=time_zone,
+        plan=Plan(settings.IDENTITY_DEFAULT_PLAN),
+    )
     try:
         validate_password(password, user=user)
     except ValidationError as exc:
         raise ValidationError({"password": exc.messages}) from exc
     user.set_password(password)
-    user.full_clean()
+    user.full_clean(validate_unique=False)
     try:
         with transaction.atomic():
             user.save()
     except IntegrityError as exc:
-        raise ValidationError({"email": ["A user with this email already exists."]}) from exc
+        raise ValidationError({"email": [EMAIL_TAKEN]}) from exc
     return user
 
 
@@ -89,14 +110,29 @@ def account_lock(*, user: User) -> None:
 
 
 @boundary
-def user_update(*, user: User, **fields) -> User:
-    """Changes the viewer's own profile fields (display name, time zone)."""
+def user_update(*, user: User, pin: str | None = None, **fields) -> User:
+    """Changes the viewer's own profile fields (display name, time zone).
+
+    The time zone decides the viewing hours and the day the daily limit counts, so on an account with a
+    PIN changing it needs the PIN (PinLocked / WrongPin otherwise), like any other parental control.
+    """
     if "time_zone" in fields:
         _validate_time_zone(fields["time_zone"])
+        if fields["time_zone"] != user.time_zone:
+            _require_pin(user=user, pin=pin)
     for name, value in fields.items():
         setattr(user, name, value)
     user.full_clean()
     user.save(update_fields=[*fields])
+    return user
+
+
+@boundary
+def user_plan_change(*, user: User, plan: str) -> User:
+    """Moves an account to another plan: a staff action, and the hook a billing system calls."""
+    user.plan = Plan(plan)
+    user.full_clean(validate_unique=False)
+    user.save(update_fields=["plan"])
     return user
 
 
@@ -120,17 +156,33 @@ def login_locked_until(*, email: str) -> datetime | None:
     return None
 
 
+class LoginLocked(Exception):
+    """Too many failed logins for this email: no password is checked until `until`."""
+
+    def __init__(self, until: datetime):
+        super().__init__(f"locked until {until.isoformat()}")
+        self.until = until
+
+
 @boundary
-def login_failure_record(*, email: str) -> LoginFailures:
-    """Counts a failed login; enough failures within the window lock the email for the window."""
+def login_attempt_begin(*, email: str) -> LoginFailures:
+    """Takes one failure slot for a password check about to run, before the (slow) hash; raises LoginLocked.
+
+    The slot counts as a failure until `login_failures_reset` gives it back on success, so parallel
+    guesses cannot all pass the check while the first ones are still hashing: the attempt that takes the
+    last slot locks the email, and every later one is refused without a password being checked.
+    """
     now = timezone.now()
+    email = email.strip().lower()
     with transaction.atomic():
         # Rows of failures that no longer count go, so guessing random emails cannot grow the table for ever.
         LoginFailures.objects.filter(last_failure_at__lt=now - _lockout_window()).filter(
             Q(locked_until__isnull=True) | Q(locked_until__lte=now)
-        ).delete()
-        record, _ = LoginFailures.objects.select_for_update().get_or_create(email=email.strip().lower())
-        if record.last_failure_at < now - _lockout_window() or (record.locked_until and record.locked_until <= now):
+        ).exclude(email=email).delete()
+        record, _ = LoginFailures.objects.select_for_update().get_or_create(email=email)
+        if record.locked_until and record.locked_until > now:
+            raise LoginLocked(record.locked_until)
+        if record.last_failure_at < now - _lockout_window() or record.locked_until:
             record.failures = 0
             record.locked_until = None
         record.failures += 1
@@ -222,21 +274,56 @@ def preferences_update(
 # --- Parental controls -----------------------------------------------------------------------------
 
 
-def _pin_matches(controls: ParentalControls | None, pin: str | None) -> bool:
-    if controls is None or not controls.pin_hash:
-        return True
-    return bool(pin) and check_password(str(pin), controls.pin_hash)
+class WrongPin(Exception):
+    """The account has a PIN and the one given is missing or wrong."""
+
+
+class PinLocked(Exception):
+    """Too many wrong PINs: no PIN is checked until the account password unlocks it."""
+
+
+def _pin_lockout_failures() -> int:
+    return settings.IDENTITY_PIN_LOCKOUT_FAILURES
+
+
+def _pin_attempt(*, user: User, pin: str | None) -> bool:
+    """True when the account has no PIN or `pin` is it; wrong PINs count towards the PIN lock.
+
+    As for logins, the failure slot is taken (and committed) before the hash is checked, so parallel
+    guesses cannot pass the bound; the right PIN gives the slot back.
+    """
+    with transaction.atomic():
+        controls = ParentalControls.objects.select_for_update().filter(user=user).first()
+        if controls is None or not controls.pin_hash:
+            return True
+        if controls.pin_locked_at is not None:
+            raise PinLocked
+        controls.pin_failures += 1
+        if controls.pin_failures >= _pin_lockout_failures():
+            controls.pin_locked_at = timezone.now()
+        controls.save(update_fields=["pin_failures", "pin_locked_at"])
+        pin_hash = controls.pin_hash
+    if not pin or not check_password(str(pin), pin_hash):
+        return False
+    ParentalControls.objects.filter(pk=controls.pk).update(pin_failures=0, pin_locked_at=None)
+    return True
+
+
+def _require_pin(*, user: User, pin: str | None) -> None:
+    if not _pin_attempt(user=user, pin=pin):
+        raise WrongPin
 
 
 @boundary
 def parental_pin_verify(*, user: User, pin: str | None) -> bool:
-    """True when the account has no PIN or `pin` is it."""
-    controls = ParentalControls.objects.filter(user=user).first()
-    return _pin_matches(controls, pin)
+    """True when the account has no PIN or `pin` is it (PinLocked after too many wrong ones)."""
+    return _pin_attempt(user=user, pin=pin)
 
 
-class WrongPin(Exception):
-    """The account has a PIN and the one given is missing or wrong."""
+@boundary
+def parental_pin_unlock(*, user: User) -> None:
+    """Lifts the PIN lock; the caller has just checked the account password."""
+    ParentalControls.objects.filter(user=user).update(pin_failures=0, pin_locked_at=None)
 
 
 _UNSET = object()
@@ -255,11 +342,10 @@ def parental_controls_update(
     viewing_end=_UNSET,
     daily_limit_minutes=_UNSET,
 ) -> ParentalControls:
-    """Changes the given controls; once the account has a PIN, `pin` must be it (else WrongPin)."""
+    """Changes the given controls; once the account has a PIN, `pin` must be it (else WrongPin or PinLocked)."""
+    _require_pin(user=user, pin=pin)
     with transaction.atomic():
         controls, _ = ParentalControls.objects.select_for_update().get_or_create(user=user)
-        if not _pin_matches(controls, pin):
-            raise WrongPin
         values = {
             "max_maturity": max_maturity,
             "block_unrated": block_unrated,
@@ -292,25 +378,23 @@ def parental_pin_set(*, user: User, pin: str, current_pin: str | None = None) ->
     """Sets (or changes, given the current one) the account's 4-digit PIN, stored with Django's hasher."""
     if not PIN_PATTERN.match(str(pin)):
         raise ValidationError({"pin": ["The PIN is exactly 4 digits."]})
+    _require_pin(user=user, pin=current_pin)
     with transaction.atomic():
         controls, _ = ParentalControls.objects.select_for_update().get_or_create(user=user)
-        if not _pin_matches(controls, current_pin):
-            raise WrongPin
         controls.pin_hash = make_password(str(pin))
-        controls.save(update_fields=["pin_hash", "updated_at"])
+        controls.pin_failures = 0
+        controls.pin_locked_at = None
+        controls.save(update_fields=["pin_hash", "pin_failures", "pin_locked_at", "updated_at"])
     return controls
 
 
 @boundary
 def parental_pin_clear(*, user: User, current_pin: str | None) -> None:
     """Removes the PIN (the current one is required)."""
-    with transaction.atomic():
-        controls = ParentalControls.objects.select_for_update().filter(user=user).first()
-        if not _pin_matches(controls, current_pin):
-            raise WrongPin
-        if controls is not None:
-            controls.pin_hash = ""
-            controls.save(update_fields=["pin_hash", "updated_at"])
+    _require_pin(user=user, pin=current_pin)
+    ParentalControls.objects.filter(user=user).update(
+        pin_hash="", pin_failures=0, pin_locked_at=None, updated_at=timezone.now()
+    )
 
 
 # --- Watch history ---------------------------------------------------------------------------------
@@ -350,6 +434,9 @@ def history_record(
         errors["watched_at"] = ["The time watched cannot be in the future."]
     if episode is not None and (title.kind != Kind.SHOW or episode.season.show_id != title.pk):
         errors["episode"] = [f"Episode {episode.pk} is not an episode of title {title.pk}."]
+    elif episode is None and title.kind == Kind.SHOW:
+        # As at stream start: a show is watched one episode at a time, and continue-watching resumes one.
+        errors["episode"] = [f"Title {title.pk} is a show: name the episode watched."]
     if duration_s is not None and duration_s <= 0:
         errors["duration_s"] = ["The duration must be positive."]
     if position_s is None or position_s < 0:

@@ -1,4 +1,5 @@
-"""Rate limits on guessing: failed logins per client address and per account, wrong PINs per account."""
+"""Rate limits on guessing: failed logins per client address and per account, wrong PINs per account,
+registrations per client address."""
 
 import hashlib
 
@@ -52,10 +53,22 @@ class PinThrottle(FailureRateThrottle):
     scope = "pin"
 
     def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": view.kwargs.get("user_id")}
+        account = view.kwargs.get("user_id") or view.kwargs.get("pk")
+        return self.cache_format % {"scope": self.scope, "ident": account}
 
     def allow_request(self, request, view):
         # Only the requests that carry a PIN are guesses; reading controls is never throttled.
         if request.method in ("GET", "HEAD", "OPTIONS"):
             return True
         return super().allow_request(request, view)
+
+
+class RegistrationAddressThrottle(SimpleRateThrottle):
+    """Every registration counts, per client address: creating accounts (and finding taken emails) is slow."""
+
+    scope = "register_address"
+
+    def get_cache_key(self, request, view):
+        if request.method != "POST":
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}

@@ -28,6 +28,8 @@ urlpatterns = [
     path(f"{account}/controls/", views.ControlsView.as_view(), name="controls"),
     path(f"{account}/controls/pin/", views.PinView.as_view(), name="controls-pin"),
     path(f"{account}/controls/pin/verify/", views.PinVerifyView.as_view(), name="controls-pin-verify"),
+    path(f"{account}/controls/pin/unlock/", views.PinUnlockView.as_view(), name="controls-pin-unlock"),
+    path(f"{account}/plan/", views.PlanView.as_view(), name="plan"),
     path(f"{account}/viewing-allowed/", views.ViewingAllowedView.as_view(), name="viewing-allowed"),
     *router.urls,
 ]

@@ -36,13 +36,15 @@ from identity.serializers import (
     ParentalControlsSerializer,
     PinSerializer,
     PinSetSerializer,
+    PinUnlockSerializer,
+    PlanSerializer,
     PreferencesSerializer,
     ProfileUpdateSerializer,
     RegistrationSerializer,
     UserSerializer,
     ViewingAllowedSerializer,
 )
-from identity.throttles import LoginAccountThrottle, LoginAddressThrottle, PinThrottle
+from identity.throttles import LoginAccountThrottle, LoginAddressThrottle, PinThrottle, RegistrationAddressThrottle
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -62,6 +64,26 @@ class WrongPinError(exceptions.PermissionDenied):
     default_code = "wrong_pin"
 
 
+class PinLockedError(exceptions.PermissionDenied):
+    default_detail = (
+        "Too many wrong PINs: the PIN is locked. Unlock it with the account password "
+        "(POST users/<id>/controls/pin/unlock)."
+    )
+    default_code = "pin_locked"
+
+
+class PinAnswers:
+    """For views that take the account's PIN: a wrong one counts towards the `pin` throttle, then 403."""
+
+    def handle_exception(self, exc):
+        if isinstance(exc, services.WrongPin):
+            PinThrottle().record_failure(self.request, self)
+            exc = WrongPinError()
+        elif isinstance(exc, services.PinLocked):
+            exc = PinLockedError()
+        return super().handle_exception(exc)
+
+
 # --- Authentication --------------------------------------------------------------------------------
 
 
@@ -77,18 +99,16 @@ class LoginView(APIView):
         serializer = LoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         email = serializer.validated_data["email"].strip().lower()
-        locked_until = services.login_locked_until(email=email)
-        if locked_until is not None:
-            raise AccountLocked(self.locked_message(locked_until))
+        # The lockout itself lives in the authentication backend, so the admin login obeys it too.
         user = authenticate(request, email=email, password=serializer.validated_data["password"])
         if user is None:
             for throttle in self.get_throttles():
-                throttle.record_failure(request, self)
-            record = services.login_failure_record(email=email)
-            if record.locked_until is not None:
-                raise AccountLocked(self.locked_message(record.locked_until))
+                if isinstance(throttle, LoginAccountThrottle):
+                    throttle.record_failure(request, self)
+            locked_until = services.login_locked_until(email=email)
+            if locked_until is not None:
+                raise AccountLocked(self.locked_message(locked_until))
             raise InvalidCredentials
-        services.login_failures_reset(email=email)
         instance, token = services.token_create(user=user)
         return Response({"token": token, "expiry": instance.expiry, "user": UserSerializer(user).data})
 
@@ -125,7 +145,7 @@ class LogoutAllView(APIView):
 # --- Accounts --------------------------------------------------------------------------------------
 
 
-class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class UserViewSet(PinAnswers, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Registration (anyone), the caller's own account, and the account list (staff)."""
 
     queryset = User.objects.order_by("id")
@@ -134,7 +154,19 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     filter_backends = [DjangoFilterBackend, filters.SearchFilter, filters.OrderingFilter]
     search_fields = ["email", "display_name"]
     ordering_fields = ["id", "email", "date_joined", "country", "plan"]
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = r"\d{1,19}"  # longer is no id (and past Python's int parsing limit): a 404
+
+    def get_throttles(self):
+        if self.action == "create":
+            return [RegistrationAddressThrottle()]
+        if self.action == "partial_update":
+            return [PinThrottle()]  # a time zone change may carry the PIN
+        return super().get_throttles()
+
+    def check_throttles(self, request):
+        if self.action == "partial_update":
+            self.get_object()  # an unknown or foreign account is a 404 before any throttle answers
+        super().check_throttles(request)
 
     def get_permissions(self):
         if self.action == "create":
@@ -273,14 +305,22 @@ class HistoryView(AccountView):
     def parse_before(value: str | None):
         if value is None:
             return None
-        moment = parse_datetime(value)
+        try:
+            # Both raise ValueError for a well-formed but impossible value (2024-02-30, hour 25).
+            moment = parse_datetime(value)
+            day = parse_date(value) if moment is None else None
+        except ValueError:
+            raise exceptions.ValidationError({"before": ["No such date or time."]}) from None
         if moment is None:
-            day = parse_date(value)
             if day is None:
                 raise exceptions.ValidationError({"before": ["Use an ISO 8601 date or date-time."]})
             moment = dt.datetime.combine(day, dt.time.min)
         if timezone.is_naive(moment):
             moment = timezone.make_aware(moment, dt.UTC)
+        try:
+            moment.astimezone(dt.UTC)
+        except OverflowError:
+            raise exceptions.ValidationError({"before": ["Date-time out of range."]}) from None
         return moment
 
 
@@ -325,15 +365,31 @@ class ContinueWatchingEntryView(AccountView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class PinCheckedView(AccountView):
-    """Base for the endpoints that take the account's PIN; wrong PINs count towards the `pin` throttle."""
+class PlanView(AccountView):
+    """Moves an account to another plan: staff only; the hook a billing system calls."""
+
+    serializer_class = PlanSerializer
+
+    @extend_schema(request=PlanSerializer, responses={200: UserSerializer})
+    def put(self, request, user_id):
+        account = self.account(write=False)  # ownership first: a foreign account is a 404 to viewers
+        if not request.user.is_staff:
+            raise exceptions.PermissionDenied("Plans are changed by staff (or the billing system).")
+        serializer = PlanSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return Response(UserSerializer(services.user_plan_change(user=account, **serializer.validated_data)).data)
+
+
+class PinCheckedView(PinAnswers, AccountView):
+    """Base for the endpoints that take the account's PIN; wrong PINs count towards the `pin` throttle and lock."""
 
     throttle_classes = [PinThrottle]
 
-    def pin_failed(self):
-        for throttle in self.get_throttles():
-            throttle.record_failure(self.request, self)
-        raise WrongPinError
+    def check_throttles(self, request):
+        # Ownership first: an unknown and a foreign account both answer 404, however often they were tried.
+        if request.method in WRITE_METHODS:
+            self.account()
+        super().check_throttles(request)
 
 
 class ControlsView(PinCheckedView):
@@ -363,10 +419,7 @@ class ControlsView(PinCheckedView):
             values = {**CONTROL_DEFAULTS, **values}
         if "blocked_genres" in values:
             values["blocked_genre_ids"] = values.pop("blocked_genres")
-        try:
-            controls = services.parental_controls_update(user=account, pin=pin, **values)
-        except services.WrongPin:
-            self.pin_failed()
+        controls = services.parental_controls_update(user=account, pin=pin, **values)
         return Response(ParentalControlsSerializer(controls).data)
 
 
@@ -380,14 +433,11 @@ class PinView(PinCheckedView):
         account = self.account()
         serializer = PinSetSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            services.parental_pin_set(
-                user=account,
-                pin=serializer.validated_data["pin"],
-                current_pin=serializer.validated_data.get("current_pin"),
-            )
-        except services.WrongPin:
-            self.pin_failed()
+        services.parental_pin_set(
+            user=account,
+            pin=serializer.validated_data["pin"],
+            current_pin=serializer.validated_data.get("current_pin"),
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=PinSerializer, responses={204: None})
@@ -395,10 +445,7 @@ class PinView(PinCheckedView):
         account = self.account()
         serializer = PinSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            services.parental_pin_clear(user=account, current_pin=serializer.validated_data["pin"])
-        except services.WrongPin:
-            self.pin_failed()
+        services.parental_pin_clear(user=account, current_pin=serializer.validated_data["pin"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -413,7 +460,26 @@ class PinVerifyView(PinCheckedView):
         serializer = PinSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         if not services.parental_pin_verify(user=account, pin=serializer.validated_data["pin"]):
-            self.pin_failed()
+            raise services.WrongPin
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PinUnlockView(AccountView):
+    """Lifts the PIN lock that too many wrong PINs set; needs the account password (under the login lockout)."""
+
+    serializer_class = PinUnlockSerializer
+
+    @extend_schema(request=PinUnlockSerializer, responses={204: None})
+    def post(self, request, user_id):
+        account = self.account()
+        serializer = PinUnlockSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        if authenticate(request, email=account.email, password=serializer.validated_data["password"]) is None:
+            locked_until = services.login_locked_until(email=account.email)
+            if locked_until is not None:
+                raise AccountLocked(LoginView.locked_message(locked_until))
+            raise exceptions.PermissionDenied("The account password is wrong.", code="wrong_password")
+        services.parental_pin_unlock(user=account)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db import models
 
-from catalog.models import region_code_validator
+from catalog.regions import RegionCodeField
 
 
 class RecommenderModel(models.Model):
@@ -60,9 +60,7 @@ class FeaturedTitle(models.Model):
     """A title staff put in the home feed's featured row, in their order; pinned to one region or everywhere."""
 
     title = models.ForeignKey("catalog.Title", on_delete=models.CASCADE, related_name="+")
-    region = models.CharField(
-        max_length=2, blank=True, validators=[region_code_validator], help_text="Empty: every region."
-    )
+    region = RegionCodeField(blank=True, help_text="Empty: every region.")
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:

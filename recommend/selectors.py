@@ -70,7 +70,7 @@ def recommender_model_current() -> LoadedModel | None:
             blob = RecommenderModel.objects.filter(pk=row_id).values_list("data", flat=True).first()
             if blob is None:
                 return current
-            current = LoadedModel(row_id=row_id, built_at=built_at, model=engine.Model.from_bytes(blob))
+            current = LoadedModel(row_id=row_id, built_at=built_at, model=engine.Model.from_bytes(bytes(blob)))
             _loaded["current"] = current
     return current
 

@@ -7,6 +7,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import numpy as np
 from django.db import close_old_connections, connection, transaction
@@ -247,7 +248,7 @@ def recommendations_generate(*, user, now: dt.datetime | None = None) -> Recomme
     because = scored.because(chosen)
     because_ids = {int(model.title_ids[b]) for b in because if b >= 0}
     names = title_names(title_ids=because_ids)
-    items = [
+    items: list[dict[str, Any]] = [
         {
             "title_id": int(model.title_ids[p]),
             "score": round(float(scores[p]), 4),

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.db import models
 
-from stream.models import Cdn, PlaybackSession
+from stream.models import Cdn, MediaTrack, PlaybackSession
 
 
 @admin.register(Cdn)
@@ -50,3 +50,11 @@ class PlaybackSessionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(MediaTrack)
+class MediaTrackAdmin(admin.ModelAdmin):
+    list_display = ["title", "episode", "kind", "language", "name", "channels", "is_original", "is_default"]
+    list_filter = ["kind", "is_original", "is_forced", "is_accessibility"]
+    search_fields = ["title__title", "language", "name"]
+    raw_id_fields = ["title", "episode"]

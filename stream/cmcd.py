@@ -10,7 +10,7 @@ _META_KEYS = {header: "HTTP_" + header.upper().replace("-", "_") for header in H
 
 # Keys we read or validate, with their CTA-5004 types. Other keys (custom `x-...` keys, newer ones) are ignored,
 # as the specification asks of receivers.
-INTEGER_KEYS = {"br", "bl", "bsd", "d", "dl", "df", "msd", "mtp", "pt", "rtp", "sn", "tb", "v"}
+INTEGER_KEYS = {"br", "bl", "bsd", "d", "dl", "df", "dfa", "msd", "mtp", "pb", "pt", "rtp", "sn", "tb", "ts", "v"}
 DECIMAL_KEYS = {"pr"}
 STRING_KEYS = {"cid", "sid", "nor", "nrr", "ec"}
 TOKEN_KEYS = {"ot", "sf", "st", "sta"}
@@ -19,7 +19,7 @@ TOKENS = {
     "ot": {"m", "a", "v", "av", "i", "c", "tt", "k", "o"},
     "sf": {"d", "h", "s", "o"},
     "st": {"v", "l", "ll"},
-    "sta": {"s", "p", "k", "r", "a", "e", "f", "w", "d"},
+    "sta": {"s", "p", "k", "r", "a", "e", "f", "q", "w", "d"},
 }
 # CMCD v2 player states (`sta`) in our vocabulary; waiting (w) and preloading (d) are not yet playing.
 STATES = {
@@ -30,6 +30,7 @@ STATES = {
     "a": "paused",
     "e": "ended",
     "f": "error",
+    "q": "ended",  # quit: the viewer left; the session ends as the player's (see to_metrics)
     "w": "starting",
     "d": "starting",
 }
@@ -77,14 +78,26 @@ def _bare_value(raw: str) -> str:
     return raw.split(";", 1)[0]
 
 
+def _item_types(item: str) -> set[str]:
+    """The parameters of an inner-list item (`2000;v` -> {"v"}), the media type it describes."""
+    value = _bare_value(item)
+    return {param.split("=", 1)[0].strip() for param in item[len(value) :].split(";") if param.strip()}
+
+
 def _typed(key: str, raw: str):
     raw = raw.strip()
     if raw.startswith("(") and ")" in raw:
-        # CMCD v2 inner lists (one value per media type, video first by convention): use the first item.
+        # CMCD v2 inner lists: one value per media type, each tagged with its type token (`;v` video, `;a` audio,
+        # `;av` muxed). The video item is the one that describes the picture; an untagged list has one value.
         items = _split(raw[1 : raw.rfind(")")], " ")
         if not items:
             raise ValidationError({key: ["An empty list is not a valid value."]})
-        return _typed(key, items[0])
+        for wanted in ("v", "av"):
+            chosen = next((item for item in items if wanted in _item_types(item)), None)
+            if chosen is not None:
+                return _typed(key, chosen)
+        untagged = next((item for item in items if not _item_types(item)), items[0])
+        return _typed(key, untagged)
     raw = _bare_value(raw)
     if key in FLAG_KEYS:
         if raw in ("?1", "true"):
@@ -152,11 +165,17 @@ def headers_from_meta(meta: dict) -> dict:
 def to_metrics(values: dict) -> dict:
     """CMCD values in the vocabulary of a JSON metric update (see the CMCD mapping in docs/services/stream.md)."""
     metrics: dict = {}
+    # Version 1 has no sequence number: a report's timestamp (`ts`) orders it, else its arrival does.
     if "sn" in values:
         metrics["sequence"] = values["sn"]
+    elif "ts" in values:
+        metrics["sequence"] = values["ts"]
     if "pt" in values:
         metrics["position_s"] = values["pt"] / 1000
-    if "br" in values:
+    # Now playing: the playhead bitrate (`pb`); without it, the encoded bitrate of the object requested (`br`).
+    if "pb" in values:
+        metrics["bitrate_kbps"] = values["pb"]
+    elif "br" in values:
         metrics["bitrate_kbps"] = values["br"]
     if "bl" in values:
         metrics["buffer_ms"] = values["bl"]
@@ -164,8 +183,8 @@ def to_metrics(values: dict) -> dict:
         metrics["throughput_kbps"] = values["mtp"]
     if "msd" in values:
         metrics["startup_time_ms"] = values["msd"]
-    if "df" in values:
-        metrics["dropped_frames"] = values["df"]
+    if "dfa" in values or "df" in values:
+        metrics["dropped_frames"] = values.get("dfa", values.get("df"))  # `df` was its draft name
     # The player state: CMCD v2 says it outright; v1 is read from its flags.
     if "sta" in values:
         metrics["state"] = STATES[values["sta"]]
@@ -177,21 +196,106 @@ def to_metrics(values: dict) -> dict:
         metrics["state"] = "paused"
     elif values:
         metrics["state"] = "playing"
+    if values.get("sta") == "q":
+        metrics["quit"] = True
     if metrics.get("state") == "error":
         metrics["fatal_error"] = True
-        metrics["error_code"] = str(values.get("ec", ""))[:64]
+    if "ec" in values:
+        metrics["error_code"] = str(values["ec"])[:64]
     return metrics
+
+
+def key_for_field(name: str, values: dict) -> str:
+    """The CMCD key that carried the metric field `name` in `values` (a range error names what the player sent)."""
+    if name == "bitrate_kbps" and "pb" not in values:
+        return "br"
+    if name == "dropped_frames" and "dfa" not in values:
+        return "df"
+    if name == "sequence" and "sn" not in values:
+        return "ts"
+    return KEY_FOR_FIELD.get(name, name)
 
 
 # Which CMCD key a metric field came from, so a range error names the key the player sent.
 KEY_FOR_FIELD = {
     "sequence": "sn",
     "position_s": "pt",
-    "bitrate_kbps": "br",
+    "bitrate_kbps": "pb",
     "buffer_ms": "bl",
     "throughput_kbps": "mtp",
     "startup_time_ms": "msd",
-    "dropped_frames": "df",
+    "dropped_frames": "dfa",
     "error_code": "ec",
     "state": "sta",
 }
+
+
+MAX_REPORT_LINES = 1000  # reports in one event-mode transmission
+
+
+def _wire_value(key: str, value) -> str | None:
+    """A JSON value of CMCD's JSON form in the wire form, so one parser checks both (None: a false flag)."""
+    if isinstance(value, bool):
+        return "" if value else None
+    if isinstance(value, list):
+        return "(" + " ".join(_wire_value(key, item) or "" for item in value) + ")"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, str):
+        if key in STRING_KEYS or key not in TOKEN_KEYS:
+            return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return value
+    raise ValidationError({key: ["Expected a number, a string, a boolean or a list."]})
+
+
+def parse_json_report(report) -> dict:
+    """One report of CMCD's JSON form (`{"br": 2000, "sta": "p", "bs": true}`) as typed values."""
+    if not isinstance(report, dict):
+        raise ValidationError({"cmcd": ["Each report is a JSON object of CMCD keys."]})
+    pairs = []
+    for key, value in report.items():
+        if not isinstance(key, str) or not _KEY.match(key):
+            raise ValidationError({"cmcd": [f"{str(key)[:40]!r} is not a CMCD key."]})
+        wire = _wire_value(key, value)
+        if wire is not None:
+            pairs.append(key if wire == "" else f"{key}={wire}")
+    return parse(",".join(pairs))
+
+
+def parse_reports(*, body: bytes, content_type: str, query_value: str | None) -> list[dict]:
+    """The reports of one event-mode transmission (CTA-5004-B): `application/cmcd` (one report per line, as
+    `navigator.sendBeacon` sends text too), JSON (an object or a list of them), or one report in `?CMCD=`."""
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    reports: list[dict] = []
+    if body.strip():
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ValidationError({"cmcd": ["The body is not UTF-8 text."]}) from exc
+        if media_type == "application/json":
+            import json
+
+            try:
+                data = json.loads(text)
+            except ValueError as exc:
+                raise ValidationError({"cmcd": ["The body is not valid JSON."]}) from exc
+            items = data if isinstance(data, list) else [data]
+            if len(items) > MAX_REPORT_LINES:
+                raise ValidationError({"cmcd": [f"At most {MAX_REPORT_LINES} reports per request."]})
+            reports = [parse_json_report(item) for item in items]
+        else:
+            lines = [line for line in text.splitlines() if line.strip()]
+            if len(lines) > MAX_REPORT_LINES:
+                raise ValidationError({"cmcd": [f"At most {MAX_REPORT_LINES} reports per request."]})
+            reports = [parse(line) for line in lines]
+    if query_value:
+        reports.append(parse(query_value))
+    return reports
+
+
+def report_order(reports: list[dict]) -> list[dict]:
+    """The reports of a batch in the order they happened: by sequence number, else by timestamp, else as sent."""
+    for key in ("sn", "ts"):
+        if reports and all(key in report for report in reports):
+            return sorted(reports, key=lambda report: report[key])
+    return reports

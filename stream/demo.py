@@ -7,6 +7,7 @@ Every view is played through the same services a real player drives (`session_up
 import math
 from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 
 from stream.ladder import ladder_for, max_height_for
@@ -22,6 +23,8 @@ CDNS = [
     ("edge-latam", "https://latam.edge.example.net", ["BR", "AR", "CL", "CO"], 1500, 150),
     ("global-backup", "https://global.backup.example.net", [], 2000, 50),
 ]
+# On the development origin (stream.origin): two CDNs, so content steering has somewhere to move a player to.
+LOCAL_CDNS = [("local", 200), ("local-backup", 100)]
 DEVICES = {"tv": 0.4, "web": 0.25, "mobile": 0.25, "tablet": 0.1}
 DEVICE_THROUGHPUT_KBPS = {"tv": 25000, "web": 18000, "mobile": 6000, "tablet": 9000, "console": 25000}
 # Local evening peak (UTC hours are close enough for a demo).
@@ -105,6 +108,8 @@ def demo_seed(context) -> int:
         cdn_upsert(name=name, base_url=url, regions=regions, capacity=capacity, weight=weight)
         for name, url, regions, capacity, weight in CDNS
     ]
+    local_cdns_seed(context)
+    tracks_seed(context)
     if PlaybackSession.objects.filter(device_id__startswith=DEMO_DEVICE_PREFIX).exists():
         context.say("  stream: demo sessions already present; nothing to add.")
         return 0
@@ -168,3 +173,83 @@ def demo_seed(context) -> int:
                 context.say(f"  stream: {number} views played...")
     context.say(f"Stream: {len(cdns)} CDNs, {views} finished demo views.")
     return views
+
+
+def local_cdns_seed(context) -> list[Cdn]:
+    """With the development origin on, the CDNs a browser can really play from; the example ones are disabled.
+
+    The example CDNs keep their history (the analytics and the topology show it) but point at hosts that do
+    not exist, so new sessions go to the development origin.
+    """
+    if not settings.STREAM_DEV_ORIGIN:
+        return []
+    base = settings.STREAM_DEV_ORIGIN_URL.rstrip("/")
+    local = [
+        cdn_upsert(name=name, base_url=f"{base}/{name}", regions=[], capacity=100, weight=weight)
+        for name, weight in LOCAL_CDNS
+    ]
+    Cdn.objects.filter(name__in=[cdn[0] for cdn in CDNS]).update(enabled=False)
+    context.say(
+        f"  stream: development origin at {base}/ (CDNs {', '.join(cdn.name for cdn in local)}); "
+        f"the example CDNs are disabled. Watch at /watch/."
+    )
+    return local
+
+
+def _language_name(tag: str) -> str:
+    import langcodes
+
+    name = langcodes.Language.get(tag).autonym()
+    return name[:1].upper() + name[1:]
+
+
+def tracks_seed(context) -> int:
+    """Every title without tracks gets its original audio, English and Spanish audio and subtitles, forced
+    English subtitles for a foreign original, English SDH and English captions."""
+    from catalog.models import Title
+    from stream.models import MediaTrack, TrackKind
+
+    titles = Title.objects.exclude(pk__in=MediaTrack.objects.values("title_id")).only("pk", "original_language")
+    tracks = []
+    for title in titles:
+        original = title.original_language or "en"
+        audio = [original, *(tag for tag in ("en", "es") if tag != original)]
+        tracks += [
+            MediaTrack(
+                title=title,
+                kind=TrackKind.AUDIO,
+                language=tag,
+                name=_language_name(tag),
+                channels=6 if tag == original else 2,
+                is_original=tag == original,
+                is_default=tag == original,
+            )
+            for tag in audio
+        ]
+        subtitles = [*dict.fromkeys(["en", "es", original])]
+        tracks += [
+            MediaTrack(
+                title=title,
+                kind=TrackKind.SUBTITLES,
+                language=tag,
+                name=_language_name(tag),
+                is_original=tag == original,
+            )
+            for tag in subtitles
+        ]
+        tracks.append(
+            MediaTrack(
+                title=title, kind=TrackKind.SUBTITLES, language="en", name="English (SDH)", is_accessibility=True
+            )
+        )
+        if original != "en":
+            tracks.append(
+                MediaTrack(
+                    title=title, kind=TrackKind.SUBTITLES, language="en", name="English (forced)", is_forced=True
+                )
+            )
+        tracks.append(MediaTrack(title=title, kind=TrackKind.CLOSED_CAPTIONS, language="en", name="English CC"))
+    MediaTrack.objects.bulk_create(tracks, batch_size=1000)
+    if tracks:
+        context.say(f"  stream: {len(tracks)} audio, subtitle and caption tracks.")
+    return len(tracks)

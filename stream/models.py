@@ -2,7 +2,7 @@
 
 import secrets
 
-from django.core.validators import MinValueValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 
@@ -27,6 +27,19 @@ class Cdn(models.Model):
         default=100, validators=[MinValueValidator(1)], help_text="Relative share of new sessions."
     )
     enabled = models.BooleanField(default=True)
+    token_key = models.CharField(
+        max_length=128,
+        blank=True,
+        validators=[RegexValidator(r"^([0-9a-fA-F]{2}){16,64}$", "A hex key of 16 to 64 bytes.")],
+        help_text="Hex key of the delivery token's HMAC-SHA256, as the CDN is configured; blank: derived from "
+        "STREAM_SIGNING_KEY and the name.",
+    )
+    token_name = models.CharField(
+        max_length=64,
+        default="__token__",
+        validators=[RegexValidator(r"^[A-Za-z0-9_-]+$", "Letters, digits, _ and - only.")],
+        help_text="Query parameter (or cookie) the CDN reads the delivery token from.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -70,6 +83,8 @@ class EndReason(models.TextChoices):
     CLIENT = "client", "Ended by the player"
     IDLE = "idle", "No update within the idle timeout"
     ERROR = "error", "Fatal playback error"
+    PARENTAL = "parental", "Parental controls no longer allow viewing"
+    REPLACED = "replaced", "Replaced by a new session on the same device"
 
 
 class PlaybackSession(models.Model):
@@ -87,6 +102,7 @@ class PlaybackSession(models.Model):
     device_id = models.CharField(max_length=128)
     max_height = models.PositiveIntegerField(help_text="Highest rendition height offered (plan and device).")
     ladder_kbps = models.JSONField(default=list, help_text="Video bitrates offered, default rung first.")
+    hevc_ladder_kbps = models.JSONField(default=list, blank=True, help_text="HEVC rungs offered too (kbps).")
     initial_bitrate_kbps = models.PositiveIntegerField(null=True, blank=True)
 
     status = models.CharField(max_length=8, choices=SessionStatus.choices, default=SessionStatus.ACTIVE)
@@ -98,6 +114,10 @@ class PlaybackSession(models.Model):
     last_sequence = models.BigIntegerField(default=-1, help_text="Highest update sequence number applied.")
 
     position_s = models.FloatField(default=0.0)
+    start_position_s = models.FloatField(default=0.0, help_text="Where playback began (the resume position).")
+    player_clock_offset_ms = models.BigIntegerField(
+        null=True, blank=True, help_text="Server time minus the player's CMCD `ts`, as its event reports bound it."
+    )
     duration_s = models.FloatField(null=True, blank=True)
     bitrate_kbps = models.PositiveIntegerField(null=True, blank=True, help_text="Rendition now playing.")
     buffer_ms = models.PositiveIntegerField(null=True, blank=True)
@@ -152,3 +172,50 @@ class PlaybackSession(models.Model):
     def exited_before_start(self) -> bool:
         """Asked to play, never saw a first frame, and did not fail (failures are counted apart)."""
         return self.first_frame_at is None and not self.fatal_error
+
+
+class TrackKind(models.TextChoices):
+    AUDIO = "audio", "Audio"
+    SUBTITLES = "subtitles", "Subtitles (WebVTT)"
+    CLOSED_CAPTIONS = "closed-captions", "Closed captions (CEA-608 in the video)"
+
+
+class MediaTrack(models.Model):
+    """An audio, subtitle or closed-caption track of a title, or of one episode (which then has its own set)."""
+
+    title = models.ForeignKey("catalog.Title", on_delete=models.CASCADE, related_name="media_tracks")
+    episode = models.ForeignKey(
+        "catalog.Episode", on_delete=models.CASCADE, null=True, blank=True, related_name="media_tracks"
+    )
+    kind = models.CharField(max_length=16, choices=TrackKind.choices)
+    language = models.CharField(
+        max_length=35,
+        help_text="BCP-47 tag (en, pt-BR, es-419); names and ISO 639-2 are normalized: eng and English are en.",
+    )
+    name = models.CharField(max_length=64, help_text="As players show it, e.g. English, Español (Latinoamérica).")
+    channels = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Audio channels (2, 6 for 5.1).")
+    is_original = models.BooleanField(default=False, help_text="The language the title was made in.")
+    is_default = models.BooleanField(default=False, help_text="The one to choose when no preference matches.")
+    is_forced = models.BooleanField(default=False, help_text="Subtitles of foreign dialogue and signs only.")
+    is_accessibility = models.BooleanField(
+        default=False, help_text="Subtitles for the deaf and hard of hearing (SDH), or audio description."
+    )
+
+    class Meta:
+        ordering = ["title", "episode", "kind", "-is_original", "language", "is_forced", "is_accessibility"]
+        # Two partial constraints rather than NULLS NOT DISTINCT, which SQLite lacks.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["title", "kind", "language", "is_forced", "is_accessibility"],
+                condition=Q(episode__isnull=True),
+                name="stream_track_unique_of_title",
+            ),
+            models.UniqueConstraint(
+                fields=["episode", "kind", "language", "is_forced", "is_accessibility"],
+                condition=Q(episode__isnull=False),
+                name="stream_track_unique_of_episode",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title_id}: {self.kind} {self.language} {self.name}"

@@ -15,6 +15,7 @@ from streaming_platform.boundary import boundary
 
 # CDN health thresholds over the recent window (docs/services/stream.md, "CDNs").
 MIN_SESSIONS_FOR_RATES = 5  # error and rebuffer rates mean nothing over fewer sessions
+MIN_FAILED_VIEWERS_FOR_DOWN = 2  # one viewer's failures (a broken device, a bad network) never take a CDN down
 DOWN_ERROR_RATE = 0.5
 DEGRADED_ERROR_RATE = 0.05
 DEGRADED_REBUFFER_PCT = 2.0
@@ -36,7 +37,8 @@ class CdnHealth:
     cdn: Cdn
     active_sessions: int = 0
     window_sessions: int = 0
-    error_rate: float | None = None
+    error_rate: float | None = None  # viewers with a fatal error / viewers, in the window
+    failed_viewers: int = 0
     rebuffer_pct: float | None = None
     p95_startup_ms: float | None = None
     state: str = CdnState.HEALTHY
@@ -67,7 +69,12 @@ def _judge(health: CdnHealth) -> None:
         health.state = CdnState.DOWN
         reasons.append("disabled")
         return
-    if enough and health.error_rate is not None and health.error_rate >= DOWN_ERROR_RATE:
+    if (
+        enough
+        and health.error_rate is not None
+        and health.error_rate >= DOWN_ERROR_RATE
+        and health.failed_viewers >= MIN_FAILED_VIEWERS_FOR_DOWN
+    ):
         health.state = CdnState.DOWN
         reasons.append(f"error rate {health.error_rate:.0%} >= {DOWN_ERROR_RATE:.0%}")
         return
@@ -109,7 +116,9 @@ def cdn_health_list(*, at: datetime | None = None) -> list[CdnHealth]:
         lambda sessions: sessions.values("cdn_id").annotate(
             active=Count("pk", filter=Q(status=SessionStatus.ACTIVE, last_seen_at__gte=alive_since)),
             sessions=Count("pk", filter=Q(last_seen_at__gte=since)),
-            errors=Count("pk", filter=Q(last_seen_at__gte=since, fatal_error=True)),
+            # Errors count by viewer: one viewer ending four sessions in a second is one failure, not four.
+            viewers=Count("user", distinct=True, filter=Q(last_seen_at__gte=since)),
+            failed_viewers=Count("user", distinct=True, filter=Q(last_seen_at__gte=since, fatal_error=True)),
             rebuffer_s=Sum("rebuffer_duration_s", filter=Q(last_seen_at__gte=since), default=0.0),
             watch_s=Sum("watch_time_s", filter=Q(last_seen_at__gte=since), default=0.0),
         ),
@@ -125,8 +134,10 @@ def cdn_health_list(*, at: datetime | None = None) -> list[CdnHealth]:
             continue
         health.active_sessions = total["active"]
         health.window_sessions = total["sessions"]
-        if total["sessions"]:
-            health.error_rate = total["errors"] / total["sessions"]
+        # A viewer with an active and an ended session counts in both parts: the rate errs on the low side.
+        health.failed_viewers = total["failed_viewers"]
+        if total["viewers"]:
+            health.error_rate = min(1.0, total["failed_viewers"] / total["viewers"])
         if total["watch_s"]:
             health.rebuffer_pct = 100 * total["rebuffer_s"] / total["watch_s"]
     startups: dict[int, list[float]] = {}
@@ -191,11 +202,22 @@ def sessions_active_for(*, user) -> QuerySet[PlaybackSession]:
 def initial_bitrate_hint(*, region: str, device_type: str, at: datetime | None = None) -> int | None:
     """Median measured throughput (kbps) of recent sessions in the same region on the same device type."""
     at = at or timezone.now()
-    throughputs = list(
-        PlaybackSession.objects.filter(
+    throughputs = [
+        kbps
+        for kbps in PlaybackSession.objects.filter(
             region=region, device_type=device_type, started_at__gte=at - HINT_WINDOW, throughput_kbps__isnull=False
         )
         .order_by("-started_at")
         .values_list("throughput_kbps", flat=True)[:HINT_SESSIONS]
-    )
+        if kbps is not None
+    ]
     return round(statistics.median(throughputs)) if throughputs else None
+
+
+@boundary
+def active_watch_seconds(*, user) -> float:
+    """Seconds played so far in the viewer's running sessions (not yet in their recorded daily watch time)."""
+    total = PlaybackSession.objects.filter(user=user, status=SessionStatus.ACTIVE).aggregate(
+        total=Sum("watch_time_s", default=0.0)
+    )["total"]
+    return float(total)

@@ -5,7 +5,7 @@ import re
 from rest_framework import serializers
 from rest_framework.fields import empty
 
-from stream.models import Cdn, DeviceType, PlaybackSession, PlayerState
+from stream.models import Cdn, DeviceType, EndReason, PlaybackSession, PlayerState
 
 RESOLUTION = re.compile(r"^(\d{2,5})x(\d{2,5})$")
 
@@ -66,6 +66,9 @@ class DeviceSerializer(serializers.Serializer):
     max_resolution = serializers.RegexField(
         RESOLUTION, required=False, help_text="The screen's highest resolution, e.g. 1920x1080."
     )
+    hevc = StrictBooleanField(
+        required=False, default=False, help_text="The device decodes HEVC (H.265): premium then gets up to 2160p."
+    )
 
 
 class SessionStartSerializer(serializers.Serializer):
@@ -94,10 +97,33 @@ class CdnSerializer(serializers.ModelSerializer):
         fields = ["name", "base_url"]
 
 
+class TrackSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    language = serializers.CharField(help_text="BCP-47")
+    name = serializers.CharField()
+    channels = serializers.IntegerField(allow_null=True)
+    original = serializers.BooleanField()
+    forced = serializers.BooleanField()
+    accessibility = serializers.BooleanField(help_text="SDH subtitles or audio description")
+
+
+class TracksSerializer(serializers.Serializer):
+    audio = TrackSerializer(many=True)
+    subtitles = TrackSerializer(many=True)
+    closed_captions = TrackSerializer(many=True)
+    default_audio = serializers.CharField(allow_null=True, help_text="Language of the audio chosen by default")
+    default_subtitles = serializers.CharField(
+        allow_null=True, help_text="Subtitle track chosen by default (language, -forced or -sdh), or none"
+    )
+
+
 class SessionStartedSerializer(serializers.Serializer):
     id = serializers.CharField()
     manifest_url = serializers.URLField()
     manifest_expires_at = serializers.DateTimeField()
+    reporting_url = serializers.URLField(
+        help_text="Signed CMCD event-mode reporting URL (POST application/cmcd, JSON or ?CMCD=); no token needed."
+    )
     ladder = RungSerializer(many=True)
     cdn = CdnSerializer()
     resume_position_s = serializers.FloatField(allow_null=True)
@@ -107,6 +133,8 @@ class SessionStartedSerializer(serializers.Serializer):
     title = serializers.IntegerField()
     episode = serializers.IntegerField(allow_null=True)
     started_at = serializers.DateTimeField()
+    tracks = TracksSerializer()
+    end_url = serializers.URLField(help_text="Signed: POST (navigator.sendBeacon) ends the session, no token needed.")
 
 
 class MetricUpdateSerializer(serializers.Serializer):
@@ -124,6 +152,7 @@ class MetricUpdateSerializer(serializers.Serializer):
     startup_time_ms = StrictFloatField(min_value=0, max_value=600_000, required=False)
     fatal_error = StrictBooleanField(required=False)
     error_code = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    quit = StrictBooleanField(required=False, help_text="The viewer left (CMCD sta=q): ends the session.")
     cmcd = serializers.CharField(max_length=4096, required=False, help_text="A CMCD payload, e.g. bl=21300,br=3200")
 
 
@@ -179,8 +208,18 @@ class QoeSummarySerializer(serializers.Serializer):
         return round(100 * session.rebuffer_duration_s / session.watch_time_s, 3)
 
 
+class BlankAsNullChoiceField(serializers.ChoiceField):
+    """A choice stored as '' when unset, answered as null (an empty string is not one of the choices)."""
+
+    def to_representation(self, value):
+        return super().to_representation(value) if value else None
+
+
 class SessionSerializer(serializers.ModelSerializer):
     cdn = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    end_reason = BlankAsNullChoiceField(
+        choices=EndReason.choices, allow_null=True, read_only=True, help_text="null while the session is active."
+    )
     summary = QoeSummarySerializer(source="*", read_only=True)
 
     class Meta:
@@ -210,6 +249,18 @@ class SessionSerializer(serializers.ModelSerializer):
             "throughput_kbps",
             "summary",
         ]
+        read_only_fields = fields
+
+
+class SessionDetailSerializer(SessionSerializer):
+    """A session as its viewer reads it: with freshly signed playback URLs while it is active (else null)."""
+
+    manifest_url = serializers.URLField(allow_null=True, read_only=True)
+    manifest_expires_at = serializers.DateTimeField(allow_null=True, read_only=True)
+    reporting_url = serializers.URLField(allow_null=True, read_only=True)
+
+    class Meta(SessionSerializer.Meta):
+        fields = [*SessionSerializer.Meta.fields, "manifest_url", "manifest_expires_at", "reporting_url"]
         read_only_fields = fields
 
 

@@ -3,10 +3,13 @@
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.models import Field
 from django.http import Http404
 from django.utils import timezone
 from rest_framework.exceptions import APIException, PermissionDenied
@@ -15,7 +18,7 @@ from catalog.models import Episode, Kind, Title
 from catalog.selectors import episode_of_show
 from identity.services import account_lock
 from stream import selectors
-from stream.ladder import Rung, ladder_for, max_height_for
+from stream.ladder import RUNGS_BY_KBPS, Rung, hevc_ladder_for, ladder_for, max_height_for
 from stream.models import Cdn, EndReason, PlaybackSession, PlayerState, SessionStatus
 from stream.prepared import PreparedRead
 from stream.prepared import execute as prepared_execute
@@ -41,6 +44,19 @@ class NoCdnAvailable(APIException):
     status_code = 503
     default_detail = "No CDN can serve this stream right now."
     default_code = "no_cdn"
+
+
+class ViewingNotAllowed(PermissionDenied):
+    """Parental controls no longer allow viewing: the session was ended; the body names why and how."""
+
+    default_code = "viewing_not_allowed"
+
+    def __init__(self, reason: str):
+        super().__init__({"detail": reason, "code": self.default_code, "end_reason": EndReason.PARENTAL.value})
+
+
+POSITION_SLACK_S = 60.0  # players may report a little past the duration (rounding, credits); more is a wrong unit
+CONTROLS_CHECK_S = 60  # metric updates check parental controls once a minute per session (windows are in minutes)
 
 
 @dataclass
@@ -101,32 +117,40 @@ def session_start(
     device_type: str,
     device_id: str,
     screen_height: int | None = None,
+    device_hevc: bool = False,
     at: datetime | None = None,
 ) -> StartedSession:
     """Checks entitlement, picks a CDN and the ladder, and opens a session.
 
     Refuses with 404 (title not visible), 403 (outside viewing hours, daily limit) or 409 (the plan's
-    concurrent streams are all in use). The count and the insert run in one write transaction, with the
+    concurrent streams are all in use). The viewer's active session on the same device, if any, ends
+    (`replaced`) and frees its slot. The count and the insert run in one write transaction, with the
     viewer's row locked where the database supports it, so two starts racing for the last slot cannot
     both pass (SQLite's BEGIN IMMEDIATE serializes writers the same way).
     """
     from catalog.selectors import viewer_region
-    from identity.selectors import resume_position_for, viewing_allowed_now
+    from identity.selectors import resume_position_for
 
     at = at or timezone.now()
     title, episode = _title_and_episode(user=user, title_id=title_id, episode_id=episode_id)
-    allowed, reason = viewing_allowed_now(user=user, at=at)
+    allowed, reason = _viewing_allowed(user=user, at=at)
     if not allowed:
         raise PermissionDenied(reason or "Viewing is not allowed now.")
 
     region = viewer_region(user)
     max_height = max_height_for(plan_max_height=user.max_height, device_type=device_type, screen_height=screen_height)
     ladder = ladder_for(max_height)
+    hevc_ladder = hevc_ladder_for(max_height=max_height, plan_max_height=user.max_height, device_hevc=device_hevc)
     hint = selectors.initial_bitrate_hint(region=region, device_type=device_type, at=at)
     with transaction.atomic():
         account_lock(user=user)
         sessions_reap_idle(at=at, user=user)
         active = list(selectors.sessions_active_for(user=user).order_by("started_at"))
+        # A device plays one stream: starting again on it (a reload, a crash, a new title) takes over its
+        # session instead of waiting for the idle timeout with a 409.
+        for previous in [session for session in active if session.device_id == device_id]:
+            session_end(session_id=previous.pk, reason=EndReason.REPLACED, at=at)
+            active.remove(previous)
         if len(active) >= user.max_streams:
             raise TooManyStreams(max_streams=user.max_streams, active_sessions=active)
         ranked = selectors.cdns_ranked(region=region, healths=selectors.cdn_health_list(at=at))
@@ -142,15 +166,17 @@ def session_start(
             device_id=device_id,
             max_height=max_height,
             ladder_kbps=[rung.video_kbps for rung in ladder],
+            hevc_ladder_kbps=[rung.video_kbps for rung in hevc_ladder],
             initial_bitrate_kbps=hint if hint is not None else ladder[0].video_kbps,
             started_at=at,
             last_seen_at=at,
-            duration_s=float(episode.runtime_s if episode else title.runtime_s or 0) or None,
+            duration_s=float((episode.runtime_s if episode else title.runtime_s) or 0) or None,
         )
+        resume = resume_position_for(user=user, title=title, episode=episode)
+        session.position_s = session.start_position_s = resume or 0.0
         session.full_clean(exclude=["user", "title", "episode", "cdn"], validate_constraints=False)
         session.save(force_insert=True)
-    resume = resume_position_for(user=user, title=title, episode=episode)
-    return StartedSession(session=session, ladder=ladder, resume_position_s=resume)
+    return StartedSession(session=session, ladder=[*ladder, *hevc_ladder], resume_position_s=resume)
 
 
 # --- Metric updates ----------------------------------------------------------------------------------------
@@ -208,7 +234,8 @@ def _apply(session: PlaybackSession, metrics: dict, at: datetime) -> None:
     if metrics.get("fatal_error"):
         state = PlayerState.ERROR
         session.fatal_error = True
-        session.error_code = metrics.get("error_code") or session.error_code
+    if metrics.get("error_code"):
+        session.error_code = metrics["error_code"]  # the latest error the player reported, fatal or before it
     if state is not None:
         session.state = state
     if session.state == PlayerState.PLAYING and session.first_frame_at is None:
@@ -268,9 +295,9 @@ def _session_write_if_unchanged(session: PlaybackSession, *, seen_sequence: int)
     prepared = _prepared_updates.get(connection.vendor)
     if prepared is None:
         meta, quote = PlaybackSession._meta, connection.ops.quote_name
-        written = [meta.get_field(name) for name in UPDATE_FIELDS]
+        written = [cast(Field, meta.get_field(name)) for name in UPDATE_FIELDS]  # concrete columns, no relations
         sql = (
-            f"UPDATE {quote(meta.db_table)} SET {', '.join(f'{quote(f.column)} = %s' for f in written)} "
+            f"UPDATE {quote(meta.db_table)} SET {', '.join(f'{quote(str(f.column))} = %s' for f in written)} "
             f"WHERE {quote('id')} = %s AND {quote('last_sequence')} = %s AND {quote('status')} = %s"
         )
         adapters = [
@@ -309,6 +336,7 @@ def session_update(
     write miss; the update is then re-read and re-applied.
     """
     at = at or timezone.now()
+    given_sequence = metrics.get("sequence")
     for attempt in range(UPDATE_ATTEMPTS):
         if attempt or session is None or session.pk != session_id:
             session = _session_read(session_id)
@@ -317,11 +345,16 @@ def session_update(
         if user is not None and session.user_id != user.pk:
             raise PermissionDenied("Only the viewer of a session may send its metrics.")
         if session.status != SessionStatus.ACTIVE:
-            raise Conflict("This session has ended.")
-        if metrics["sequence"] <= session.last_sequence:
+            return _after_end(session, metrics)
+        # Without a sequence number (CMCD v1, or JSON without one), updates apply in arrival order.
+        sequence = given_sequence if given_sequence is not None else session.last_sequence + 1
+        if sequence <= session.last_sequence:
             return session, False
+        _position_check(session, metrics)
+        if _controls_check_due(session, at):
+            _viewing_check(session=session, user=user, at=at)
         seen_sequence = session.last_sequence
-        _apply(session, metrics, at)
+        _apply(session, {**metrics, "sequence": sequence} if given_sequence is None else metrics, at)
         # No full_clean: the values were range-checked on the way in and the row's relations never change here.
         if _session_write_if_unchanged(session, seen_sequence=seen_sequence):
             break
@@ -329,16 +362,80 @@ def session_update(
         raise Conflict("The session is being updated concurrently; send the update again.")
     if session.fatal_error:
         session = session_end(session_id=session.pk, reason=EndReason.ERROR, at=at)
+    elif metrics.get("quit"):
+        session = session_end(session_id=session.pk, reason=EndReason.CLIENT, at=at)
     return session, True
 
 
+def _after_end(session: PlaybackSession, metrics: dict) -> tuple[PlaybackSession, bool]:
+    """An update after the end: 409, except the error code a player sends in the report after its fatal error.
+
+    The code is kept on the session (its summary shows it); the view's analytics summary was recorded at the end.
+    """
+    code = metrics.get("error_code")
+    if session.end_reason == EndReason.ERROR and code and not session.error_code:
+        PlaybackSession.objects.filter(pk=session.pk, error_code="").update(error_code=code)
+        session.error_code = code
+        return session, True
+    raise Conflict("This session has ended.")
+
+
+def _position_check(session: PlaybackSession, metrics: dict) -> None:
+    position, duration = metrics.get("position_s"), metrics.get("duration_s") or session.duration_s
+    if position is not None and duration and position > duration + POSITION_SLACK_S:
+        raise ValidationError(
+            {"position_s": [f"Position {position:g} s is past the duration ({duration:g} s); positions are seconds."]}
+        )
+
+
+def _controls_check_due(session: PlaybackSession, at: datetime) -> bool:
+    """Once per CONTROLS_CHECK_S of the session's clock: a heartbeat crossing into a new period checks."""
+    return int(at.timestamp()) // CONTROLS_CHECK_S != int(session.last_seen_at.timestamp()) // CONTROLS_CHECK_S
+
+
 @boundary
-def session_pathway_report(*, session: PlaybackSession, pathway: str | None, throughput_kbps: int | None) -> None:
-    """Records what a steering request tells: the CDN (pathway) the player now uses and its throughput."""
+def session_viewing_check(*, session: PlaybackSession, at: datetime | None = None) -> None:
+    """Ends the session (end_reason `parental`) and raises 403 if parental controls no longer allow viewing."""
+    _viewing_check(session=session, user=None, at=at or timezone.now())
+
+
+def _viewing_allowed(*, user, at: datetime) -> tuple[bool, str | None]:
+    """Identity's rule (viewing hours, days, daily limit), with the watch time of the viewer's running sessions
+    counted toward the daily limit as it accumulates, not only once they end."""
+    from identity.selectors import parental_controls_for, viewing_allowed_now
+
+    if parental_controls_for(user=user) is None:
+        return True, None
+    running_s = selectors.active_watch_seconds(user=user)
+    return viewing_allowed_now(user=user, at=at, unrecorded_watch_s=running_s)
+
+
+def _viewing_check(*, session: PlaybackSession, user, at: datetime) -> None:
+    if user is None or user.pk != session.user_id:
+        user = get_user_model().objects.get(pk=session.user_id)
+    allowed, reason = _viewing_allowed(user=user, at=at)
+    if not allowed:
+        reason = reason or "Viewing is not allowed now."
+        session_end(session_id=session.pk, reason=EndReason.PARENTAL, at=at)
+        raise ViewingNotAllowed(reason)
+
+
+@boundary
+def session_pathway_report(
+    *, session: PlaybackSession, pathway: str | None, throughput_kbps: int | None, pathways: list[str] | None = None
+) -> None:
+    """Records what a steering request tells: the CDN (pathway) the player now uses and its throughput.
+
+    A pathway that is not one of `pathways` (the session's CDN and those its playlist may list) is ignored.
+    Before any measurement, a throughput equal to a variant's BANDWIDTH is the player's starting estimate (hls.js
+    reports the first variant's), not a measurement: it would feed the next sessions' initial bitrate.
+    """
     changes: dict = {}
-    if throughput_kbps is not None:
+    if throughput_kbps is not None and not (
+        session.throughput_kbps is None and throughput_kbps in _variant_bandwidths_kbps(session)
+    ):
         changes["throughput_kbps"] = throughput_kbps
-    if pathway and pathway != session.cdn.name:
+    if pathway and pathway != session.cdn.name and (pathways is None or pathway in pathways):
         cdn = Cdn.objects.filter(name=pathway).first()
         if cdn is not None:
             changes["cdn"] = cdn
@@ -346,6 +443,30 @@ def session_pathway_report(*, session: PlaybackSession, pathway: str | None, thr
         PlaybackSession.objects.filter(pk=session.pk, status=SessionStatus.ACTIVE).update(**changes)
         for name, value in changes.items():
             setattr(session, name, value)
+
+
+@boundary
+def session_report_times(*, session: PlaybackSession, stamps: list[int], arrived: datetime) -> list[datetime]:
+    """When, on the server's clock, the reports with player timestamps `stamps` (CMCD `ts`, ms) happened.
+
+    A report cannot arrive before it was made, so the player's clock offset is at most arrival minus `ts`; the
+    smallest such bound over all the session's reports is the estimate (kept on the session), and a late
+    report keeps its place in time: a burst describing 10 s of rebuffering counts 10 s. A report older than the
+    idle timeout counts from then.
+    """
+    arrived_ms = int(arrived.timestamp() * 1000)
+    offset = arrived_ms - max(stamps)
+    if session.player_clock_offset_ms is None or offset < session.player_clock_offset_ms:
+        PlaybackSession.objects.filter(pk=session.pk).update(player_clock_offset_ms=offset)
+        session.player_clock_offset_ms = offset
+    oldest_ms, offset = arrived_ms - settings.STREAM_IDLE_TIMEOUT_S * 1000, session.player_clock_offset_ms
+    lateness_ms = [arrived_ms - max(oldest_ms, min(stamp + offset, arrived_ms)) for stamp in stamps]
+    return [arrived - timedelta(milliseconds=late) for late in lateness_ms]
+
+
+def _variant_bandwidths_kbps(session: PlaybackSession) -> set[int]:
+    rungs = [RUNGS_BY_KBPS[kbps] for kbps in session.ladder_kbps if kbps in RUNGS_BY_KBPS]
+    return {round(bandwidth / 1000) for rung in rungs for bandwidth in (rung.peak_bandwidth, rung.average_bandwidth)}
 
 
 # --- Ending --------------------------------------------------------------------------------------------
@@ -379,6 +500,10 @@ def session_end(*, session_id: str, reason: str, at: datetime | None = None) -> 
         session.status = SessionStatus.ENDED
         session.end_reason = reason
         session.ended_at = ended_at
+        if session.position_s == session.start_position_s and session.watch_time_s > 0:
+            # The player never reported a position (no `pt`, a CMCD v1 player): the best estimate is where it
+            # began plus the time it played.
+            session.position_s = session.start_position_s + session.watch_time_s
         if session.duration_s:
             session.position_s = min(session.position_s, session.duration_s)
         # A conditional update: whoever flips the status first ends the session, even without row locks.

@@ -7,17 +7,19 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.decorators import action
+from rest_framework.exceptions import APIException, PermissionDenied, UnsupportedMediaType
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from stream import cmcd, playlists, selectors, services, signing
+from stream import cmcd, delivery, playlists, selectors, services, signing, tracks
 from stream.authentication import HeartbeatTokenAuthentication, heartbeat_session
 from stream.filtersets import PlaybackSessionFilterSet
 from stream.models import EndReason
@@ -27,13 +29,27 @@ from stream.serializers import (
     CdnHealthSerializer,
     MetricUpdateResultSerializer,
     MetricUpdateSerializer,
+    SessionDetailSerializer,
     SessionSerializer,
     SessionStartedSerializer,
     SessionStartSerializer,
     metric_update_validate,
 )
+from streaming_platform.api.errors import Conflict
 
 SESSION_ID_PATTERN = r"[A-Za-z0-9_-]{1,64}"
+MANIFEST_CACHE_CONTROL = "private, no-store"  # its URLs are signed for this viewer and this session
+STEERING_CACHE_CONTROL = "no-cache"  # players reload it when its TTL says; a cache must not answer for us
+
+
+class SessionGone(APIException):
+    """An ended session's playlist or steering: 410 tells players to stop polling (404 makes some retry)."""
+
+    status_code = status.HTTP_410_GONE
+    default_detail = "This session has ended."
+    default_code = "session_ended"
+
+
 PLAYLIST_PATHWAYS = 3  # CDNs listed in a playlist: the chosen one and up to two to fail over to
 
 TooManyStreamsSerializer = inline_serializer(
@@ -59,10 +75,20 @@ def signed_url(request, *, view_name: str, session_id: str, extra: dict | None =
     return url, int(params["expires"])
 
 
-def metrics_from_request(request) -> dict:
+def cmcd_metrics(values: dict) -> dict:
+    """CMCD values as a validated metric update; a range error names the CMCD key that carried it."""
+    try:
+        return metric_update_validate(cmcd.to_metrics(values))
+    except serializers.ValidationError as exc:
+        errors = exc.detail.items()
+        raise ValidationError({cmcd.key_for_field(name, values): messages for name, messages in errors}) from exc
+
+
+def metrics_from_request(request) -> tuple[dict, dict]:
     """JSON fields and CMCD (query parameter, headers, `cmcd` field) as one validated metric update.
 
     CMCD values are checked with the same ranges as JSON; an error names the CMCD key that carried it.
+    Returns the update and, for each of its fields that came from CMCD, the key that carried it.
     """
     body = request.data
     if not isinstance(body, dict):
@@ -73,17 +99,33 @@ def metrics_from_request(request) -> dict:
         headers=cmcd.headers_from_meta(request.META),
         body_value=metrics.pop("cmcd", None),
     )
-    if values:
-        try:
-            from_cmcd = metric_update_validate(cmcd.to_metrics(values))
-        except serializers.ValidationError as exc:
-            errors = exc.detail.items()
-            raise ValidationError({cmcd.KEY_FOR_FIELD.get(name, name): messages for name, messages in errors}) from exc
-        # Explicit JSON fields win over what CMCD implies.
-        metrics = {**from_cmcd, **metrics}
-    if "sequence" not in metrics:
-        raise ValidationError({"sequence": ["Each update needs a sequence number (`sequence`, or CMCD `sn`)."]})
-    return metrics
+    if not values:
+        return metrics, {}
+    from_cmcd = cmcd_metrics(values)
+    keys = {name: cmcd.key_for_field(name, values) for name in from_cmcd if name not in metrics}
+    # Explicit JSON fields win over what CMCD implies.
+    return {**from_cmcd, **metrics}, keys
+
+
+def session_update_naming_keys(*, session_id: str, metrics: dict, cmcd_keys: dict, **kwargs):
+    """`services.session_update`, a field error named by the CMCD key that carried the field, if one did."""
+    try:
+        return services.session_update(session_id=session_id, metrics=metrics, **kwargs)
+    except ValidationError as exc:
+        if not cmcd_keys or not hasattr(exc, "error_dict"):
+            raise
+        raise ValidationError({cmcd_keys.get(name, name): errors for name, errors in exc.message_dict.items()}) from exc
+
+
+def playback_urls(request, session) -> dict:
+    """The signed URLs a player uses for a session: its playlist and its CMCD reporting endpoint."""
+    manifest_url, expires = signed_url(request, view_name="stream:session-manifest", session_id=session.pk)
+    reporting_url, _ = signed_url(request, view_name="stream:session-report", session_id=session.pk)
+    return {
+        "manifest_url": manifest_url,
+        "manifest_expires_at": datetime.fromtimestamp(expires, tz=UTC),
+        "reporting_url": reporting_url,
+    }
 
 
 class SessionViewSet(
@@ -141,6 +183,7 @@ class SessionViewSet(
                 device_type=data["device"]["type"],
                 device_id=data["device"]["id"],
                 screen_height=serializer.screen_height(),
+                device_hevc=data["device"]["hevc"],
             )
         except services.TooManyStreams as exc:
             body = {
@@ -151,11 +194,9 @@ class SessionViewSet(
             }
             return Response(body, status=status.HTTP_409_CONFLICT)
         session = started.session
-        manifest_url, expires = signed_url(request, view_name="stream:session-manifest", session_id=session.pk)
         body = {
             "id": session.pk,
-            "manifest_url": manifest_url,
-            "manifest_expires_at": datetime.fromtimestamp(expires, tz=UTC),
+            **playback_urls(request, session),
             "ladder": started.ladder,
             "cdn": session.cdn,
             "resume_position_s": started.resume_position_s,
@@ -165,6 +206,8 @@ class SessionViewSet(
             "title": session.title_id,
             "episode": session.episode_id,
             "started_at": session.started_at,
+            "tracks": tracks.track_answer(tracks.session_tracks(session)),
+            "end_url": signed_url(request, view_name="stream:session-end", session_id=session.pk)[0],
         }
         return Response(SessionStartedSerializer(body).data, status=status.HTTP_201_CREATED)
 
@@ -181,9 +224,9 @@ class SessionViewSet(
     def update(self, request, pk=None):
         # The hot path (every viewer, every few seconds): the session was read with the token; the service
         # checks the owner and writes it back with one compare-and-set.
-        metrics = metrics_from_request(request)
-        session, applied = services.session_update(
-            session_id=pk, metrics=metrics, user=request.user, session=heartbeat_session(request)
+        metrics, cmcd_keys = metrics_from_request(request)
+        session, applied = session_update_naming_keys(
+            session_id=pk, metrics=metrics, cmcd_keys=cmcd_keys, user=request.user, session=heartbeat_session(request)
         )
         body = {
             "id": session.pk,
@@ -196,6 +239,26 @@ class SessionViewSet(
         # A plain JSON response: every player reads this one shape after every update, and DRF's rendering
         # (a template response, renderer context, browsable API) costs more than the answer itself.
         return JsonResponse(body)
+
+    @extend_schema(responses={200: SessionDetailSerializer, 404: ErrorSerializer})
+    def retrieve(self, request, pk=None):
+        session = self.get_object()
+        # The owner gets a freshly signed playlist URL, so a player whose URL expired mid-session reloads with it.
+        urls = {"manifest_url": None, "manifest_expires_at": None, "reporting_url": None}
+        if session.is_active and session.user_id == request.user.pk:
+            urls = playback_urls(request, session)
+        for name, value in urls.items():
+            setattr(session, name, value)
+        return Response(SessionDetailSerializer(session).data)
+
+    @extend_schema(
+        responses={200: ActiveSessionSerializer(many=True)},
+        description="The viewer's own active sessions, on every device; end any with DELETE.",
+    )
+    @action(detail=False, methods=["get"], pagination_class=None, filterset_class=None)
+    def mine(self, request):
+        sessions = selectors.sessions_active_for(user=request.user).order_by("-started_at")
+        return Response(ActiveSessionSerializer(sessions, many=True).data)
 
     @extend_schema(request=None, responses={200: SessionSerializer, 404: ErrorSerializer})
     def destroy(self, request, pk=None):
@@ -210,12 +273,13 @@ class SignedSessionView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
     view_name = ""
+    checks_controls = True  # parental controls are checked on each request (the reporting endpoint: per update)
 
     def perform_content_negotiation(self, request, force=False):
         # Players ask for the playlist by its own media type; never refuse them with 406.
         return super().perform_content_negotiation(request, force=True)
 
-    def authorized_session(self, request, session_id: str):
+    def authorized_session(self, request, session_id: str, *, ended_by_error_ok: bool = False):
         reason = signing.verify(
             session_id=session_id,
             path=reverse(self.view_name, args=[session_id]),
@@ -225,8 +289,12 @@ class SignedSessionView(APIView):
         if reason:
             raise PermissionDenied(reason)
         session = selectors.session_get(session_id=session_id)
-        if not session.is_active:
-            raise NotFound("This session has ended.")
+        if not session.is_active and not (
+            ended_by_error_ok and session.end_reason == EndReason.ERROR and not session.error_code
+        ):
+            raise SessionGone()
+        if self.checks_controls:
+            services.session_viewing_check(session=session)
         return session
 
 
@@ -238,18 +306,31 @@ class ManifestView(SignedSessionView):
         responses={
             (200, playlists.MIME_TYPE): OpenApiResponse(OpenApiTypes.STR, description="HLS multivariant playlist"),
             (403, "application/json"): ErrorSerializer,
-            (404, "application/json"): ErrorSerializer,
+            (410, "application/json"): ErrorSerializer,
         },
     )
     def get(self, request, session_id: str):
         session = self.authorized_session(request, session_id)
         ranked = selectors.cdns_ranked(region=session.region)
         pathways = [session.cdn, *(health.cdn for health in ranked if health.cdn.pk != session.cdn_id)]
-        steering_uri, _ = signed_url(request, view_name="stream:session-steering", session_id=session.pk)
-        body = playlists.render_multivariant(
-            session=session, pathways=pathways[:PLAYLIST_PATHWAYS], steering_uri=steering_uri
+        pathways = pathways[:PLAYLIST_PATHWAYS]
+        tokens, tokens_expire = delivery.variant_queries(session=session, cdns=pathways)
+        steering_uri, _ = signed_url(
+            request,
+            view_name="stream:session-steering",
+            session_id=session.pk,
+            extra={delivery.ISSUED_PARAM: tokens_expire},
         )
-        return HttpResponse(body, content_type=playlists.MIME_TYPE)
+        body = playlists.render_multivariant(
+            session=session,
+            pathways=pathways,
+            steering_uri=steering_uri,
+            variant_query=tokens,
+            tracks=tracks.session_tracks(session),
+        )
+        response = HttpResponse(body, content_type=playlists.MIME_TYPE)
+        response["Cache-Control"] = MANIFEST_CACHE_CONTROL
+        return response
 
 
 SteeringSerializer = inline_serializer(
@@ -263,35 +344,128 @@ SteeringSerializer = inline_serializer(
 )
 
 
+def throughput_kbps_from(value: str | None) -> int | None:
+    """`_HLS_throughput` (bits/s) in kbps; None when absent or not a number (a player's bad value is ignored)."""
+    if value is None or not value.isdigit() or len(value) > 12:
+        return None
+    return round(int(value) / 1000)
+
+
 class SteeringView(SignedSessionView):
     view_name = "stream:session-steering"
+    renderer_classes = [JSONRenderer]  # players read JSON; no browsable page
 
     @extend_schema(
         parameters=[
             *SIGNATURE_PARAMETERS,
             OpenApiParameter("_HLS_pathway", OpenApiTypes.STR, description="Pathway (CDN) the player uses now"),
-            OpenApiParameter("_HLS_throughput", OpenApiTypes.INT, description="Measured throughput, bits/s"),
+            OpenApiParameter(
+                "_HLS_throughput", OpenApiTypes.STR, description="Measured throughput, bits/s (ignored if not a number)"
+            ),
         ],
-        responses={200: SteeringSerializer, 400: OpenApiTypes.OBJECT, 403: ErrorSerializer, 404: ErrorSerializer},
+        responses={200: SteeringSerializer, 403: ErrorSerializer, 404: ErrorSerializer, 410: ErrorSerializer},
     )
     def get(self, request, session_id: str):
         session = self.authorized_session(request, session_id)
-        throughput = request.query_params.get("_HLS_throughput")
-        if throughput is not None:
-            if not throughput.isdigit() or len(throughput) > 12:
-                raise ValidationError({"_HLS_throughput": ["Expected a non-negative integer (bits per second)."]})
-            throughput = round(int(throughput) / 1000)
-        services.session_pathway_report(
-            session=session, pathway=request.query_params.get("_HLS_pathway"), throughput_kbps=throughput
-        )
         ranked = selectors.cdns_ranked(region=session.region)
-        priority = [health.cdn.name for health in ranked] or [session.cdn.name]
-        reload_uri, _ = signed_url(request, view_name=self.view_name, session_id=session.pk)
-        return Response(
-            playlists.steering_manifest(
-                pathway_priority=priority, reload_uri=reload_uri, ttl_s=settings.STREAM_STEERING_TTL_S
+        cdns = [health.cdn for health in ranked] or [session.cdn]
+        pathway = request.query_params.get("_HLS_pathway")
+        services.session_pathway_report(
+            session=session,
+            pathway=pathway and delivery.pathway_name(pathway),
+            throughput_kbps=throughput_kbps_from(request.query_params.get("_HLS_throughput")),
+            pathways=[session.cdn.name, *(cdn.name for cdn in cdns)],
+        )
+        # Delivery tokens are renewed here, as pathway clones whose URIs carry fresh tokens.
+        priority, clones, reload_params = delivery.steering_delivery(
+            session=session, cdns=cdns, query=request.query_params
+        )
+        reload_uri, _ = signed_url(request, view_name=self.view_name, session_id=session.pk, extra=reload_params)
+        manifest = playlists.steering_manifest(
+            pathway_priority=priority, reload_uri=reload_uri, ttl_s=settings.STREAM_STEERING_TTL_S
+        )
+        if clones:
+            manifest["PATHWAY-CLONES"] = clones
+        response = Response(manifest)
+        response["Cache-Control"] = STEERING_CACHE_CONTROL
+        return response
+
+
+class ReportView(SignedSessionView):
+    """CMCD event mode (CTA-5004-B): a stock reporter's target, or `navigator.sendBeacon`, with no bearer token.
+
+    Each report is applied as a metric update, in the order the reports happened (`sn`, else `ts`); a report's
+    `ts` places it in time, so a burst describing 10 s of rebuffering counts 10 s, not the gap between arrivals.
+    """
+
+    view_name = "stream:session-report"
+    renderer_classes = [JSONRenderer]
+    parser_classes: list = []  # the body is read as sent: application/cmcd lines, JSON, or text from a beacon
+    checks_controls = False
+    MEDIA_TYPES = ("application/cmcd", "application/json", "text/plain", "")
+
+    @extend_schema(
+        parameters=[
+            *SIGNATURE_PARAMETERS,
+            OpenApiParameter("CMCD", OpenApiTypes.STR, description="One CMCD report (query transmission)"),
+        ],
+        request={
+            "application/cmcd": OpenApiTypes.STR,
+            "application/json": OpenApiTypes.OBJECT,
+            "text/plain": OpenApiTypes.STR,
+        },
+        responses={
+            204: OpenApiResponse(description="Applied."),
+            400: OpenApiTypes.OBJECT,
+            403: ErrorSerializer,
+            404: ErrorSerializer,
+            410: ErrorSerializer,
+            413: ErrorSerializer,
+            415: ErrorSerializer,
+        },
+    )
+    def post(self, request, session_id: str):
+        # A session its player's fatal error ended still takes the error code the player sends after it.
+        session = self.authorized_session(request, session_id, ended_by_error_ok=True)
+        content_type = request.META.get("CONTENT_TYPE", "")
+        if request.body and content_type.split(";", 1)[0].strip().lower() not in self.MEDIA_TYPES:
+            raise UnsupportedMediaType(content_type)
+        reports = cmcd.report_order(
+            cmcd.parse_reports(
+                body=request.body, content_type=content_type, query_value=request.query_params.get("CMCD")
             )
         )
+        updates = [cmcd_metrics(report) for report in reports]  # every report checked before any is applied
+        if not session.is_active and not any(update.get("error_code") for update in updates):
+            raise SessionGone()
+        arrived = timezone.now()
+        stamped = [report["ts"] for report in reports if "ts" in report]
+        times = iter(services.session_report_times(session=session, stamps=stamped, arrived=arrived) if stamped else [])
+        for report, metrics in zip(reports, updates, strict=True):
+            at = next(times) if "ts" in report else arrived
+            keys = {name: cmcd.key_for_field(name, report) for name in metrics}
+            try:
+                session_update_naming_keys(session_id=session.pk, metrics=metrics, cmcd_keys=keys, at=at)
+            except Conflict:
+                break  # the batch ended the session (a fatal error, the viewer quit): the rest comes too late
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        parameters=[
+            *SIGNATURE_PARAMETERS,
+            OpenApiParameter("CMCD", OpenApiTypes.STR, required=True, description="One CMCD report"),
+        ],
+        responses={
+            204: OpenApiResponse(description="Applied."),
+            400: OpenApiTypes.OBJECT,
+            403: ErrorSerializer,
+            404: ErrorSerializer,
+            410: ErrorSerializer,
+        },
+    )
+    def get(self, request, session_id: str):
+        """The query transmission of a report (`?CMCD=`), as a reporter configured for GET sends it."""
+        return self.post(request, session_id)
 
 
 class CdnStatusView(APIView):

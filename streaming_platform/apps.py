@@ -13,8 +13,35 @@ if TYPE_CHECKING:
 
 
 class StreamingPlatformConfig(AppConfig):
+    default = True  # this module holds ServiceConfig too
     name = "streaming_platform"
     verbose_name = "Streaming platform"
+
+    def ready(self) -> None:
+        leave_request_bodies_to_django()
+
+
+def leave_request_bodies_to_django() -> None:
+    """The development server (daphne, on Twisted) must not parse form bodies itself.
+
+    Twisted parses multipart and urlencoded bodies before Django sees them, and answers one it cannot
+    parse (a multipart body without a boundary) with an empty, non-JSON 400. Django parses bodies on
+    its own, so Twisted's parsing is switched off.
+    """
+    try:
+        from daphne import http_protocol
+    except ImportError:
+        return
+    if getattr(http_protocol.WebRequest, "_bodies_left_to_django", False):
+        return
+    original = http_protocol.WebRequest.__init__
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("parsePOSTFormSubmission", False)
+        original(self, *args, **kwargs)
+
+    http_protocol.WebRequest.__init__ = __init__
+    http_protocol.WebRequest._bodies_left_to_django = True
 
 
 class ServiceConfig(AppConfig):

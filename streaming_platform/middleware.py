@@ -1,10 +1,11 @@
-"""Project-wide middleware: optional trailing slashes, and JSON answers for errors under /api/."""
+"""Project-wide middleware: optional trailing slashes, JSON answers for errors under /api/, the pages' CSP."""
 
 import logging
 
+from django.conf import settings
 from django.contrib.messages.middleware import MessageMiddleware
 from django.contrib.messages.storage import default_storage
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import DisallowedHost, RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.urls import Resolver404, get_urlconf, resolve
 from django.utils.functional import SimpleLazyObject, empty
@@ -67,6 +68,33 @@ class LazyMessageMiddleware(MessageMiddleware):
         return super().process_response(request, response)
 
 
+class ApiRequestGuardMiddleware:
+    """Under /api/, refuses as JSON what Django's own middleware would refuse with an HTML page or trip on.
+
+    An unknown Host header (DisallowedHost, raised by the middleware after this one: Django would answer
+    with its HTML 400 page, or its debug page in development) and an Authorization header that is not
+    ASCII (tokens are; every authentication class would otherwise have to survive undecodable bytes).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path_info.startswith(API_PREFIX):
+            return self.get_response(request)
+        try:
+            request.get_host()
+        except DisallowedHost:
+            host = request.META.get("HTTP_HOST", "")[:100]
+            hint = " (for devices on the LAN in development, set DEV_LAN=true)" if settings.DEBUG else ""
+            return json_error(400, f"Host {host!r} is not served here; add it to ALLOWED_HOSTS{hint}.")
+        if not request.META.get("HTTP_AUTHORIZATION", "").isascii():
+            response = json_error(401, "Invalid token header: credentials must be ASCII characters.")
+            response["WWW-Authenticate"] = "Bearer"
+            return response
+        return self.get_response(request)
+
+
 class ApiErrorMiddleware:
     """Under /api/, errors are JSON: 413 for an oversized body, 503 while the database is unreachable,
     and 500 for anything else unhandled; never an HTML page."""
@@ -90,3 +118,26 @@ class ApiErrorMiddleware:
             return response
         logger.exception("Unhandled error on %s %s", request.method, request.path, exc_info=exception)
         return json_error(500, "Internal server error.")
+
+
+class ContentSecurityPolicyMiddleware:
+    """A Content-Security-Policy on the site's own HTML pages (the operator dashboard, the admin).
+
+    Scripts, styles, images and connections (the dashboard's WebSocket and report fetches) come from the
+    site itself; no plugins, no framing. Inline styles stay allowed: the admin's widgets use them, and a
+    style cannot run code. The API's JSON and the schema's Swagger page (which has its own inline
+    bootstrap script) are left alone. Django 6.0 ships the same as `ContentSecurityPolicyMiddleware`.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            not request.path_info.startswith(API_PREFIX)
+            and response.get("Content-Type", "").startswith("text/html")
+            and "Content-Security-Policy" not in response
+        ):
+            response["Content-Security-Policy"] = settings.CONTENT_SECURITY_POLICY
+        return response

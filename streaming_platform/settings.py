@@ -35,6 +35,10 @@ if not DEBUG and SECRET_KEY == DEVELOPMENT_SECRET_KEY:
     raise ImproperlyConfigured("Set SECRET_KEY in the environment when DEBUG is off.")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
+# `make dev` listens on every interface; DEV_LAN=true lets phones and TVs on the LAN reach it by the
+# machine's address. Development only: with DEBUG off the hosts are always named.
+if DEBUG and env_bool("DEV_LAN", False):
+    ALLOWED_HOSTS = ["*"]
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 # Region used for anonymous viewers who do not pass ?region= (ISO 3166-1 alpha-2).
@@ -55,6 +59,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "corsheaders",
     "streaming_platform",
     "catalog.apps.CatalogConfig",
     "identity.apps.IdentityConfig",
@@ -66,6 +71,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything that authenticates: a browser's preflight carries no credentials.
+    "stream.middleware.SignedUrlCorsMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "streaming_platform.middleware.ApiRequestGuardMiddleware",
     "streaming_platform.middleware.OptionalTrailingSlashMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -74,7 +83,14 @@ MIDDLEWARE = [
     "streaming_platform.middleware.LazyMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "streaming_platform.middleware.ApiErrorMiddleware",
+    "streaming_platform.middleware.ContentSecurityPolicyMiddleware",
 ]
+# The policy of the site's HTML pages (dashboard, admin); see streaming_platform/middleware.py.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
 
 if not DEBUG:
     # Production serves its collected static files itself; development lets runserver do it.
@@ -134,6 +150,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "identity.User"
+# Every password check (API login, admin login, any later form) goes through the identity lockout.
+AUTHENTICATION_BACKENDS = ["identity.backends.LockoutModelBackend"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -198,18 +216,24 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "streaming_platform.api.parsers.StrictJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "streaming_platform.api.pagination.StandardPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "streaming_platform.api.schema.ProjectAutoSchema",
     "EXCEPTION_HANDLER": "streaming_platform.api.errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "login_address": os.environ.get("LOGIN_RATE_PER_ADDRESS", "30/min"),
         "login_account": os.environ.get("LOGIN_RATE_PER_ACCOUNT", "10/min"),
         "pin": os.environ.get("PIN_RATE", "5/min"),
+        "register_address": os.environ.get("REGISTER_RATE_PER_ADDRESS", "10/hour"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -230,7 +254,32 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "streaming_platform.api.schema.postprocess",
+    ],
 }
+
+# --- Browser clients on other origins (CORS), also the WebSocket's allowed origins ---------------
+# Origins (scheme://host[:port]) of the web apps that may call the API; development allows the usual
+# local front-end ports. The signed playback URLs (manifest, steering, CMCD reporting) answer any origin.
+DEVELOPMENT_CORS_ORIGINS = ",".join(
+    f"http://{host}:{port}" for host in ("localhost", "127.0.0.1") for port in (3000, 4173, 4200, 5173, 8080)
+)
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", DEVELOPMENT_CORS_ORIGINS if DEBUG else "")
+CORS_URLS_REGEX = r"^/api/"
+CORS_ALLOW_CREDENTIALS = env_bool("CORS_ALLOW_CREDENTIALS", False)  # bearer tokens need no cookies
+CORS_ALLOW_HEADERS = (
+    "accept",
+    "authorization",
+    "content-type",
+    "cmcd-object",
+    "cmcd-request",
+    "cmcd-session",
+    "cmcd-status",
+)
+CORS_EXPOSE_HEADERS = ("retry-after",)
+CORS_PREFLIGHT_MAX_AGE = 3600
 
 # --- Production hardening ------------------------------------------------------------------------
 # HTTPS (default: on whenever DEBUG is off) turns on redirects, secure cookies and HSTS. Behind a
@@ -251,13 +300,18 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}},
+    # Django's own console handler (DEBUG only) would print every "django.*" line a second time.
+    "loggers": {"django": {"handlers": [], "level": "INFO"}, "django.request": {"level": "ERROR"}},
 }
 
 # --- identity ---
 # An email is locked for IDENTITY_LOGIN_LOCKOUT_MINUTES after this many failed logins within that time.
 IDENTITY_LOGIN_LOCKOUT_FAILURES = env_int("LOGIN_LOCKOUT_FAILURES", 5)
 IDENTITY_LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
+# After this many wrong PINs in a row the PIN is locked until the account password unlocks it.
+IDENTITY_PIN_LOCKOUT_FAILURES = env_int("PIN_LOCKOUT_FAILURES", 10)
+# The plan every new account starts on; plans change only by staff (admin, or the billing hook endpoint).
+IDENTITY_DEFAULT_PLAN = os.environ.get("DEFAULT_PLAN", "basic")
 
 # --- stream ---
 # Key of the HMAC that signs playback URLs (manifest, steering); defaults to SECRET_KEY.
@@ -267,6 +321,16 @@ STREAM_HEARTBEAT_INTERVAL_S = env_int("STREAM_HEARTBEAT_INTERVAL_S", 10)  # how 
 STREAM_IDLE_TIMEOUT_S = env_int("STREAM_IDLE_TIMEOUT_S", 300)  # no update for this long ends a session
 STREAM_CDN_HEALTH_WINDOW_S = env_int("STREAM_CDN_HEALTH_WINDOW_S", 300)  # CDN health looks at this recent window
 STREAM_STEERING_TTL_S = env_int("STREAM_STEERING_TTL_S", 300)  # how long a player keeps a steering manifest
+# Development media (`manage.py media_prepare`, run by `make dev`): cached outside the repository.
+CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "streaming-platform"
+STREAM_MEDIA_DIR = os.environ.get("STREAM_MEDIA_DIR", str(CACHE_DIR / "media"))
+STREAM_MEDIA_CLIP_S = env_int("STREAM_MEDIA_CLIP_S", 60)  # length of the generated clip
+STREAM_MEDIA_RUNGS_KBPS = [int(kbps) for kbps in env_list("STREAM_MEDIA_RUNGS_KBPS", "")]  # empty: every rung
+# The development origin at /dev-origin/ (stream.origin): on in development only.
+STREAM_DEV_ORIGIN = env_bool("STREAM_DEV_ORIGIN", DEBUG)
+STREAM_DEV_ORIGIN_URL = os.environ.get("STREAM_DEV_ORIGIN_URL", "http://localhost:8000/dev-origin")  # as seeded
+# Lifetime of a delivery token on variant playlists and segments; the steering reload renews it before it ends.
+STREAM_DELIVERY_TOKEN_TTL_S = env_int("STREAM_DELIVERY_TOKEN_TTL_S", 3600)
 
 # --- topology ---
 # First, so the latency it records covers every other middleware too.
@@ -278,7 +342,11 @@ TOPOLOGY_UPDATE_INTERVAL_S = float(os.environ.get("TOPOLOGY_UPDATE_INTERVAL_S", 
 TOPOLOGY_REDIS_PREFIX = os.environ.get("TOPOLOGY_REDIS_PREFIX", "topology")
 # One schema enum per choice set the stream API uses under several field names.
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
-    {"StreamDeviceTypeEnum": "stream.models.DeviceType", "StreamPlayerStateEnum": "stream.models.PlayerState"}
+    {
+        "StreamDeviceTypeEnum": "stream.models.DeviceType",
+        "StreamPlayerStateEnum": "stream.models.PlayerState",
+        "StreamSessionStatusEnum": "stream.models.SessionStatus",
+    }
 )
 
 # --- recommend ---
@@ -317,7 +385,7 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
 )
 
 # --- identity ---
-# Behind reverse proxies (nginx in `manage.py serve`), the number of them that append to X-Forwarded-For,
-# so login throttling sees the real client address (DRF's NUM_PROXIES); unset keeps DRF's default.
-if os.environ.get("NUM_PROXIES"):
-    REST_FRAMEWORK["NUM_PROXIES"] = env_int("NUM_PROXIES", 0)
+# How many reverse proxies really stand in front and append to X-Forwarded-For (DRF's NUM_PROXIES):
+# throttles read the client address that many hops from the end. 0 (no proxy) ignores the header, which
+# any client can forge; `manage.py serve` sets 1 for its own nginx.
+REST_FRAMEWORK["NUM_PROXIES"] = env_int("NUM_PROXIES", 0)

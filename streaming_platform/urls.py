@@ -14,6 +14,9 @@ urlpatterns = [
     *(path(f"api/{config.label}/", include((f"{config.name}.urls", config.label))) for config in service_configs()),
     # Anything else under /api/ is a JSON 404, in DEBUG too.
     re_path(r"^api/", api_not_found),
+    # The player page and, in development, the origin serving its media belong to stream.
+    path("watch/", include(("stream.page_urls", "stream_pages"))),
+    path("dev-origin/", include(("stream.origin_urls", "dev_origin"))),
     # Pages outside /api/ (the operator dashboard) belong to topology.
     path("", include(("topology.page_urls", "topology_pages"))),
 ]

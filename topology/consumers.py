@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import math
 import uuid
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.security.websocket import WebsocketDenier
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.http.request import split_domain_port, validate_host
 
 from topology import simulation
 from topology.broadcast import broadcaster, initial_message
@@ -28,6 +31,63 @@ def user_from_token(token: str):
     except AuthenticationFailed:
         return None
     return user
+
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin_key(scheme: str, netloc: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) of an origin, the port made explicit; None if it is not an http(s) origin."""
+    if scheme not in DEFAULT_PORTS:
+        return None
+    try:
+        parts = urlsplit(f"{scheme}://{netloc}")
+        port = parts.port or DEFAULT_PORTS[scheme]
+    except ValueError:
+        return None
+    return (scheme, (parts.hostname or "").lower(), port)
+
+
+def origin_allowed(scope: dict) -> bool:
+    """Whether a WebSocket handshake may proceed, judged by its `Origin` header.
+
+    No `Origin`: a non-browser client (`websockets`, `wscat`, Node's `ws`), which no page can drive, so it is
+    accepted. A browser's `Origin` must be the site itself (scheme, host and port of the request, the host
+    one of ALLOWED_HOSTS) or one of CORS_ALLOWED_ORIGINS, compared by scheme, host and port.
+    """
+    headers = dict(scope.get("headers") or [])
+    raw_origin = headers.get(b"origin")
+    if raw_origin is None:
+        return True
+    try:
+        origin = urlsplit(raw_origin.decode("latin-1").strip())
+    except ValueError:
+        return False
+    wanted = _origin_key(origin.scheme.lower(), origin.netloc)
+    if wanted is None:
+        return False  # "null" (sandboxed frames, files) or another scheme
+    host = headers.get(b"host", b"").decode("latin-1")
+    domain, _ = split_domain_port(host)
+    site_scheme = "https" if scope.get("scheme") in ("wss", "https") else "http"
+    if domain and validate_host(domain, settings.ALLOWED_HOSTS) and _origin_key(site_scheme, host) == wanted:
+        return True
+    for allowed in settings.CORS_ALLOWED_ORIGINS:
+        parts = urlsplit(allowed)
+        if _origin_key(parts.scheme.lower(), parts.netloc) == wanted:
+            return True
+    return False
+
+
+class BrowserOriginValidator:
+    """ASGI middleware: refuses (HTTP 403) a WebSocket handshake whose `Origin` is not allowed (see above)."""
+
+    def __init__(self, application):
+        self.application = application
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "websocket" and not origin_allowed(scope):
+            return await WebsocketDenier()(scope, receive, send)
+        return await self.application(scope, receive, send)
 
 
 def error(code: str, detail: str, **extra) -> dict:

@@ -37,6 +37,9 @@ def route_text(pattern) -> str | None:
         text = text[1:]
     if text.endswith("$"):
         text = text[:-1]
+    # The services' routers accept a path with or without its trailing slash (`movies/?`): that is no parameter.
+    if text.endswith("/?"):
+        text = text[:-1]
     if any(char in REGEX_SPECIALS for char in text):
         return None
     return text

@@ -171,3 +171,22 @@ def test_oversized_body_is_413(user_client):
 
 def test_anonymous_is_401(api_client, db):
     assert post(api_client, event()).status_code == 401
+
+
+def test_events_only_name_titles_the_sender_may_see(api_client, db):
+    from catalog.models import Maturity
+    from identity.tests.factories import ParentalControlsFactory, UserFactory
+
+    restricted = TitleFactory(maturity_rating=Maturity.R)
+    elsewhere = TitleFactory(regions=["DE"])
+    allowed = TitleFactory(maturity_rating=Maturity.G)
+    kid = UserFactory()
+    ParentalControlsFactory(user=kid, max_maturity=Maturity.PG)
+    api_client.force_authenticate(kid)
+
+    play = {"type": "play_start", "session": "s1", "properties": {"position_s": 0}}
+    response = post(api_client, [event(1, title=restricted.pk, **play), event(2, title=elsewhere.pk, **play)])
+    assert response.status_code == 400
+    assert [(error["index"], error["field"]) for error in response.json()["errors"]] == [(0, "title"), (1, "title")]
+    assert not Event.objects.exists()
+    assert post(api_client, event(3, title=allowed.pk, **play)).status_code == 201

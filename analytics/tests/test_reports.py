@@ -415,3 +415,17 @@ def test_regions_by_genre_match_regions_by_kind(staff_client, data):
     by_kind = get(staff_client, "regions", RANGE + "&kind=movie").json()
 
     assert by_genre["results"] == by_kind["results"]
+
+
+def test_the_day_still_under_way_is_marked_partial(staff_client):
+    from django.utils import timezone
+
+    today = timezone.now().date()
+    for name in ("engagement", "streaming"):
+        series = staff_client.get(
+            f"/api/analytics/{name}", {"from": (today - dt.timedelta(days=2)).isoformat(), "to": today.isoformat()}
+        ).json()["series"]
+        assert [point["partial"] for point in series] == [False, False, True]
+    past_hours = {"from": "2026-03-03T20:00:00Z", "to": "2026-03-03T22:00:00Z", "granularity": "hour"}
+    hourly = staff_client.get("/api/analytics/engagement", past_hours).json()["series"]
+    assert [point["partial"] for point in hourly] == [False, False]

@@ -1,17 +1,26 @@
 """Full-text search over titles: one entry point, a backend per database vendor.
 
-`ranked_title_ids(query, limit=...)` returns title ids, best match first. The backend is chosen by
-`connection.vendor`: SQLite uses FTS5 (kept in sync by triggers, see migration 0002), PostgreSQL
-uses its full-text search with trigram similarity. Visibility is applied by the caller
-(`catalog.selectors.search_titles`), so every backend answers the same question.
+`title_matches(query, within=...)` ranks the titles of `within` (a queryset: what the viewer may see,
+of a kind, in a genre) that match `query`, best first. The scope is part of the search query itself, so
+a common word in a small region, or a restricted viewer, gets every title they may see ranked, and the
+count of matches is exact at any catalog size. The backend is chosen by `connection.vendor`: SQLite uses
+FTS5 (kept in sync by triggers, see migration 0002), PostgreSQL its full-text search with trigram
+similarity.
+
+Each backend offers its ways of matching in order (words as typed and as prefixes, then typo
+corrections, ...): the first that finds something in scope answers.
 """
 
 import re
 import unicodedata
+from collections.abc import Iterator
+from typing import Protocol
 
 from django.db import connection
+from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 
-# Search never ranks more candidates than this; deeper pages of a vague query are not useful.
+# Search ranks this many candidates at once; a page past them is ranked when asked for.
 MAX_CANDIDATES = 200
 TOKEN_SPLIT = re.compile(r"[\W_]+", re.UNICODE)
 MAX_TOKENS = 8
@@ -24,7 +33,29 @@ def normalize_tokens(query: str) -> list[str]:
     return [token for token in TOKEN_SPLIT.split(plain) if token][:MAX_TOKENS]
 
 
-def backend():
+class Scope:
+    """The titles a search may answer with, as SQL correlated to the backend's title id column."""
+
+    def __init__(self, within: QuerySet | None, title_id_column: str):
+        if within is None:
+            self.sql, self.params = "", ()
+            return
+        correlated = within.order_by().filter(pk=RawSQL(title_id_column, ())).values("pk")
+        sql, params = correlated.query.sql_with_params()
+        self.sql, self.params = f" AND EXISTS ({sql})", tuple(params)
+
+
+class Stage(Protocol):
+    def ranked(self, limit: int, offset: int) -> list[int]: ...
+
+    def count(self) -> int: ...
+
+
+class Backend(Protocol):
+    def stages(self, tokens: list[str], within: QuerySet | None) -> Iterator[Stage]: ...
+
+
+def backend() -> Backend:
     if connection.vendor == "postgresql":
         from catalog.search import postgres
 
@@ -36,9 +67,41 @@ def backend():
     raise NotImplementedError(f"No catalog search backend for {connection.vendor}.")
 
 
-def ranked_title_ids(query: str, *, limit: int = MAX_CANDIDATES) -> list[int]:
-    """Ids of titles matching `query` (prefix and typo tolerant), best first; [] when nothing matches."""
+class TitleMatches:
+    """Matching title ids, best first: the first `candidates` ranked at once, the rest (and an exact
+    count) asked of the database only when a page or the count needs them."""
+
+    def __init__(self, stage: Stage | None = None, ids: list[int] | None = None, candidates: int = 0):
+        self.stage, self.ids, self.candidates = stage, ids or [], candidates
+        self._count: int | None = None if len(self.ids) >= candidates > 0 else len(self.ids)
+
+    @property
+    def count_known(self) -> bool:
+        return self._count is not None
+
+    def __len__(self) -> int:
+        if self._count is None:
+            self._count = self.stage.count()
+        return self._count
+
+    def page(self, offset: int, limit: int) -> list[int]:
+        if offset + limit <= len(self.ids) or self._count == len(self.ids):
+            return self.ids[offset : offset + limit]
+        return self.stage.ranked(limit, offset)
+
+
+def title_matches(query: str, *, within: QuerySet | None = None, limit: int | None = None) -> TitleMatches:
+    """Titles of `within` (all titles when None) matching `query`, prefix and typo tolerant, best first."""
     tokens = normalize_tokens(query)
-    if not tokens:
-        return []
-    return backend().ranked_title_ids(tokens, limit=limit)
+    limit = MAX_CANDIDATES if limit is None else limit
+    if tokens:
+        for stage in backend().stages(tokens, within):
+            ids = stage.ranked(limit, 0)
+            if ids:
+                return TitleMatches(stage, ids, limit)
+    return TitleMatches()
+
+
+def ranked_title_ids(query: str, *, within: QuerySet | None = None, limit: int | None = None) -> list[int]:
+    """Ids of the best `limit` titles matching `query` (see `title_matches`); [] when nothing matches."""
+    return title_matches(query, within=within, limit=limit).ids

@@ -1,4 +1,8 @@
-"""Typo tolerance shared by the backends: close terms of the index vocabulary for a word that matches nothing."""
+"""Typo tolerance shared by the backends: close terms of the index vocabulary for a word that matches nothing.
+
+Distance is optimal string alignment: an insertion, deletion, substitution or swap of two adjacent letters
+(`borken` for `broken`) is one edit each.
+"""
 
 import bisect
 import threading
@@ -7,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 
 from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 # Words shorter than this are not corrected: one edit in a short word is a different word.
 MIN_FUZZY_LENGTH = 4
@@ -64,8 +68,6 @@ class Vocabulary:
             terms, counts = buckets.get(length, ((), ()))
             if not terms:
                 continue
-            matches = process.extract(
-                word, terms, scorer=Levenshtein.distance, score_cutoff=edits, limit=MAX_ALTERNATIVES * 4
-            )
+            matches = process.extract(word, terms, scorer=OSA.distance, score_cutoff=edits, limit=MAX_ALTERNATIVES * 4)
             found.extend((distance, -counts[index], term) for term, distance, index in matches)
         return [term for _, _, term in sorted(found)[:MAX_ALTERNATIVES]]

@@ -2,8 +2,12 @@
 GIN-indexed document per title, prefix matching with `:*`, and trigram word similarity (pg_trgm) for
 typos when the words match nothing."""
 
-from django.db import connection, transaction
+from collections.abc import Iterator
 
+from django.db import connection, transaction
+from django.db.models import QuerySet
+
+from catalog.search import Scope
 from catalog.search.fuzzy import Vocabulary
 
 CONFIG = "simple"
@@ -44,51 +48,77 @@ def tsquery(words: list[list[str]], weights: str = "") -> str:
     return " & ".join("(" + " | ".join(alternative + weights for alternative in word) + ")" for word in words)
 
 
-def ranked(cursor, raw_query: str, limit: int) -> list[int]:
-    cursor.execute(
-        f"""SELECT s.title_id FROM {DOCUMENTS} s JOIN catalog_title t ON t.id = s.title_id,
-            to_tsquery('{CONFIG}', %s) query
-        WHERE s.document @@ query
-        ORDER BY ts_rank(s.document, query) DESC, t.popularity DESC, t.id
-        LIMIT %s""",
-        [raw_query, limit],
-    )
-    return [row[0] for row in cursor.fetchall()]
+class Match:
+    """One tsquery over the documents of the titles in scope (the scope is a correlated EXISTS, which
+    the planner turns into a semi-join)."""
 
+    def __init__(self, words: list[list[str]], scope: Scope):
+        self.words, self.scope = words, scope
+        self.total: int | None = None
 
-def matching_ids(words: list[list[str]], limit: int) -> list[int]:
-    """Titles whose document matches every word (see `tsquery`), best ranked first, through the
-    GIN-indexed documents (`catalog_title_search`, kept by triggers: migration 0006)."""
-    with connection.cursor() as cursor:
-        # Title matches rank first anyway; when they alone fill the list, a broad query (a short prefix
+    def query(self, select: str, raw_query: str, tail: str = "", params: tuple = ()) -> list[tuple]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""SELECT {select} FROM {DOCUMENTS} s JOIN catalog_title t ON t.id = s.title_id,
+                    to_tsquery('{CONFIG}', %s) query
+                WHERE s.document @@ query{self.scope.sql}{tail}""",
+                [raw_query, *self.scope.params, *params],
+            )
+            return cursor.fetchall()
+
+    def ranked_by(self, raw_query: str, limit: int, offset: int) -> list[int]:
+        tail = " ORDER BY ts_rank(s.document, query) DESC, t.popularity DESC, t.id LIMIT %s OFFSET %s"
+        rows = self.query("s.title_id, count(*) OVER ()", raw_query, tail, (limit, offset))
+        if rows and raw_query == tsquery(self.words):
+            self.total = rows[0][1]  # every match of the whole query, counted in the same scan
+        return [row[0] for row in rows]
+
+    def ranked(self, limit: int, offset: int) -> list[int]:
+        # Title matches rank first anyway; when they alone fill the page, a broad query (a short prefix
         # matches much of the catalogue) need not rank every description that matches too.
-        title_matches = ranked(cursor, tsquery(words, "A"), limit)
-        if len(title_matches) >= limit:
-            return title_matches
-        return ranked(cursor, tsquery(words), limit)
+        title_matches = self.ranked_by(tsquery(self.words, "A"), offset + limit, 0)
+        if len(title_matches) >= offset + limit:
+            return title_matches[offset:]
+        return self.ranked_by(tsquery(self.words), limit, offset)
+
+    def count(self) -> int:
+        if self.total is None:
+            self.total = self.query("count(*)", tsquery(self.words))[0][0]
+        return self.total
 
 
-def similar_titles(typed: str, limit: int) -> list[int]:
+class Similar:
     """Titles containing something like what was typed (pg_trgm word similarity, through its GIN index)."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)", [str(MIN_SIMILARITY)])
-        cursor.execute(
-            "SELECT id FROM catalog_title WHERE %s <%% title"
-            " ORDER BY word_similarity(%s, title) DESC, popularity DESC, id LIMIT %s",
-            [typed, typed, limit],
+
+    def __init__(self, typed: str, within: QuerySet | None):
+        self.typed, self.scope = typed, Scope(within, "outer_title.id")
+
+    def query(self, select: str, tail: str = "", params: tuple = ()) -> list[tuple]:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)", [str(MIN_SIMILARITY)])
+            cursor.execute(
+                f"SELECT {select} FROM catalog_title outer_title WHERE %s <%% outer_title.title{self.scope.sql}{tail}",
+                [self.typed, *self.scope.params, *params],
+            )
+            return cursor.fetchall()
+
+    def ranked(self, limit: int, offset: int) -> list[int]:
+        tail = (
+            " ORDER BY word_similarity(%s, outer_title.title) DESC, outer_title.popularity DESC, outer_title.id"
+            " LIMIT %s OFFSET %s"
         )
-        return [row[0] for row in cursor.fetchall()]
+        return [row[0] for row in self.query("outer_title.id", tail, (self.typed, limit, offset))]
+
+    def count(self) -> int:
+        return self.query("count(*)")[0][0]
 
 
-def ranked_title_ids(tokens: list[str], *, limit: int) -> list[int]:
+def stages(tokens: list[str], within: QuerySet | None) -> Iterator[Match | Similar]:
     # Tokens are word characters only (catalog.search.normalize_tokens), so the raw tsquery is safe.
-    ids = matching_ids([[f"{token}:*"] for token in tokens], limit)
-    if ids:
-        return ids
+    scope = Scope(within, "s.title_id")
+    yield Match([[f"{token}:*"] for token in tokens], scope)
     corrected = corrected_terms(tokens)
     if corrected:
-        ids = matching_ids(corrected, limit)
-        if ids:
-            return ids
+        yield Match(corrected, scope)
     # Last resort: titles that look like what was typed, as a whole.
-    return similar_titles(" ".join(tokens), limit)
+    yield Similar(" ".join(tokens), within)

@@ -339,3 +339,18 @@ def test_tightened_parental_controls_apply_to_a_cached_list_at_once(settings):
     body = client.get(MOVIES, {"ordering": "title"}).json()
     assert [item["title"] for item in body["results"]] == ["Cartoon Night"]
     assert body["count"] == 1
+
+
+def test_unknown_parameters_do_not_make_new_cache_entries(api_client, django_assert_num_queries, settings):
+    import uuid
+
+    from django.core.cache import cache
+
+    settings.CATALOG_LIST_CACHE_S = 30
+    TitleFactory(title="Heat")
+    assert titles_of(api_client.get(MOVIES)) == ["Heat"]
+    entries = len(cache._cache)
+    for _ in range(20):
+        with django_assert_num_queries(0):
+            assert titles_of(api_client.get(MOVIES, {"junk": str(uuid.uuid4())})) == ["Heat"]
+    assert len(cache._cache) == entries

@@ -194,3 +194,73 @@ def test_broad_queries_keep_title_matches_first():
 
 def test_two_letter_prefix(api_client, classics):
     assert sorted(found(api_client, q="st")) == ["Star Wars", "Toy Story"]
+
+
+def test_swapped_letters_count_as_one_typo(api_client):
+    TitleFactory(title="Broken Arrow", description="A pilot steals two nuclear warheads.")
+    assert found(api_client, q="borken") == ["Broken Arrow"]
+    assert found(api_client, q="nuclaer") == ["Broken Arrow"]
+
+
+def bulk_titles(count: int, name: str, *, region: str, **fields) -> None:
+    """`count` titles named `name n`, available in `region`, loaded at once (the index triggers still run)."""
+    import datetime as dt
+
+    from catalog.models import Availability
+
+    titles = Title.objects.bulk_create(
+        Title(title=f"{name} {number}", runtime_s=6000, release_year=2001, **fields) for number in range(count)
+    )
+    since = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    Availability.objects.bulk_create(Availability(title=title, region=region, starts_at=since) for title in titles)
+
+
+def test_ranks_within_what_the_viewer_may_see(api_client):
+    # More titles match than search ranks at once, and the visible ones are the least popular: every one
+    # of them is found, kind and genre filters included, and `count` is right.
+    drama = GenreFactory(name="Drama", slug="drama")
+    bulk_titles(search.MAX_CANDIDATES + 20, "The Hidden", region="DE", popularity=100)
+    visible = [TitleFactory(title=f"The Shown {number}", popularity=1, genres=[drama]) for number in range(7)]
+    ShowFactory(title="The Shown Series", popularity=1)
+
+    body = api_client.get(SEARCH, {"q": "the", "kind": "movie", "page_size": 3}).json()
+    assert body["count"] == 7
+    assert len(body["results"]) == 3
+    everything = api_client.get(SEARCH, {"q": "the", "kind": "movie", "page_size": 100}).json()
+    assert sorted(item["title"] for item in everything["results"]) == sorted(title.title for title in visible)
+    assert api_client.get(SEARCH, {"q": "the", "kind": "show"}).json()["count"] == 1
+    assert api_client.get(SEARCH, {"q": "the", "genre": "drama"}).json()["count"] == 7
+
+
+def test_a_kid_finds_every_title_they_may_see(api_client):
+    from catalog.models import Maturity
+    from identity.tests.factories import ParentalControlsFactory
+
+    bulk_titles(search.MAX_CANDIDATES + 20, "The Grim", region="US", maturity_rating=Maturity.R, popularity=100)
+    for number in range(5):
+        TitleFactory(title=f"The Sunny {number}", maturity_rating=Maturity.G, popularity=1)
+    kid = UserFactory()
+    ParentalControlsFactory(user=kid, max_maturity=Maturity.PG)
+    api_client.force_authenticate(kid)
+    body = api_client.get(SEARCH, {"q": "the"}).json()
+    assert body["count"] == 5
+    assert sorted(item["title"] for item in body["results"]) == [f"The Sunny {number}" for number in range(5)]
+
+
+def test_count_is_every_visible_match_beyond_the_first_ranked_ones(api_client):
+    bulk_titles(search.MAX_CANDIDATES + 30, "The Many", region="US", popularity=1)
+    body = api_client.get(SEARCH, {"q": "many", "page_size": 100, "page": 3}).json()
+    assert body["count"] == search.MAX_CANDIDATES + 30
+    assert len(body["results"]) == search.MAX_CANDIDATES + 30 - 200
+
+
+def test_a_broad_searchs_count_is_cached_like_a_lists(api_client, settings):
+    settings.CATALOG_COUNT_CACHE_S = 60
+    bulk_titles(search.MAX_CANDIDATES + 5, "The Many", region="US")
+    assert api_client.get(SEARCH, {"q": "many"}).json()["count"] == search.MAX_CANDIDATES + 5
+    bulk_titles(1, "Many More", region="US")
+    assert api_client.get(SEARCH, {"q": "many"}).json()["count"] == search.MAX_CANDIDATES + 5
+    # Another viewer's scope is another count.
+    assert api_client.get(SEARCH, {"q": "many", "region": "DE"}).json()["count"] == 0
+    settings.CATALOG_COUNT_CACHE_S = 0
+    assert api_client.get(SEARCH, {"q": "many"}).json()["count"] == search.MAX_CANDIDATES + 6

@@ -73,3 +73,39 @@ def test_admin_can_create_a_user(admin_client):
 
     made = User.objects.get(email="made@example.org")
     assert made.plan == "basic" and made.check_password("a-long-enough-secret-42")
+
+
+@pytest.mark.parametrize(("country", "stored"), [("de", "DE"), ("XX", None), ("ZZ", None)])
+def test_the_admin_takes_only_country_codes(admin_client, country, stored):
+    from identity.models import User
+
+    response = admin_client.post(
+        reverse("admin:identity_user_add"),
+        {
+            "email": "made@example.org",
+            "password1": "a-long-enough-secret-42",
+            "password2": "a-long-enough-secret-42",
+            "plan": "basic",
+            "country": country,
+            "usable_password": "true",
+        },
+    )
+
+    made = User.objects.filter(email="made@example.org").first()
+    assert (made.country if made else None) == stored
+    assert response.status_code == (302 if stored else 200)
+
+
+def test_availability_windows_in_the_admin_take_only_country_codes(admin_client):
+    from catalog.models import Availability
+    from catalog.tests.factories import TitleFactory
+
+    title = TitleFactory(regions=[])
+    add = reverse("admin:catalog_availability_add")
+    form = {"title": title.pk, "starts_at_0": "2024-01-01", "starts_at_1": "00:00:00"}
+
+    lower = admin_client.post(add, {**form, "region": "de"})
+    unassigned = admin_client.post(add, {**form, "region": "ZZ"})
+
+    assert lower.status_code == 302 and unassigned.status_code == 200
+    assert list(Availability.objects.filter(title=title).values_list("region", flat=True)) == ["DE"]

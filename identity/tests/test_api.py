@@ -42,13 +42,13 @@ def test_registration_creates_a_viewer_who_can_log_in(api_client):
             "display_name": "New",
             "country": "de",
             "time_zone": "Europe/Berlin",
-            "plan": "premium",
         },
     )
 
     assert response.status_code == 201
     body = response.json()
-    assert body["email"] == "new@example.org" and body["country"] == "DE" and body["max_streams"] == 4
+    assert body["email"] == "new@example.org" and body["country"] == "DE"
+    assert body["plan"] == "basic" and body["max_streams"] == 1
     assert "password" not in body
     login = api_client.post(
         "/api/identity/auth/login", {"email": "new@example.org", "password": "a-long-enough-secret-42"}
@@ -213,7 +213,7 @@ def test_record_and_list_history(user_client, user, django_assert_num_queries):
     assert first.status_code == 201 and first.json()["progress"] == 0.25
     assert second.json()["completed"] is True and second.json()["watch_count"] == 1
     assert second.json()["episode"]["id"] == episode.pk
-    with django_assert_num_queries(4):  # the token and its user, the count, the page
+    with django_assert_num_queries(5):  # the token and its user, the parental controls, the count, the page
         listed = user_client.get(url)
     assert [row["title"]["id"] for row in listed.json()["results"]] == [show.pk, movie.pk]
 

@@ -63,14 +63,18 @@ def test_short_items_count_as_watched(user):
 def test_history_is_one_row_per_episode_and_one_per_title(user):
     episode = EpisodeFactory()
     show = episode.season.show
+    movie = TitleFactory()
 
     services.history_record(user=user, title=show, episode=episode, position_s=600)
     services.history_record(user=user, title=show, episode=episode, position_s=900)
-    services.history_record(user=user, title=show, position_s=900)
-    services.history_record(user=user, title=show, position_s=1000)
+    services.history_record(user=user, title=movie, position_s=900, duration_s=6000)
+    services.history_record(user=user, title=movie, position_s=1000, duration_s=6000)
 
     assert WatchHistory.objects.filter(user=user, title=show, episode=episode).get().position_s == 900
-    assert WatchHistory.objects.filter(user=user, title=show, episode__isnull=True).get().position_s == 1000
+    assert WatchHistory.objects.filter(user=user, title=movie, episode__isnull=True).get().position_s == 1000
+    with pytest.raises(ValidationError) as refused:
+        services.history_record(user=user, title=show, position_s=900)
+    assert "episode" in refused.value.message_dict
 
 
 @pytest.mark.parametrize(

@@ -186,3 +186,27 @@ def test_a_full_cdn_is_passed_over_for_one_with_room(viewer_client, movie):
     CdnFactory(name="edge-eu", regions=["DE"], capacity=100)
 
     assert chosen(viewer_client, movie) == "edge-eu"
+
+
+def test_one_viewer_failing_several_times_does_not_take_a_cdn_down(api_client):
+    cdn = CdnFactory(name="edge-a")
+    unlucky = UserFactory()
+    for _ in range(4):  # one viewer ending four sessions with sta=f within a second
+        ended(cdn, user=unlucky, fatal_error=True)
+    for _ in range(2):
+        ended(cdn)
+
+    row = status_of(api_client)["edge-a"]
+
+    assert row["state"] == "degraded"  # one failed viewer of three, not four failed sessions of six
+    assert row["error_rate"] == pytest.approx(1 / 3, abs=1e-4)
+
+
+def test_failures_of_several_viewers_take_a_cdn_down(api_client):
+    cdn = CdnFactory(name="edge-a")
+    for user in UserFactory.create_batch(3):
+        ended(cdn, user=user, fatal_error=True)
+    for _ in range(2):
+        ended(cdn)
+
+    assert status_of(api_client)["edge-a"]["state"] == "down"

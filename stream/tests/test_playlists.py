@@ -149,11 +149,51 @@ def test_manifest_is_served_whatever_the_player_accepts(user_client, movie, star
     assert response.status_code == 200
 
 
-def test_manifest_of_an_ended_session_is_404(user_client, movie, start):
+def test_manifest_and_steering_of_an_ended_session_are_gone(user_client, movie, start):
     body = start(user_client, movie).json()
+    steering = steering_url(PlaybackSession.objects.get(pk=body["id"]))
     user_client.delete(f"/api/stream/sessions/{body['id']}")
 
-    assert fetch_manifest(body["manifest_url"]).status_code == 404
+    manifest = fetch_manifest(body["manifest_url"])
+    assert manifest.status_code == 410  # players stop polling on 410; 404 makes some retry
+    assert manifest.json() == {"detail": "This session has ended."}
+    assert APIClient().get(steering).status_code == 410
+
+
+def test_manifest_is_not_cached_and_steering_is_revalidated(user_client, movie, start):
+    body = start(user_client, movie).json()
+
+    manifest = fetch_manifest(body["manifest_url"])
+    steering = APIClient().get(steering_url(PlaybackSession.objects.get(pk=body["id"])), HTTP_ACCEPT="text/html")
+
+    assert manifest["Cache-Control"] == "private, no-store"
+    assert steering["Cache-Control"] == "no-cache"
+    assert steering["Content-Type"] == "application/json"  # never the browsable API page
+
+
+def test_the_owner_gets_a_freshly_signed_manifest_url_for_a_running_session(user_client, staff_client, movie, start):
+    body = start(user_client, movie).json()
+    expired = {**dict(parse_qs(urlsplit(body["manifest_url"]).query)), "expires": ["1"]}
+    assert fetch_manifest(f"{urlsplit(body['manifest_url']).path}?{urlencode(expired, doseq=True)}").status_code == 403
+
+    time.sleep(1.01)  # the next signature expires later
+    again = user_client.get(f"/api/stream/sessions/{body['id']}").json()
+
+    assert again["manifest_url"] != body["manifest_url"]
+    assert fetch_manifest(again["manifest_url"]).status_code == 200
+    assert again["manifest_expires_at"] > body["manifest_expires_at"]
+    assert staff_client.get(f"/api/stream/sessions/{body['id']}").json()["manifest_url"] is None
+    user_client.delete(f"/api/stream/sessions/{body['id']}")
+    assert user_client.get(f"/api/stream/sessions/{body['id']}").json()["manifest_url"] is None
+
+
+def test_the_lowest_rung_declares_the_h264_level_it_needs(user_client, movie, start):
+    body = start(user_client, movie).json()
+
+    playlist = m3u8.loads(fetch_manifest(body["manifest_url"]).content.decode())
+
+    lowest = next(p for p in playlist.playlists if p.stream_info.resolution == (416, 234))
+    assert lowest.stream_info.codecs.startswith("avc1.42e00d,")  # Baseline level 1.3
 
 
 def steering_url(session: PlaybackSession, **extra) -> str:
@@ -197,13 +237,42 @@ def test_steering_records_the_pathway_the_player_switched_to(cdn):
     assert session.cdn == backup
 
 
-def test_steering_needs_a_signature_and_a_numeric_throughput(cdn):
-    session = PlaybackSessionFactory(cdn=cdn)
+def test_steering_needs_a_signature_and_ignores_a_throughput_that_is_not_a_number(cdn):
+    session = PlaybackSessionFactory(cdn=cdn, throughput_kbps=3000)
 
     assert APIClient().get(f"/api/stream/sessions/{session.pk}/steering").status_code == 403
-    bad = APIClient().get(steering_url(session, _HLS_throughput="fast"))
-    assert bad.status_code == 400
-    assert "_HLS_throughput" in bad.json()
+    for value in ("fast", "5400000.5", "-1", "9" * 20):
+        answer = APIClient().get(steering_url(session, _HLS_throughput=value))
+        assert answer.status_code == 200
+        assert answer.json()["PATHWAY-PRIORITY"] == ["cdn-us"]
+    session.refresh_from_db()
+    assert session.throughput_kbps == 3000
+
+
+def test_steering_ignores_a_pathway_that_is_not_the_sessions(cdn):
+    CdnFactory(name="cdn-off", regions=[], enabled=False)
+    session = PlaybackSessionFactory(cdn=cdn)
+
+    for pathway in ("cdn-off", "no-such-cdn"):
+        assert APIClient().get(steering_url(session, _HLS_pathway=pathway)).status_code == 200
+
+    session.refresh_from_db()
+    assert session.cdn == cdn
+
+
+def test_the_players_starting_estimate_is_not_a_throughput_measurement(user_client, movie, start):
+    body = start(user_client, movie).json()
+    session = PlaybackSession.objects.get(pk=body["id"])
+    first_variant_bandwidth = body["ladder"][0]["bandwidth"]  # what hls.js reports before measuring anything
+
+    APIClient().get(steering_url(session, _HLS_throughput=first_variant_bandwidth))
+    session.refresh_from_db()
+    assert session.throughput_kbps is None
+    assert start(user_client, movie, device_id="phone").json()["initial_bitrate_kbps"] == 2000
+
+    APIClient().get(steering_url(session, _HLS_throughput=5_400_000))
+    session.refresh_from_db()
+    assert session.throughput_kbps == 5400
 
 
 @pytest.mark.parametrize("endpoint", ["manifest.m3u8", "steering/"])

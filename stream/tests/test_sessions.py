@@ -1,6 +1,7 @@
 """Starting, updating, ending and listing playback sessions through the API."""
 
 import datetime as dt
+import time
 from urllib.parse import urlsplit
 
 import pytest
@@ -132,12 +133,12 @@ def test_one_stream_more_than_the_plan_allows_is_409_listing_the_active_ones(mov
 def test_ending_a_session_frees_its_slot(movie, start):
     viewer = UserFactory(plan=Plan.BASIC)
     client = client_for(viewer)
-    first = start(client, movie).json()["id"]
-    assert start(client, movie).status_code == 409
+    first = start(client, movie, device_id="tv").json()["id"]
+    assert start(client, movie, device_id="phone").status_code == 409
 
     client.delete(f"/api/stream/sessions/{first}")
 
-    assert start(client, movie).status_code == 201
+    assert start(client, movie, device_id="phone").status_code == 201
 
 
 def test_idle_sessions_do_not_count_against_the_plan(movie, start):
@@ -258,7 +259,6 @@ def test_repeated_or_older_sequence_changes_nothing(user_client, session):
 @pytest.mark.parametrize(
     ("body", "key"),
     [
-        ({"position_s": 1}, "sequence"),
         ({"sequence": -1}, "sequence"),
         ({"sequence": "7"}, "sequence"),
         ({"sequence": 1, "position_s": -3}, "position_s"),
@@ -475,7 +475,15 @@ def test_staff_list_rejects_ids_the_database_cannot_hold(staff_client, key, valu
     assert list(response.json()) == [key]
 
 
+def same_controls_period(session) -> None:
+    """Makes the session's last update fall in this minute: the next update does not check parental controls."""
+    if timezone.now().second >= 57:
+        time.sleep(61 - timezone.now().second)
+    PlaybackSession.objects.filter(pk=session.pk).update(last_seen_at=timezone.now())
+
+
 def test_an_update_costs_one_read_of_token_and_session_and_one_write(user_client, session, django_assert_num_queries):
+    same_controls_period(session)
     with django_assert_num_queries(2) as queries:
         response = put(user_client, session, {"sequence": 1, "state": "playing", "position_s": 5})
 
@@ -484,6 +492,15 @@ def test_an_update_costs_one_read_of_token_and_session_and_one_write(user_client
     assert "knox_authtoken" in read and "stream_playbacksession" in read and write.startswith("UPDATE")
     session.refresh_from_db()
     assert (session.last_sequence, session.position_s) == (1, 5.0)
+
+
+def test_once_a_minute_an_update_also_checks_parental_controls(user_client, session, django_assert_num_queries):
+    PlaybackSession.objects.filter(pk=session.pk).update(last_seen_at=timezone.now() - dt.timedelta(minutes=1))
+
+    with django_assert_num_queries(3):  # token and session, the viewer's controls (none), the write
+        response = put(user_client, session, {"sequence": 1, "state": "playing"})
+
+    assert response.status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -590,3 +607,50 @@ def test_heartbeat_statements_translate_database_errors():
     # Django's exception class, not the driver's: the error middleware answers 503 for those.
     with pytest.raises(DatabaseError):
         execute("SELECT id FROM no_such_table WHERE id = %s", ["x"], fetch=True)
+
+
+def test_starting_again_on_the_same_device_takes_over_its_session(movie, start):
+    viewer = UserFactory(plan=Plan.BASIC)  # one stream
+    client = client_for(viewer)
+    first = start(client, movie, device_id="living-room-tv").json()["id"]
+
+    again = start(client, movie, device_id="living-room-tv")
+
+    assert again.status_code == 201
+    assert again.json()["id"] != first
+    replaced = client.get(f"/api/stream/sessions/{first}").json()
+    assert (replaced["status"], replaced["end_reason"]) == ("ended", "replaced")
+    assert start(client, movie, device_id="phone").status_code == 409  # another device still waits
+
+
+def test_a_viewer_lists_their_active_sessions_on_every_device_and_ends_one(movie, start):
+    viewer = UserFactory(plan=Plan.STANDARD)
+    client = client_for(viewer)
+    tv = start(client, movie, device_id="tv").json()["id"]
+    phone = start(client, movie, device_id="phone").json()["id"]
+    start(client_for(UserFactory()), movie, device_id="tv")  # someone else's
+
+    listed = client.get("/api/stream/sessions/mine")
+
+    assert listed.status_code == 200
+    assert {(s["id"], s["device_id"]) for s in listed.json()} == {(tv, "tv"), (phone, "phone")}
+    assert client.delete(f"/api/stream/sessions/{tv}").status_code == 200
+    assert [s["id"] for s in client.get("/api/stream/sessions/mine/").json()] == [phone]
+    assert APIClient().get("/api/stream/sessions/mine").status_code == 401
+
+
+def test_a_closing_page_ends_its_session_with_the_signed_end_url_and_a_last_update(user_client, movie, start):
+    body = start(user_client, movie).json()
+    parts = urlsplit(body["end_url"])
+    end = f"{parts.path}?{parts.query}"
+    last = '{"sequence": 3, "state": "playing", "position_s": 1234.5}'
+
+    # What navigator.sendBeacon sends for a string: text/plain, no token, no CSRF header.
+    response = APIClient().post(end, data=last, content_type="text/plain;charset=UTF-8")
+
+    assert response.status_code == 204
+    session = PlaybackSession.objects.get(pk=body["id"])
+    assert (session.status, session.end_reason, session.position_s) == ("ended", "client", 1234.5)
+    assert APIClient().post(end, data="", content_type="text/plain").status_code == 204  # again: still fine
+    assert APIClient().post(parts.path, data="").status_code == 403  # unsigned
+    assert APIClient().post(end, data="[1]", content_type="text/plain").status_code == 400

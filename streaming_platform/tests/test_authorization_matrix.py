@@ -45,7 +45,12 @@ class World:
             "person": self.person.pk,
             "poster": f"{self.poster.pk}/160/{self.poster.version}.jpg",
         }
-        for view_name in ("stream:session-manifest", "stream:session-steering"):
+        for view_name in (
+            "stream:session-manifest",
+            "stream:session-steering",
+            "stream:session-report",
+            "stream:session-end",
+        ):
             placeholder = "{signed:" + view_name + "}"
             if placeholder in template:
                 template = template.replace(placeholder, self.signature_query(view_name))
@@ -129,6 +134,10 @@ MATRIX: dict[tuple[str, str], Row] = {
         USER + "/controls/pin/verify/", OWNER_NO_CONTENT, lambda w: {"pin": "4321"}
     ),
     ("identity:viewing-allowed", "get"): Row(USER + "/viewing-allowed/", OWNER_READ),
+    ("identity:controls-pin-unlock", "post"): Row(
+        USER + "/controls/pin/unlock/", OWNER_NO_CONTENT, lambda w: {"password": PASSWORD}
+    ),
+    ("identity:plan", "put"): Row(USER + "/plan/", (401, 403, 404, 200), lambda w: {"plan": "premium"}),
     # Stream.
     ("stream:session-list", "get"): Row("/api/stream/sessions/", STAFF_ONLY),
     ("stream:session-list", "post"): Row(
@@ -136,6 +145,7 @@ MATRIX: dict[tuple[str, str], Row] = {
         (401, 201, 201, 201),
         lambda w: {"title": w.title.pk, "device": {"type": "web", "id": f"d-{uuid.uuid4().hex[:6]}"}},
     ),
+    ("stream:session-mine", "get"): Row("/api/stream/sessions/mine/", (401, 200, 200, 200)),  # each their own
     ("stream:session-detail", "get"): Row("/api/stream/sessions/{session}/", OWNER_READ),
     ("stream:session-detail", "put"): Row(
         "/api/stream/sessions/{session}/", OWNER_WRITE_OK, lambda w: {"sequence": 1, "position_s": 30}
@@ -147,6 +157,16 @@ MATRIX: dict[tuple[str, str], Row] = {
     ),
     ("stream:session-steering", "get"): Row(
         "/api/stream/sessions/{session}/steering/?{signed:stream:session-steering}", ANYONE
+    ),
+    # CMCD event reports, authorized by their signature too (stock reporters and sendBeacon send no token).
+    ("stream:session-report", "post"): Row(
+        "/api/stream/sessions/{session}/report/?{signed:stream:session-report}", (204,) * 4, lambda w: {"sta": "p"}
+    ),
+    ("stream:session-report", "get"): Row(
+        "/api/stream/sessions/{session}/report/?{signed:stream:session-report}&CMCD=sta%3Dp", (204,) * 4
+    ),
+    ("stream:session-end", "post"): Row(
+        "/api/stream/sessions/{session}/end?{signed:stream:session-end}", (204, 204, 204, 204)
     ),
     ("stream:cdn-status", "get"): Row("/api/stream/cdn/status/", ANYONE),
     # Analytics: anyone signed in reports events; reports are for staff.

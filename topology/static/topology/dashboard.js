@@ -34,6 +34,19 @@
     return node;
   }
 
+  // Cuts an SVG text to `maxWidth` (measured, not guessed), with the whole text as its hover title.
+  function fitText(node, maxWidth) {
+    const full = node.textContent;
+    if (node.getComputedTextLength() <= maxWidth) return node;
+    let cut = full.length;
+    while (cut > 1 && node.getComputedTextLength() > maxWidth) {
+      cut -= 1;
+      node.textContent = `${full.slice(0, cut)}…`;
+    }
+    el("title", {}, node).textContent = full;
+    return node;
+  }
+
   function fmt(value, digits) {
     if (value === null || value === undefined || Number.isNaN(value)) return "–";
     if (Math.abs(value) >= 1000) return Math.round(value).toLocaleString();
@@ -123,13 +136,17 @@
 
   function drawServiceNode(g, node, p) {
     const m = node.metrics;
-    text(g, 16, 22, node.label, "title");
-    text(g, 16, 54, fmt(m.rps, m.rps >= 100 ? 0 : 1), "big").setAttribute("data-field", "rps");
-    text(g, 16 + 14 * String(fmt(m.rps, m.rps >= 100 ? 0 : 1)).length + 6, 54, "req/s", "unit");
-    text(g, 16, 74, `p50 ${fmt(m.p50_ms)} · p95 ${fmt(m.p95_ms)} ms`, "small");
+    const inner = p.w - 16 - 10; // the card less its padding
+    fitText(text(g, 16, 22, node.label, "title"), inner);
+    const big = text(g, 16, 54, fmt(m.rps, m.rps >= 100 ? 0 : 1), "big");
+    big.setAttribute("data-field", "rps");
+    fitText(big, inner - 84 - 40);
+    text(g, 16 + big.getComputedTextLength() + 6, 54, "req/s", "unit");
+    fitText(text(g, 16, 74, `p50 ${fmt(m.p50_ms)} · p95 ${fmt(m.p95_ms)} ms`, "small"), inner);
     const errors = text(g, 16, 89, `4xx ${pct(m.error_rate_4xx)} · 5xx ${pct(m.error_rate_5xx)}`,
       m.error_rate_5xx > 0.05 ? "small bad" : "small");
     errors.setAttribute("data-field", "errors");
+    fitText(errors, inner);
     // Sparkline of the recent rate.
     const values = state.history.get(node.id) || [];
     if (values.length > 1) {
@@ -146,8 +163,7 @@
   function drawInfraNode(g, node, p) {
     const kind = { database: "database", channel_layer: "channel layer", cdn: "CDN" }[node.kind] || node.kind;
     // Long names are cut to the card, which narrows when there are many infrastructure nodes.
-    const room = Math.floor((p.w - 24) / 8.5);
-    text(g, 14, 22, node.label.length > room ? `${node.label.slice(0, room - 1)}…` : node.label, "title");
+    fitText(text(g, 14, 22, node.label, "title"), p.w - 14 - 10);
     let detail = kind;
     if (node.kind === "database") detail = `database · ${node.vendor}`;
     if (node.kind === "channel_layer") detail = `channel layer · ${node.transport}`;
@@ -155,7 +171,7 @@
       detail = `CDN · ${node.state}`;
       if (node.active_sessions !== undefined) detail += ` · ${node.active_sessions} live`;
     }
-    text(g, 14, 42, detail, "kind");
+    fitText(text(g, 14, 42, detail, "kind"), p.w - 14 - 10);
   }
 
   // --- figures table and KPIs ---------------------------------------------------------------------
@@ -335,43 +351,103 @@
     container.replaceChildren(div);
   }
 
-  function lineChart(container, points, series) {
-    const W = 360, H = 150, L = 36, R = 8, T = 10, B = 22;
-    const svg = el("svg", { viewBox: `0 0 ${W} ${H}`, preserveAspectRatio: "none" });
-    const max = Math.max(1e-9, ...series.flatMap((s) => points.map((p) => Number(p[s.key]) || 0)));
-    el("line", { x1: L, y1: H - B, x2: W - R, y2: H - B, class: "axis" }, svg);
-    el("line", { x1: L, y1: T, x2: L, y2: H - B, class: "axis" }, svg);
-    text(svg, L - 4, T + 8, fmt(max, max < 10 ? 1 : 0), "tick", "end");
-    text(svg, L - 4, H - B, "0", "tick", "end");
+  const day = (start) => String(start).slice(5, 10);
+
+  // One small chart per series, each with its own y-axis, sharing the x-axis; values on hover. The
+  // bucket still under way (`partial`, today) is left out: its figures are a part of a day's.
+  function lineChart(container, allPoints, series) {
+    const points = allPoints.filter((p) => !p.partial);
+    const W = 360, H = 62, L = 40, R = 8, T = 8, B = 4, AXIS = 16;
     const x = (i) => L + ((W - L - R) * i) / Math.max(1, points.length - 1);
-    const y = (v) => H - B - ((H - B - T) * v) / max;
-    if (points.length) {
-      text(svg, L, H - 6, String(points[0].start).slice(5, 10), "tick");
-      text(svg, W - R, H - 6, String(points[points.length - 1].start).slice(5, 10), "tick", "end");
-    }
-    for (const s of series) {
-      const d = points.map((p, i) => `${i ? "L" : "M"} ${x(i)} ${y(Number(p[s.key]) || 0)}`).join(" ");
+    const panels = series.map((s, n) => {
+      const last = n === series.length - 1;
+      const height = H + (last ? AXIS : 0);
+      const svg = el("svg", { viewBox: `0 0 ${W} ${height}`, preserveAspectRatio: "none", class: "mini" });
+      svg.style.height = `${height}px`;
+      svg.dataset.series = s.key;
+      const values = points.map((p) => Number(p[s.key]) || 0);
+      const max = Math.max(1e-9, ...values);
+      const y = (v) => H - B - ((H - B - T) * v) / max;
+      el("line", { x1: L, y1: H - B, x2: W - R, y2: H - B, class: "axis" }, svg);
+      el("line", { x1: L, y1: T, x2: L, y2: H - B, class: "axis", stroke: s.color }, svg);
+      text(svg, L - 4, T + 8, fmt(max, max < 10 ? 1 : 0), "tick", "end").setAttribute("fill", s.color);
+      text(svg, L - 4, H - B, "0", "tick", "end");
+      if (last && points.length) {
+        text(svg, L, height - 3, day(points[0].start), "tick");
+        text(svg, W - R, height - 3, day(points[points.length - 1].start), "tick", "end");
+      }
+      const d = values.map((v, i) => `${i ? "L" : "M"} ${x(i)} ${y(v)}`).join(" ");
       el("path", { d, class: "series", stroke: s.color }, svg);
-    }
+      const guide = el("line", { x1: 0, x2: 0, y1: T, y2: H - B, class: "guide" }, svg);
+      const dot = el("circle", { r: 3, class: "hover-dot", fill: s.color }, svg);
+      return { svg, guide, dot, y, values };
+    });
     const keys = document.createElement("div");
     keys.className = "keys";
-    keys.innerHTML = series.map((s) => `<span><i style="background:${s.color}"></i>${s.name}</span>`).join("");
-    container.replaceChildren(svg, keys);
+    for (const s of series) {
+      const key = document.createElement("span");
+      const swatch = document.createElement("i");
+      swatch.style.background = s.color;
+      key.append(swatch, s.name);
+      keys.appendChild(key);
+    }
+    if (allPoints.length > points.length) {
+      const note = document.createElement("span");
+      note.className = "partial-note";
+      note.textContent = "today so far not charted (partial day)";
+      note.title = "The last day is still under way; its figures are only part of a day's.";
+      keys.appendChild(note);
+    }
+    const tip = document.createElement("div");
+    tip.className = "tooltip";
+    tip.hidden = true;
+    const stack = document.createElement("div");
+    stack.className = "stack";
+    stack.append(...panels.map((panel) => panel.svg));
+    container.replaceChildren(stack, keys, tip);
+
+    function show(event) {
+      if (!points.length) return;
+      const box = stack.getBoundingClientRect();
+      const vx = ((event.clientX - box.left) / box.width) * W;
+      const i = Math.max(0, Math.min(points.length - 1, Math.round(((vx - L) / (W - L - R)) * (points.length - 1))));
+      const lines = [day(points[i].start)];
+      series.forEach((s, n) => {
+        const panel = panels[n];
+        panel.guide.setAttribute("x1", x(i));
+        panel.guide.setAttribute("x2", x(i));
+        panel.dot.setAttribute("cx", x(i));
+        panel.dot.setAttribute("cy", panel.y(panel.values[i]));
+        panel.svg.classList.add("hovering");
+        lines.push(`${s.name}: ${fmt(panel.values[i], panel.values[i] < 10 ? 2 : 0)}`);
+      });
+      tip.replaceChildren(...lines.map((line) => Object.assign(document.createElement("div"), { textContent: line })));
+      tip.hidden = false;
+      const left = event.clientX - container.getBoundingClientRect().left;
+      tip.style.left = `${Math.min(left + 12, container.clientWidth - tip.offsetWidth)}px`;
+    }
+    function hide() {
+      tip.hidden = true;
+      for (const panel of panels) panel.svg.classList.remove("hovering");
+    }
+    stack.addEventListener("mousemove", show);
+    stack.addEventListener("mouseleave", hide);
   }
 
   function barChart(container, rows, valueLabel) {
     const W = 360, rowH = 20, H = Math.max(60, rows.length * rowH + 6), labelW = 130;
-    const svg = el("svg", { viewBox: `0 0 ${W} ${H}`, style: `height:${Math.min(150, H)}px` });
+    const svg = el("svg", { viewBox: `0 0 ${W} ${H}` });
+    svg.style.height = `${Math.min(150, H)}px`;
+    container.replaceChildren(svg); // attached first: labels are measured to fit their column
     const max = Math.max(1e-9, ...rows.map((r) => r.value));
     rows.forEach((row, i) => {
       const y = 4 + i * rowH;
-      const label = row.label.length > 20 ? `${row.label.slice(0, 19)}…` : row.label;
-      text(svg, 0, y + 14, label, "bar-label");
-      el("rect", { x: labelW, y: y + 3, height: 14, rx: 3, width: Math.max(2, ((W - labelW - 70) * row.value) / max),
-        class: "bar" }, svg);
+      fitText(text(svg, 0, y + 14, row.label, "bar-label"), labelW - 6);
+      const bar = el("rect", { x: labelW, y: y + 3, height: 14, rx: 3,
+        width: Math.max(2, ((W - labelW - 70) * row.value) / max), class: "bar" }, svg);
+      el("title", {}, bar).textContent = `${row.label}: ${valueLabel(row.value)}`;
       text(svg, W, y + 14, valueLabel(row.value), "bar-value", "end");
     });
-    container.replaceChildren(svg);
   }
 
   async function fetchReport(name) {

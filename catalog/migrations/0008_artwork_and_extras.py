@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0006_postgres_search_document'),
+        ('catalog', '0007_region_iso_3166'),
     ]
 
     operations = [

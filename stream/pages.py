@@ -1,0 +1,48 @@
+"""The player page: a signed-in viewer watches a title with hls.js (served from the static files)."""
+
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse, reverse_lazy
+
+from catalog.models import Kind
+from catalog.selectors import episodes_of_shows, title_get_visible, titles_visible_to
+
+INDEX_TITLES = 60
+WATCH_LOGIN_URL = reverse_lazy("stream_pages:login")
+
+
+class WatchLoginView(auth_views.LoginView):
+    """Viewers sign in here (the admin's login admits staff only)."""
+
+    template_name = "stream/login.html"
+    redirect_authenticated_user = True
+
+    def get_default_redirect_url(self):
+        return reverse("stream_pages:index")
+
+
+@login_required(login_url=WATCH_LOGIN_URL)
+def watch_index(request: HttpRequest) -> HttpResponse:
+    titles = titles_visible_to(request.user).order_by("-popularity", "id")[:INDEX_TITLES]
+    return render(request, "stream/index.html", {"titles": titles})
+
+
+@login_required(login_url=WATCH_LOGIN_URL)
+def watch(request: HttpRequest, title_id: int) -> HttpResponse:
+    title = title_get_visible(user=request.user, title_id=title_id)
+    episodes = []
+    episode = None
+    if title.kind == Kind.SHOW:
+        episodes = list(episodes_of_shows(show_ids=[title.pk]).order_by("season__number", "number"))
+        wanted = request.GET.get("episode", "")
+        episode = next((e for e in episodes if str(e.pk) == wanted), episodes[0] if episodes else None)
+    config = {
+        "title": title.pk,
+        "episode": episode.pk if episode else None,
+        "sessionsUrl": reverse("stream:session-list"),
+        "deviceType": "web",
+    }
+    context = {"title": title, "episode": episode, "episodes": episodes, "config": config}
+    return render(request, "stream/watch.html", context)
