@@ -73,7 +73,7 @@ def height_at(image: Image, width: int) -> int:
 def _url_template() -> str:
     from django.urls import reverse
 
-    path = reverse("catalog:image-file", kwargs={"image_id": 1, "width": 2, "version": "abc", "extension": "jpg"})
+    path = reverse("catalog:image-file", kwargs={"image_id": 1, "width": 2, "filename": "abc.jpg"})
     prefix = getattr(settings, "CATALOG_IMAGE_BASE_URL", "").rstrip("/")
     return prefix + path.replace("/1/2/abc.jpg", "/{id}/{width}/{version}.{extension}")
 

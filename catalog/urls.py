@@ -1,10 +1,25 @@
 """URLs of the catalog service, mounted at /api/catalog/."""
 
-from django.urls import path, re_path
+from django.urls import path, register_converter
 
 from catalog import views
 from streaming_platform.api.routers import ServiceRouter
 from streaming_platform.api.status import status_path
+
+
+class ImageFileConverter:
+    """The last part of an image URL: `<version>.<jpg|png>`, the version a short hex hash of the original."""
+
+    regex = r"[0-9a-f]{1,16}\.(?:jpg|png)"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(ImageFileConverter, "image_file")
 
 router = ServiceRouter()
 router.register("movies", views.MovieViewSet, basename="movie")
@@ -21,8 +36,8 @@ urlpatterns = [
         views.PlaceholderImageView.as_view(),
         name="image-placeholder",
     ),
-    re_path(
-        r"^images/(?P<image_id>[0-9]{1,18})/(?P<width>[0-9]{1,5})/(?P<version>[0-9a-f]{1,16})\.(?P<extension>jpg|png)$",
+    path(
+        "images/<int:image_id>/<int:width>/<image_file:filename>",
         views.ImageFileView.as_view(),
         name="image-file",
     ),

@@ -116,6 +116,7 @@ class ShowViewSet(TitleViewSet):
     queryset = Title.objects.none()
 
 
+@extend_schema_serializer(many=False)  # already the paginated answer: not to be wrapped again
 class TypedSearchResultsSerializer(serializers.Serializer):
     """The search answer: a page of titles, and (when `include` asks) matching people and genres."""
 
@@ -318,10 +319,18 @@ class ImageFileView(CatalogViewMixin, APIView):
 
     content_negotiation_class = AnyAcceptNegotiation
 
-    @extend_schema(parameters=[REGION_PARAMETER], responses=IMAGE_RESPONSES)
-    def get(self, request, image_id: str, width: str, version: str, extension: str):
-        image = selectors.image_get_visible(user=request.user, image_id=int(image_id), region=self.region_param)
-        width = int(width)
+    @extend_schema(
+        parameters=[
+            REGION_PARAMETER,
+            OpenApiParameter(
+                "filename", str, OpenApiParameter.PATH, description="`<version>.jpg` (logos: `.png`), as answered."
+            ),
+        ],
+        responses=IMAGE_RESPONSES,
+    )
+    def get(self, request, image_id: int, width: int, filename: str):
+        version, _, extension = filename.partition(".")
+        image = selectors.image_get_visible(user=request.user, image_id=image_id, region=self.region_param)
         if version != (image.version or "0") or extension != artwork.extension_for(image.kind):
             raise Http404("No such image.")
         if width not in artwork.widths_for(image):

@@ -190,3 +190,13 @@ def test_genres_list_ignores_list_ordering_parameters(api_client):
     response = api_client.get(GENRES, {"ordering": "-name", "page_size": 1})
     assert response.status_code == 200
     assert [genre["slug"] for genre in response.json()["results"]] == ["drama"]
+
+
+def test_search_answer_is_documented_once_not_wrapped_in_a_second_page(api_client):
+    schema = api_client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    answer = schema["paths"]["/api/catalog/search/"]["get"]["responses"]["200"]["content"]["application/json"]
+
+    component = answer["schema"]["$ref"].rsplit("/", 1)[-1]
+    properties = schema["components"]["schemas"][component]["properties"]
+    assert {"count", "next", "previous", "results", "people", "genres"} <= set(properties)
+    assert properties["results"]["items"]["$ref"].endswith("/TitleCard")
