@@ -73,9 +73,9 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-## typecheck: mypy (django-stubs, djangorestframework-stubs) on every services.py and selectors.py
+## typecheck: mypy (django-stubs, djangorestframework-stubs) on every services.py and selectors.py and what they delegate to
 typecheck: $(STAMP)
-	$(VENV)/bin/mypy $(wildcard */services.py */selectors.py)
+	$(VENV)/bin/mypy $(wildcard */services.py */selectors.py) analytics/rollups.py analytics/reports
 
 ## check-deploy: Django's deployment checks with the production settings (DEBUG off, HTTPS on)
 check-deploy: $(STAMP)

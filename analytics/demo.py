@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from analytics.models import Event, EventSource, ViewSummary
-from analytics.services import COMPLETION_THRESHOLD, rollups_rebuild, view_reach
+from analytics.reports.figures import COMPLETION_THRESHOLD, view_reach
+from analytics.rollups import rollups_rebuild
 
 DEMO_PREFIX = "demo-"
 # Monday .. Sunday: more viewing at the weekend.

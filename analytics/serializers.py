@@ -109,16 +109,3 @@ ALL_PARAMS = set(ReportParamsSerializer._declared_fields)
 class EventIngestResultSerializer(serializers.Serializer):
     accepted = serializers.IntegerField()
     duplicates = serializers.IntegerField()
-
-
-class AnalyticsEventSerializer(serializers.Serializer):
-    """One client event (the documentation shape; validation is in `analytics.event_types`)."""
-
-    id = serializers.CharField(max_length=64)
-    type = serializers.CharField()
-    time = serializers.DateTimeField()
-    title = serializers.IntegerField(required=False)
-    episode = serializers.IntegerField(required=False)
-    session = serializers.CharField(required=False, max_length=64)
-    device = serializers.CharField(required=False, max_length=16)
-    properties = serializers.DictField(required=False)

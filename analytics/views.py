@@ -9,8 +9,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from analytics import report_schemas, selectors, services
+from analytics.event_types import batch_schema
 from analytics.renderers import CSVRenderer
-from analytics.serializers import AnalyticsEventSerializer, EventIngestResultSerializer, ReportParamsSerializer
+from analytics.serializers import EventIngestResultSerializer, ReportParamsSerializer
 
 
 class EventIngestView(APIView):
@@ -19,7 +20,7 @@ class EventIngestView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        request=AnalyticsEventSerializer(many=True),
+        request={"application/json": batch_schema()},
         responses={
             201: EventIngestResultSerializer,
             200: OpenApiResponse(EventIngestResultSerializer, description="Every event was a duplicate."),

@@ -3,13 +3,11 @@
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import cast
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.db.models import Field
+from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 from rest_framework.exceptions import APIException, PermissionDenied
@@ -18,10 +16,10 @@ from catalog.models import Episode, Kind, Title
 from catalog.selectors import episode_of_show
 from identity.services import account_lock
 from stream import selectors
+from stream.heartbeat import statements
+from stream.heartbeat.apply import account_interval, apply
 from stream.ladder import RUNGS_BY_KBPS, Rung, hevc_ladder_for, ladder_for, max_height_for
-from stream.models import Cdn, EndReason, PlaybackSession, PlayerState, SessionStatus
-from stream.prepared import PreparedRead
-from stream.prepared import execute as prepared_execute
+from stream.models import Cdn, EndReason, PlaybackSession, SessionStatus
 from streaming_platform.api.errors import Conflict
 from streaming_platform.boundary import boundary
 
@@ -180,139 +178,7 @@ def session_start(
 
 
 # --- Metric updates ----------------------------------------------------------------------------------------
-
-
-def _elapsed_s(since: datetime, until: datetime) -> float:
-    """Seconds between two updates; a silence longer than the idle timeout counts only up to it."""
-    return min(max((until - since).total_seconds(), 0.0), float(settings.STREAM_IDLE_TIMEOUT_S))
-
-
-def _account_interval(session: PlaybackSession, until: datetime) -> None:
-    """Credits the time since the last update to the state the player was in during it."""
-    seconds = _elapsed_s(session.last_seen_at, until)
-    started = session.first_frame_at is not None
-    if session.state == PlayerState.PLAYING:
-        session.watch_time_s += seconds
-        if session.bitrate_kbps:
-            session.bitrate_time_kbps_s += session.bitrate_kbps * seconds
-            session.bitrate_time_s += seconds
-    elif session.state == PlayerState.REBUFFERING and started:
-        session.rebuffer_duration_s += seconds
-
-
-UPDATE_FIELDS = [
-    "state",
-    "last_seen_at",
-    "last_sequence",
-    "position_s",
-    "duration_s",
-    "bitrate_kbps",
-    "buffer_ms",
-    "throughput_kbps",
-    "first_frame_at",
-    "startup_time_ms",
-    "watch_time_s",
-    "rebuffer_count",
-    "rebuffer_duration_s",
-    "bitrate_time_kbps_s",
-    "bitrate_time_s",
-    "rendition_switches",
-    "dropped_frames",
-    "fatal_error",
-    "error_code",
-]
-
-
-def _apply(session: PlaybackSession, metrics: dict, at: datetime) -> None:
-    _account_interval(session, at)
-    previous = session.state
-    state = metrics.get("state")
-    if state is None and metrics.get("rebuffer") == "start":
-        state = PlayerState.REBUFFERING
-    elif state is None and metrics.get("rebuffer") == "end":
-        state = PlayerState.PLAYING
-    if metrics.get("fatal_error"):
-        state = PlayerState.ERROR
-        session.fatal_error = True
-    if metrics.get("error_code"):
-        session.error_code = metrics["error_code"]  # the latest error the player reported, fatal or before it
-    if state is not None:
-        session.state = state
-    if session.state == PlayerState.PLAYING and session.first_frame_at is None:
-        session.first_frame_at = at
-        startup_ms = metrics.get("startup_time_ms")
-        session.startup_time_ms = (
-            float(startup_ms) if startup_ms is not None else (at - session.started_at).total_seconds() * 1000
-        )
-    elif metrics.get("startup_time_ms") is not None and session.first_frame_at is not None:
-        # The player's own measure (CMCD msd) is more precise than our clock; it may arrive a little later.
-        session.startup_time_ms = float(metrics["startup_time_ms"])
-    if (
-        session.state == PlayerState.REBUFFERING
-        and previous != PlayerState.REBUFFERING
-        and session.first_frame_at is not None
-    ):
-        session.rebuffer_count += 1
-    bitrate = metrics.get("bitrate_kbps")
-    if bitrate is not None and bitrate != session.bitrate_kbps:
-        if session.bitrate_kbps is not None:
-            session.rendition_switches += 1
-        session.bitrate_kbps = bitrate
-    for name in ("buffer_ms", "throughput_kbps", "position_s", "duration_s"):
-        if metrics.get(name) is not None:
-            setattr(session, name, metrics[name])
-    if metrics.get("dropped_frames") is not None:
-        # Players report the count since playback began (HTMLVideoElement.getVideoPlaybackQuality()).
-        session.dropped_frames = max(session.dropped_frames, metrics["dropped_frames"])
-    session.last_seen_at = max(at, session.last_seen_at)
-    session.last_sequence = metrics["sequence"]
-
-
-# --- The statements of a heartbeat, prepared once ----------------------------------------------------------
-# Every viewer sends an update every few seconds; compiling these queries with the ORM each time costs more than
-# running them, so their SQL, parameter adapters and result converters are built once per database vendor.
-# A heartbeat with a bearer token reads its session together with the token (`stream.authentication`); the read
-# here serves the other callers and a second attempt after a missed write.
-# What a metric update reads of a session: the columns it writes and the few it checks. The rest (device, ladder,
-# relations) stay deferred.
-UPDATE_READ_FIELDS = ["user", "status", "started_at", *UPDATE_FIELDS]
-_session_by_id = PreparedRead(PlaybackSession, where="id", only={PlaybackSession: UPDATE_READ_FIELDS})
-_prepared_updates: dict[str, tuple] = {}
-
-
-def _session_read(session_id: str) -> PlaybackSession | None:
-    sessions = _session_by_id.all(session_id)
-    return sessions[0] if sessions else None
-
-
-# Column types whose validated Python values database drivers take as they are (no adapting per write).
-_DRIVER_NATIVE_TYPES = {"BooleanField", "CharField", "FloatField", "BigIntegerField", "PositiveIntegerField"}
-
-
-def _session_write_if_unchanged(session: PlaybackSession, *, seen_sequence: int) -> bool:
-    """Writes the update's columns unless another update got there first (compare-and-set)."""
-    connection = connections[DEFAULT_DB_ALIAS]
-    prepared = _prepared_updates.get(connection.vendor)
-    if prepared is None:
-        meta, quote = PlaybackSession._meta, connection.ops.quote_name
-        written = [cast(Field, meta.get_field(name)) for name in UPDATE_FIELDS]  # concrete columns, no relations
-        sql = (
-            f"UPDATE {quote(meta.db_table)} SET {', '.join(f'{quote(str(f.column))} = %s' for f in written)} "
-            f"WHERE {quote('id')} = %s AND {quote('last_sequence')} = %s AND {quote('status')} = %s"
-        )
-        adapters = [
-            (field.attname, None if field.get_internal_type() in _DRIVER_NATIVE_TYPES else field.get_db_prep_save)
-            for field in written
-        ]
-        prepared = _prepared_updates[connection.vendor] = (sql, adapters)
-    sql, adapters = prepared
-    params = [
-        getattr(session, attname) if adapt is None else adapt(getattr(session, attname), connection)
-        for attname, adapt in adapters
-    ]
-    params += [session.pk, seen_sequence, SessionStatus.ACTIVE.value]
-    return prepared_execute(sql, params, fetch=False) == 1
-
+# The statements and the accounting are the heartbeat's (`stream.heartbeat`); the rules of an update are here.
 
 UPDATE_ATTEMPTS = 5
 
@@ -325,8 +191,8 @@ def session_update(
 
     `metrics` is validated by the caller (`MetricUpdateSerializer`, the CMCD parser). With `user`, only
     the session's owner may update it (404 for others, 403 for staff, who may read but not write).
-    `session` is the row as the caller has just read it, if it has (the heartbeat reads it with the token):
-    the first attempt starts from it instead of reading it again.
+    `session` is the row as the caller has just read it, if it has (`stream.heartbeat.authenticate` reads it
+    with the token): the first attempt starts from it instead of reading it again.
     An update whose sequence number is not above the last applied one changes nothing (a retry or a late
     packet). A fatal error ends the session.
 
@@ -339,7 +205,7 @@ def session_update(
     given_sequence = metrics.get("sequence")
     for attempt in range(UPDATE_ATTEMPTS):
         if attempt or session is None or session.pk != session_id:
-            session = _session_read(session_id)
+            session = statements.session_read(session_id)
         if session is None or (user is not None and session.user_id != user.pk and not user.is_staff):
             raise Http404("No playback session matches the given id.")
         if user is not None and session.user_id != user.pk:
@@ -354,9 +220,9 @@ def session_update(
         if _controls_check_due(session, at):
             _viewing_check(session=session, user=user, at=at)
         seen_sequence = session.last_sequence
-        _apply(session, {**metrics, "sequence": sequence} if given_sequence is None else metrics, at)
+        apply(session, {**metrics, "sequence": sequence} if given_sequence is None else metrics, at)
         # No full_clean: the values were range-checked on the way in and the row's relations never change here.
-        if _session_write_if_unchanged(session, seen_sequence=seen_sequence):
+        if statements.session_write_if_unchanged(session, seen_sequence=seen_sequence):
             break
     else:
         raise Conflict("The session is being updated concurrently; send the update again.")
@@ -496,7 +362,7 @@ def session_end(*, session_id: str, reason: str, at: datetime | None = None) -> 
             ended_at = session.last_seen_at
         else:
             ended_at = max(at, session.last_seen_at)
-            _account_interval(session, ended_at)
+            account_interval(session, ended_at)
         session.status = SessionStatus.ENDED
         session.end_reason = reason
         session.ended_at = ended_at

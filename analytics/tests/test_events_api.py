@@ -190,3 +190,23 @@ def test_events_only_name_titles_the_sender_may_see(api_client, db):
     assert [(error["index"], error["field"]) for error in response.json()["errors"]] == [(0, "title"), (1, "title")]
     assert not Event.objects.exists()
     assert post(api_client, event(3, title=allowed.pk, **play)).status_code == 201
+
+
+def test_the_documented_event_schema_is_what_the_validator_checks():
+    from analytics.event_types import batch_schema, event_clean, time_bounds
+
+    event = batch_schema()["oneOf"][0]
+    samples = {"number": 1.5, "integer": 2, "string": "x", "boolean": True}
+    bounds = time_bounds(timezone.now())
+    for branch in event["properties"]["properties"]["anyOf"]:
+        properties = {name: samples[branch["properties"][name]["type"]] for name in branch.get("required", [])}
+        sent = {"id": "e1", "type": branch["title"], "time": timezone.now().isoformat(), "title": 1}
+        cleaned, errors = event_clean({**sent, "properties": properties}, bounds=bounds)
+        assert errors == [] and cleaned["type"] == branch["title"]
+        # A property the schema does not list is refused, and so is a field it does not list.
+        _, errors = event_clean({**sent, "properties": {**properties, "extra": 1}}, bounds=bounds)
+        assert errors == [("properties", f"'extra' is not a property of '{branch['title']}' events.")]
+    _, errors = event_clean({"user": 1, "id": "e1", "type": "page_view", "time": "x"}, bounds=bounds)
+    assert ("user", "Unknown field.") in errors and "user" not in event["properties"]
+    branches = event["properties"]["properties"]["anyOf"]
+    assert set(event["properties"]["type"]["enum"]) == {branch["title"] for branch in branches}

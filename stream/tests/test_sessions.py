@@ -15,6 +15,7 @@ from catalog.tests.factories import EpisodeFactory, TitleFactory
 from identity.models import Plan, WatchHistory
 from identity.tests.factories import ParentalControlsFactory, UserFactory, WatchHistoryFactory
 from stream import services
+from stream.heartbeat import statements
 from stream.models import PlaybackSession
 from stream.tests.factories import CdnFactory, PlaybackSessionFactory
 
@@ -544,7 +545,7 @@ def test_an_update_of_an_unknown_session_with_a_valid_token_is_404(user_client):
 
 
 def test_a_session_handed_in_stale_is_read_again_when_its_write_misses(session):
-    stale = services._session_read(session.pk)
+    stale = statements.session_read(session.pk)
     PlaybackSession.objects.filter(pk=session.pk).update(last_sequence=1, position_s=50.0)
 
     _, applied = services.session_update(
@@ -558,7 +559,7 @@ def test_a_session_handed_in_stale_is_read_again_when_its_write_misses(session):
 def test_a_session_handed_in_for_another_id_is_not_used(session):
     other = PlaybackSessionFactory(user=session.user)
 
-    services.session_update(session_id=session.pk, metrics={"sequence": 3}, session=services._session_read(other.pk))
+    services.session_update(session_id=session.pk, metrics={"sequence": 3}, session=statements.session_read(other.pk))
 
     session.refresh_from_db()
     other.refresh_from_db()
@@ -566,7 +567,7 @@ def test_a_session_handed_in_for_another_id_is_not_used(session):
 
 
 def test_concurrent_update_of_the_same_session_is_reapplied_on_the_fresh_row(session, monkeypatch):
-    read = services._session_read
+    read = statements.session_read
     raced = {"done": False}
 
     def read_then_race(session_id):
@@ -577,7 +578,7 @@ def test_concurrent_update_of_the_same_session_is_reapplied_on_the_fresh_row(ses
             PlaybackSession.objects.filter(pk=session_id).update(last_sequence=1, position_s=50.0)
         return row
 
-    monkeypatch.setattr(services, "_session_read", read_then_race)
+    monkeypatch.setattr(statements, "session_read", read_then_race)
     _, applied = services.session_update(session_id=session.pk, metrics={"sequence": 2, "position_s": 60.0})
 
     session.refresh_from_db()
@@ -585,14 +586,14 @@ def test_concurrent_update_of_the_same_session_is_reapplied_on_the_fresh_row(ses
 
 
 def test_a_stale_concurrent_update_is_not_applied(session, monkeypatch):
-    read = services._session_read
+    read = statements.session_read
 
     def read_then_race(session_id):
         row = read(session_id)
         PlaybackSession.objects.filter(pk=session_id).update(last_sequence=9, position_s=90.0)
         return row
 
-    monkeypatch.setattr(services, "_session_read", read_then_race)
+    monkeypatch.setattr(statements, "session_read", read_then_race)
     _, applied = services.session_update(session_id=session.pk, metrics={"sequence": 2, "position_s": 60.0})
 
     session.refresh_from_db()
@@ -602,7 +603,7 @@ def test_a_stale_concurrent_update_is_not_applied(session, monkeypatch):
 def test_heartbeat_statements_translate_database_errors():
     from django.db import DatabaseError
 
-    from stream.prepared import execute
+    from stream.heartbeat.prepared import execute
 
     # Django's exception class, not the driver's: the error middleware answers 503 for those.
     with pytest.raises(DatabaseError):

@@ -151,7 +151,17 @@ def test_every_answer_of_the_journey_matches_the_schema(openapi, schema):
     call(anonymous, "get", f"{started['reporting_url']}&{urlencode({'CMCD': 'sn=7,sta=p,bl=(9000),v=2'})}", expect=204)
     call(viewer_client, "get", "/api/stream/sessions/", expect=403)
     call(staff_client, "get", "/api/stream/sessions/", expect=200)
+    call(viewer_client, "get", "/api/stream/sessions/mine/", expect=200)
     call(viewer_client, "delete", session_path, expect=200)
+    # A closing page ends its session with a beacon to the signed end URL.
+    beaconed = call(
+        viewer_client,
+        "post",
+        "/api/stream/sessions/",
+        {"title": movie.pk, "device": {"type": "tv", "id": "living-room"}},
+        expect=201,
+    ).json()
+    call(anonymous, "post", beaconed["end_url"], expect=204)
     call(viewer_client, "put", session_path, {"sequence": 10}, expect=409)
     call(anonymous, "get", started["manifest_url"], expect=410)
     call(anonymous, "get", steering_uri, expect=410)

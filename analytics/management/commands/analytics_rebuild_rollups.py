@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from analytics.services import rollups_rebuild
+from analytics.rollups import rollups_rebuild
 
 
 class Command(BaseCommand):
