@@ -11,6 +11,13 @@ PROJECT_DIR = Path(__file__).resolve().parent
 MOVIELENS_CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "streaming-platform" / "ml-100k"
 
 
+@pytest.fixture(autouse=True)
+def media_root(tmp_path, settings):
+    """Uploaded artwork and its sized copies go to a directory of the test's own."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()

@@ -25,7 +25,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 RESULTS_DIR = BENCH_DIR / "results"
 LATEST = RESULTS_DIR / "latest.md"
 # Benchmarks that also run on PostgreSQL when --postgres is given.
-POSTGRES_BENCHMARKS = ["catalog_bench", "identity_bench", "stream_bench"]
+POSTGRES_BENCHMARKS = ["catalog_bench", "identity_bench", "stream_bench", "home_bench"]
 BENCHMARKS = [
     "serving_bench",
     "catalog_bench",
@@ -36,6 +36,7 @@ BENCHMARKS = [
     "sqlite_concurrency",
     "recommend_eval",
     "recommend_scale",
+    "home_bench",
 ]
 
 

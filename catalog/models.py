@@ -1,6 +1,6 @@
 """Catalog data: one title space (movies and shows), seasons, episodes, genres, people, availability."""
 
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 
@@ -173,3 +173,101 @@ class Availability(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} in {self.region}"
+
+
+class ImageKind(models.TextChoices):
+    POSTER = "poster", "Poster"
+    BACKDROP = "backdrop", "Backdrop"
+    LOGO = "logo", "Logo"
+    THUMB = "thumb", "Thumb"
+    STILL = "still", "Still"
+    HEADSHOT = "headshot", "Headshot"
+
+
+def image_upload_path(image: "Image", filename: str) -> str:
+    # The name a viewer sees never matters (images are served by id); a random one avoids clashes.
+    import uuid
+    from pathlib import PurePath
+
+    suffix = PurePath(filename).suffix.lower()[:5]
+    return f"catalog/images/{uuid.uuid4().hex}{suffix}"
+
+
+class Image(models.Model):
+    """Artwork of a title, a season, an episode or a person; sized copies are made from it (catalog/artwork.py).
+
+    `generated` artwork has no file: it is drawn from the owner's name on first use, so seeding stays fast.
+    """
+
+    title = models.ForeignKey(Title, on_delete=models.CASCADE, null=True, blank=True, related_name="images")
+    season = models.ForeignKey(Season, on_delete=models.CASCADE, null=True, blank=True, related_name="images")
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, null=True, blank=True, related_name="images")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, null=True, blank=True, related_name="images")
+    kind = models.CharField(max_length=16, choices=ImageKind.choices)
+    language = models.CharField(
+        max_length=2, blank=True, validators=[language_code_validator], help_text="Empty: no text, any language."
+    )
+    file = models.ImageField(upload_to=image_upload_path, blank=True, width_field="width", height_field="height")
+    width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    focal_x = models.FloatField(
+        default=0.5, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)], help_text="0 left .. 1 right."
+    )
+    focal_y = models.FloatField(
+        default=0.5, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)], help_text="0 top .. 1 bottom."
+    )
+    generated = models.BooleanField(default=False, help_text="Drawn from the name (demo artwork); no file.")
+    version = models.CharField(max_length=16, blank=True, editable=False, help_text="Changes when the file does.")
+    position = models.PositiveSmallIntegerField(default=0)
+    source_url = models.URLField(max_length=1000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "position", "id"]
+        indexes = [
+            models.Index(fields=["title", "kind", "position"]),
+            models.Index(fields=["person", "kind", "position"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(title__isnull=False, season__isnull=True, episode__isnull=True, person__isnull=True)
+                    | Q(title__isnull=True, season__isnull=False, episode__isnull=True, person__isnull=True)
+                    | Q(title__isnull=True, season__isnull=True, episode__isnull=False, person__isnull=True)
+                    | Q(title__isnull=True, season__isnull=True, episode__isnull=True, person__isnull=False)
+                ),
+                name="catalog_image_one_owner",
+            ),
+            models.CheckConstraint(condition=Q(generated=True) | ~Q(file=""), name="catalog_image_file_or_generated"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.owner}"
+
+    @property
+    def owner(self):
+        return self.title or self.season or self.episode or self.person
+
+
+class ExtraKind(models.TextChoices):
+    TRAILER = "trailer", "Trailer"
+    TEASER = "teaser", "Teaser"
+    CLIP = "clip", "Clip"
+    FEATURETTE = "featurette", "Featurette"
+
+
+class Extra(models.Model):
+    """A trailer, teaser or clip of a title, listed on its page."""
+
+    title = models.ForeignKey(Title, on_delete=models.CASCADE, related_name="extras")
+    kind = models.CharField(max_length=16, choices=ExtraKind.choices)
+    name = models.CharField(max_length=300)
+    language = models.CharField(max_length=2, blank=True, validators=[language_code_validator])
+    runtime_s = models.PositiveIntegerField(null=True, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["title", "position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.name}"

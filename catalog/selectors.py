@@ -3,15 +3,16 @@
 import logging
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from catalog import events, search
-from catalog.models import Availability, Credit, Episode, Genre, Kind, Season, Title
+from catalog.models import Availability, Credit, Episode, Extra, Genre, Image, Kind, Person, Season, Title
 from catalog.restrictions import content_restrictions_for
 from streaming_platform.boundary import boundary
 
@@ -44,19 +45,40 @@ def titles_visible_to(user, region: str | None = None, *, at: datetime | None = 
 
 def with_list_relations(titles: QuerySet[Title]) -> QuerySet[Title]:
     """What a title card shows, fetched in a constant number of queries."""
-    return titles.prefetch_related(Prefetch("genres", queryset=Genre.objects.order_by("name")))
+    return titles.prefetch_related(
+        Prefetch("genres", queryset=Genre.objects.order_by("name")),
+        Prefetch("images", queryset=images_ordered()),
+    )
+
+
+def images_ordered() -> QuerySet[Image]:
+    return Image.objects.order_by("kind", "position", "id")
 
 
 def with_detail_relations(titles: QuerySet[Title], *, region: str, seasons: bool = True) -> QuerySet[Title]:
     """Everything a title page shows: genres, people with roles, the region's windows (and a show's episodes)."""
     titles = with_list_relations(titles).prefetch_related(
-        Prefetch("credits", queryset=Credit.objects.select_related("person").order_by("role", "order", "id")),
+        Prefetch(
+            "credits",
+            queryset=Credit.objects.select_related("person")
+            .prefetch_related(Prefetch("person__images", queryset=images_ordered()))
+            .order_by("role", "order", "id"),
+        ),
         Prefetch("availabilities", queryset=Availability.objects.filter(region=region).order_by("starts_at")),
+        Prefetch("extras", queryset=Extra.objects.order_by("position", "id")),
     )
     if seasons:
-        episodes = Prefetch("episodes", queryset=Episode.objects.order_by("number"))
+        episodes = Prefetch(
+            "episodes",
+            queryset=Episode.objects.order_by("number").prefetch_related(Prefetch("images", queryset=images_ordered())),
+        )
         titles = titles.prefetch_related(
-            Prefetch("seasons", queryset=Season.objects.order_by("number").prefetch_related(episodes))
+            Prefetch(
+                "seasons",
+                queryset=Season.objects.order_by("number").prefetch_related(
+                    episodes, Prefetch("images", queryset=images_ordered())
+                ),
+            )
         )
     return titles
 
@@ -260,12 +282,12 @@ def titles_exist_after(*, title_id: int) -> bool:
 
 
 @boundary
-def title_ids_visible(*, user, title_ids: Iterable[int]) -> set[int]:
+def title_ids_visible(*, user, title_ids: Iterable[int], region: str | None = None) -> set[int]:
     """Those of `title_ids` that `user` may see now (the others look unknown, as everywhere in the catalog)."""
     title_ids = list(title_ids)
     if not title_ids:
         return set()
-    return set(titles_visible_to(user).filter(pk__in=title_ids).values_list("pk", flat=True))
+    return set(titles_visible_to(user, region).filter(pk__in=title_ids).order_by().values_list("pk", flat=True))
 
 
 @boundary
@@ -327,10 +349,13 @@ def genre_exists(*, slug: str) -> bool:
 
 
 @boundary
-def title_cards(title_ids: list[int], *, titles: QuerySet[Title] | None = None) -> dict[int, dict]:
+def title_cards(
+    title_ids: list[int], *, titles: QuerySet[Title] | None = None, images: bool = False
+) -> dict[int, dict]:
     """What a list shows of each title (id, kind, title, release_year, genre names), in two small queries.
 
-    Pass `titles` (e.g. the viewer's visible titles) to get cards only for titles in it.
+    Pass `titles` (e.g. the viewer's visible titles) to get cards only for titles in it; with `images`,
+    each card also has its `images` (a placeholder poster when it has none), in one more query.
     """
     titles = Title.objects.all() if titles is None else titles
     rows = titles.filter(id__in=title_ids).order_by().values("id", "kind", "title", "release_year")
@@ -339,4 +364,216 @@ def title_cards(title_ids: list[int], *, titles: QuerySet[Title] | None = None) 
     links = Title.genres.through.objects.filter(title_id__in=title_ids).order_by("genre__name")
     for title_id, name in links.values_list("title_id", "genre__name"):
         cards[title_id]["genres"].append(name)
+    if images:
+        from catalog.artwork import images_answer
+
+        # Plain rows, not models: an image model runs its file field's dimension hook on every load.
+        fields = ("pk", "title_id", "kind", "language", "focal_x", "focal_y", "width", "height", "generated", "version")
+        by_title: dict[int, list[SimpleNamespace]] = {title_id: [] for title_id in title_ids}
+        for row in images_ordered().filter(title_id__in=title_ids).values_list(*fields):
+            image = SimpleNamespace(**dict(zip(fields, row, strict=True)))
+            by_title[image.title_id].append(image)
+        for title_id, own in by_title.items():
+            cards[title_id]["images"] = images_answer(own)
     return cards
+
+
+# --- Browsing: genres, people, typed search ----------------------------------------------------------
+
+
+@boundary
+def genres_with_title_counts(*, user, region: str | None = None) -> list[Genre]:
+    """Every genre the viewer may browse, each with `title_count`: titles of it the viewer may see now.
+
+    Genres the viewer's parental controls block are left out. One pass over the genre links of visible titles.
+    """
+    blocked = content_restrictions_for(user).blocked_genre_ids
+    visible = titles_visible_to(user, region).order_by().values("pk")
+    counts = dict(
+        Title.genres.through.objects.filter(title_id__in=visible)
+        .order_by()
+        .values("genre_id")
+        .annotate(titles=Count("title_id"))
+        .values_list("genre_id", "titles")
+    )
+    genres = list(Genre.objects.exclude(pk__in=blocked).order_by("name"))
+    for genre in genres:
+        genre.title_count = counts.get(genre.pk, 0)
+    return genres
+
+
+@boundary
+def genre_get_visible(*, user, slug: str) -> Genre:
+    """The genre of `slug` unless the viewer's controls block it; Http404 otherwise."""
+    genre = Genre.objects.filter(slug=str(slug).lower()).first()
+    if genre is None or genre.pk in content_restrictions_for(user).blocked_genre_ids:
+        raise Http404("No such genre.")
+    return genre
+
+
+@boundary
+def genre_titles(*, user, genre: Genre, region: str | None = None, kind: str = "") -> QuerySet[Title]:
+    """Visible titles of `genre` (and of `kind`, when given), ready to serialize as cards."""
+    titles = titles_visible_to(user, region).filter(
+        Exists(Title.genres.through.objects.filter(title=OuterRef("pk"), genre=genre))
+    )
+    if kind:
+        titles = titles.filter(kind=kind)
+    return with_list_relations(titles)
+
+
+def credited_on_visible(user, region: str | None) -> Q:
+    """People with at least one credit on a title the viewer may see."""
+    visible = titles_visible_to(user, region).order_by().values("pk")
+    return Q(Exists(Credit.objects.filter(person=OuterRef("pk"), title_id__in=visible)))
+
+
+@boundary
+def person_get_visible(*, user, person_id: int, region: str | None = None) -> Person:
+    """A person with their images and `visible_credits` (credits on titles the viewer may see, newest first).
+
+    Http404 when there is no such person or none of their titles is visible (the two look the same).
+    """
+    visible = titles_visible_to(user, region).order_by().values("pk")
+    credits = (
+        Credit.objects.filter(title_id__in=visible)
+        .select_related("title")
+        .prefetch_related(
+            Prefetch("title__genres", queryset=Genre.objects.order_by("name")),
+            Prefetch("title__images", queryset=images_ordered()),
+        )
+        .order_by("-title__release_year", "title__title", "role", "id")
+    )
+    try:
+        person = Person.objects.prefetch_related(
+            Prefetch("images", queryset=images_ordered()),
+            Prefetch("credits", queryset=credits, to_attr="visible_credits"),
+        ).get(pk=int(person_id))
+    except (Person.DoesNotExist, TypeError, ValueError):
+        raise Http404("No such person.") from None
+    if not person.visible_credits:
+        raise Http404("No such person.")
+    return person
+
+
+SEARCH_TYPED_LIMIT = 10
+
+
+@boundary
+def search_people(*, query: str, user, region: str | None = None, limit: int = SEARCH_TYPED_LIMIT) -> list[Person]:
+    """People whose name has every word of `query`, credited on a title the viewer may see, with their images."""
+    words = (query or "").split()
+    if not words:
+        return []
+    people = Person.objects.filter(credited_on_visible(user, region))
+    for word in words[:8]:
+        people = people.filter(name__icontains=word)
+    return list(people.prefetch_related(Prefetch("images", queryset=images_ordered())).order_by("name", "id")[:limit])
+
+
+@boundary
+def search_genres(*, query: str, user, limit: int = SEARCH_TYPED_LIMIT) -> list[Genre]:
+    """Genres whose name or slug contains `query`, less those the viewer's controls block."""
+    query = (query or "").strip()
+    if not query:
+        return []
+    blocked = content_restrictions_for(user).blocked_genre_ids
+    genres = Genre.objects.filter(Q(name__icontains=query) | Q(slug__icontains=query)).exclude(pk__in=blocked)
+    return list(genres.order_by("name")[:limit])
+
+
+@boundary
+def image_get_visible(*, user, image_id: int, region: str | None = None) -> Image:
+    """The image if the viewer may see what it shows (its title, the show of its season or episode, or a
+    person credited on a visible title); Http404 otherwise."""
+    image = Image.objects.select_related("season", "episode__season").filter(pk=image_id).first()
+    if image is None:
+        raise Http404("No such image.")
+    if image.person_id is not None:
+        visible = Person.objects.filter(credited_on_visible(user, region), pk=image.person_id).exists()
+    else:
+        if image.title_id is not None:
+            title_id = image.title_id
+        elif image.season_id is not None:
+            title_id = image.season.show_id
+        else:
+            title_id = image.episode.season.show_id
+        visible = titles_visible_to(user, region).filter(pk=title_id).exists()
+    if not visible:
+        raise Http404("No such image.")
+    return image
+
+
+# --- Home feed rows (the recommend service builds the feed from these) -------------------------------
+
+
+def _current_windows(region: str, now: datetime) -> QuerySet[Availability]:
+    return Availability.objects.filter(region=region, starts_at__lte=now).filter(
+        Q(ends_at__isnull=True) | Q(ends_at__gt=now)
+    )
+
+
+def _windowed_title_ids(user, region, windows: QuerySet[Availability], limit: int, visible_only: bool) -> list[int]:
+    if visible_only:
+        windows = windows.filter(title_id__in=titles_visible_to(user, region).order_by().values("pk"))
+    return list(dict.fromkeys(windows.values_list("title_id", flat=True)[: limit * 2]))[:limit]
+
+
+@boundary
+def title_ids_arrived(
+    *, user, region: str | None = None, since: datetime, limit: int, visible_only: bool = True
+) -> list[int]:
+    """Titles whose current window in the region opened at or after `since`, newest first (one query).
+
+    With `visible_only=False` the viewer's parental controls are not applied: the caller checks the ids
+    with `title_ids_visible` (the home feed checks all its rows' candidates at once).
+    """
+    region = viewer_region(user, region)
+    windows = _current_windows(region, timezone.now()).filter(starts_at__gte=since).order_by("-starts_at", "title_id")
+    return _windowed_title_ids(user, region, windows, limit, visible_only)
+
+
+@boundary
+def title_ids_leaving(
+    *, user, region: str | None = None, before: datetime, limit: int, visible_only: bool = True
+) -> list[int]:
+    """Titles whose current window in the region closes before `before`, soonest first (one query).
+
+    `visible_only` as for `title_ids_arrived`.
+    """
+    region = viewer_region(user, region)
+    windows = _current_windows(region, timezone.now()).filter(ends_at__lt=before).order_by("ends_at", "title_id")
+    return _windowed_title_ids(user, region, windows, limit, visible_only)
+
+
+@boundary
+def title_ids_by_genre(
+    *, user, genre_ids: Sequence[int], region: str | None = None, per_genre: int, visible_only: bool = True
+) -> dict[int, tuple[Genre, list[int]]]:
+    """The most popular titles of each genre (`per_genre` each), in one query: {genre_id: (genre, ids)}.
+
+    With `visible_only=False` visibility is not applied (the caller checks the ids with `title_ids_visible`).
+    """
+    from django.db.models import F, Window
+    from django.db.models.functions import RowNumber
+
+    genre_ids = list(genre_ids)
+    if not genre_ids:
+        return {}
+    links = Title.genres.through.objects.filter(genre_id__in=genre_ids)
+    if visible_only:
+        links = links.filter(title_id__in=titles_visible_to(user, region).order_by().values("pk"))
+    ranked = (
+        links.annotate(
+            rank=Window(
+                RowNumber(), partition_by=[F("genre_id")], order_by=[F("title__popularity").desc(), F("title_id")]
+            )
+        )
+        .filter(rank__lte=per_genre)
+        .order_by("genre_id", "rank")
+        .values_list("genre_id", "genre__slug", "genre__name", "title_id")
+    )
+    rows: dict[int, tuple[Genre, list[int]]] = {}
+    for genre_id, slug, name, title_id in ranked:
+        rows.setdefault(genre_id, (Genre(pk=genre_id, slug=slug, name=name), []))[1].append(title_id)
+    return rows

@@ -4,7 +4,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from catalog.models import Availability, Credit, Episode, Genre, Maturity, Season, Title
+from catalog.artwork import images_answer
+from catalog.models import Availability, Credit, Episode, Extra, Genre, ImageKind, Maturity, Season, Title
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -21,11 +22,48 @@ class GenreSerializer(serializers.ModelSerializer):
         fields = ["id", "slug", "name"]
 
 
+class ImageSizeSerializer(serializers.Serializer):
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    url = serializers.CharField(help_text="Immutable: the same URL always answers the same bytes.")
+
+
+class FocalPointSerializer(serializers.Serializer):
+    x = serializers.FloatField(help_text="0 left .. 1 right")
+    y = serializers.FloatField(help_text="0 top .. 1 bottom")
+
+
+class ImageSerializer(serializers.Serializer):
+    """The schema of one entry of `images` (built by catalog.artwork.images_answer)."""
+
+    id = serializers.IntegerField(allow_null=True, help_text="null for the placeholder")
+    kind = serializers.ChoiceField(choices=ImageKind.choices)
+    language = serializers.CharField(allow_null=True)
+    focal_point = FocalPointSerializer()
+    placeholder = serializers.BooleanField(help_text="True when the title has no artwork of its own.")
+    sizes = ImageSizeSerializer(many=True)
+
+
+@extend_schema_field(ImageSerializer(many=True))
+class ImagesField(serializers.Field):
+    """The prefetched images of the object (`images`), sized; a placeholder poster when `placeholder_kind` is set."""
+
+    def __init__(self, *, placeholder_kind: str | None = None, **kwargs):
+        self.placeholder_kind = placeholder_kind
+        kwargs.setdefault("read_only", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        images = value.all() if hasattr(value, "all") else value  # a related manager reads the prefetched rows
+        return images_answer(images, placeholder_kind=self.placeholder_kind)
+
+
 class TitleCardSerializer(serializers.ModelSerializer):
     """What a list or a search result shows of a title."""
 
     maturity_rating = MaturityField(allow_null=True)
     genres = GenreSerializer(many=True)
+    images = ImagesField(placeholder_kind=ImageKind.POSTER)
 
     class Meta:
         model = Title
@@ -40,16 +78,18 @@ class TitleCardSerializer(serializers.ModelSerializer):
             "maturity_rating",
             "popularity",
             "genres",
+            "images",
         ]
 
 
 class CreditSerializer(serializers.ModelSerializer):
     person_id = serializers.IntegerField(source="person.id")
     name = serializers.CharField(source="person.name")
+    images = ImagesField(source="person.images")
 
     class Meta:
         model = Credit
-        fields = ["person_id", "name", "role", "character", "order"]
+        fields = ["person_id", "name", "role", "character", "order", "images"]
 
 
 class AvailabilitySerializer(serializers.ModelSerializer):
@@ -59,17 +99,26 @@ class AvailabilitySerializer(serializers.ModelSerializer):
 
 
 class EpisodeSerializer(serializers.ModelSerializer):
+    images = ImagesField()
+
     class Meta:
         model = Episode
-        fields = ["id", "number", "title", "description", "runtime_s", "air_date"]
+        fields = ["id", "number", "title", "description", "runtime_s", "air_date", "images"]
 
 
 class SeasonSerializer(serializers.ModelSerializer):
     episodes = EpisodeSerializer(many=True)
+    images = ImagesField()
 
     class Meta:
         model = Season
-        fields = ["id", "number", "title", "episodes"]
+        fields = ["id", "number", "title", "images", "episodes"]
+
+
+class ExtraSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Extra
+        fields = ["id", "kind", "name", "language", "runtime_s"]
 
 
 class TitleDetailSerializer(TitleCardSerializer):
@@ -77,9 +126,17 @@ class TitleDetailSerializer(TitleCardSerializer):
 
     people = CreditSerializer(source="credits", many=True)
     availability = AvailabilitySerializer(source="availabilities", many=True)
+    extras = ExtraSerializer(many=True, help_text="Trailers, teasers and clips.")
 
     class Meta(TitleCardSerializer.Meta):
-        fields = [*TitleCardSerializer.Meta.fields, "description", "external_ids", "people", "availability"]
+        fields = [
+            *TitleCardSerializer.Meta.fields,
+            "description",
+            "external_ids",
+            "people",
+            "availability",
+            "extras",
+        ]
 
 
 class ShowDetailSerializer(TitleDetailSerializer):
@@ -87,3 +144,50 @@ class ShowDetailSerializer(TitleDetailSerializer):
 
     class Meta(TitleDetailSerializer.Meta):
         fields = [*TitleDetailSerializer.Meta.fields, "seasons"]
+
+
+# --- Browsing ------------------------------------------------------------------------------------------
+
+
+class GenreCountSerializer(GenreSerializer):
+    title_count = serializers.IntegerField(help_text="Titles of the genre the viewer may see now.")
+
+    class Meta(GenreSerializer.Meta):
+        fields = [*GenreSerializer.Meta.fields, "title_count"]
+
+
+class PersonCreditSerializer(serializers.ModelSerializer):
+    """One credit on a person's page: the title's card and the part played."""
+
+    title = TitleCardSerializer()
+
+    class Meta:
+        model = Credit
+        fields = ["title", "role", "character"]
+
+
+class PersonSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    images = ImagesField(help_text="Headshots; empty when there are none.")
+
+
+class PersonDetailSerializer(PersonSerializer):
+    credits = PersonCreditSerializer(source="visible_credits", many=True, help_text="Only titles the viewer may see.")
+
+
+class TypedPersonSerializer(PersonSerializer):
+    type = serializers.SerializerMethodField()
+
+    def get_type(self, person) -> str:
+        return "person"
+
+
+class TypedGenreSerializer(GenreSerializer):
+    type = serializers.SerializerMethodField()
+
+    class Meta(GenreSerializer.Meta):
+        fields = ["type", *GenreSerializer.Meta.fields]
+
+    def get_type(self, genre) -> str:
+        return "genre"

@@ -7,12 +7,27 @@ import random
 from collections.abc import Mapping
 from pathlib import Path
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from catalog import demo_data
-from catalog.models import Availability, Credit, Episode, Genre, Kind, Maturity, Person, Season, Title
+from catalog import artwork, demo_data
+from catalog.models import (
+    Availability,
+    Credit,
+    Episode,
+    Extra,
+    ExtraKind,
+    Genre,
+    Image,
+    ImageKind,
+    Kind,
+    Maturity,
+    Person,
+    Season,
+    Title,
+)
 from streaming_platform.boundary import boundary
 
 MOVIELENS_REGION = "US"
@@ -143,6 +158,7 @@ def movielens_titles_import(*, directory: Path, stdout=None) -> int:
                 for title, row in zip(titles, batch, strict=True)
                 for name in row["genres"]
             )
+            generated_artwork_create(titles=titles)
             created += len(titles)
             say(f"Catalog: imported {created}/{len(todo)} titles.")
     return created
@@ -181,7 +197,8 @@ def demo_catalog_seed(*, rng: random.Random, titles: int, stdout=None) -> int:
 
 def people_ensure(names: list[str]) -> dict[str, Person]:
     existing = {person.name: person for person in Person.objects.filter(name__in=names)}
-    Person.objects.bulk_create(Person(name=name) for name in names if name not in existing)
+    created = Person.objects.bulk_create(Person(name=name) for name in names if name not in existing)
+    generated_artwork_create(people=created)  # bulk_create returns primary keys on SQLite and PostgreSQL
     return {person.name: person for person in Person.objects.filter(name__in=names)}
 
 
@@ -213,6 +230,17 @@ def demo_titles_create(specs: list[dict], *, genres: dict[str, Genre], people: d
         for title, spec in zip(titles, specs, strict=True)
         for i, credit in enumerate(spec["credits"])
     )
+    generated_artwork_create(titles=titles)
+    Extra.objects.bulk_create(
+        Extra(
+            title=title,
+            kind=ExtraKind.TRAILER,
+            name=f"{title.title}: official trailer",
+            language=title.original_language,
+            runtime_s=90 + title.pk % 90,
+        )
+        for title in titles
+    )
     Availability.objects.bulk_create(
         Availability(
             title=title,
@@ -233,4 +261,84 @@ def demo_titles_create(specs: list[dict], *, genres: dict[str, Genre], people: d
         Episode(season=season, **episode)
         for season, season_spec in zip(seasons, season_specs, strict=True)
         for episode in season_spec["episodes"]
+    )
+
+
+# --- Artwork ----------------------------------------------------------------------------------------
+
+GENERATED_TITLE_KINDS = (ImageKind.POSTER, ImageKind.BACKDROP)
+
+
+@boundary
+def generated_artwork_create(*, titles: list[Title] = (), people: list[Person] = ()) -> int:
+    """Demo artwork (a poster and a backdrop per title, a headshot per person), drawn on first request.
+
+    Only rows are written, so seeding 100k titles stays a matter of seconds. Returns the images created.
+    """
+    images = [
+        Image(
+            title_id=title.pk, kind=kind, generated=True, version=artwork.version_of(f"{kind}:{title.title}".encode())
+        )
+        for title in titles
+        for kind in GENERATED_TITLE_KINDS
+    ]
+    images += [
+        Image(
+            person_id=person.pk,
+            kind=ImageKind.HEADSHOT,
+            generated=True,
+            version=artwork.version_of(f"headshot:{person.name}".encode()),
+        )
+        for person in people
+    ]
+    Image.objects.bulk_create(images, batch_size=BATCH_SIZE)
+    return len(images)
+
+
+@boundary
+def image_create(
+    *,
+    kind: str,
+    data: bytes,
+    filename: str = "image",
+    title: Title | None = None,
+    season: Season | None = None,
+    episode: Episode | None = None,
+    person: Person | None = None,
+    language: str = "",
+    focal_x: float = 0.5,
+    focal_y: float = 0.5,
+    position: int = 0,
+    source_url: str = "",
+) -> Image:
+    """Stores an uploaded image (JPEG, PNG or WebP, size-checked) for one owner; ValidationError when refused."""
+    image_format = artwork.check_image_bytes(data)
+    image = Image(
+        title=title,
+        season=season,
+        episode=episode,
+        person=person,
+        kind=kind,
+        language=language,
+        focal_x=focal_x,
+        focal_y=focal_y,
+        position=position,
+        source_url=source_url,
+        version=artwork.version_of(data),
+    )
+    image.full_clean(exclude=["file"], validate_constraints=False)
+    extension = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}[image_format]
+    with transaction.atomic():
+        image.file.save(f"{Path(filename).stem or 'image'}.{extension}", ContentFile(data), save=False)
+        image.full_clean()
+        image.save()
+    return image
+
+
+@boundary
+def image_import_from_url(*, url: str, kind: str, allow_private: bool = False, **owner_and_details) -> Image:
+    """Downloads an image (http/https, public host, JPEG/PNG/WebP, at most the upload limit) and stores it."""
+    data, _ = artwork.download_image(url, allow_private=allow_private)
+    return image_create(
+        kind=kind, data=data, filename=Path(url.split("?")[0]).name, source_url=url, **owner_and_details
     )

@@ -1,8 +1,21 @@
-"""Admin pages of the recommend service: built models and cached lists, read-only."""
+"""Admin pages of the recommend service: built models and cached lists (read-only), featured titles."""
 
 from django.contrib import admin
 
-from recommend.models import RecommendationList, RecommenderModel
+from recommend.models import FeaturedTitle, RecommendationList, RecommenderModel
+
+
+@admin.register(FeaturedTitle)
+class FeaturedTitleAdmin(admin.ModelAdmin):
+    """The home feed's featured row: order it with `position`; a region pins the entry to that region."""
+
+    list_display = ["title", "region", "position"]
+    list_editable = ["position"]
+    list_filter = ["region"]
+    list_select_related = ["title"]
+    raw_id_fields = ["title"]
+    search_fields = ["title__title", "=region"]
+    ordering = ["region", "position", "id"]
 
 
 @admin.register(RecommenderModel)

@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import models
 
+from catalog.regions import RegionCodeField
+
 
 class RecommenderModel(models.Model):
     """One build of the recommender; the newest row is the one served.
@@ -52,3 +54,20 @@ class RecommendationList(models.Model):
 
     def __str__(self) -> str:
         return f"Recommendations for user {self.user_id}"
+
+
+class FeaturedTitle(models.Model):
+    """A title staff put in the home feed's featured row, in their order; pinned to one region or everywhere."""
+
+    title = models.ForeignKey("catalog.Title", on_delete=models.CASCADE, related_name="+")
+    region = RegionCodeField(blank=True, help_text="Empty: every region.")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["region", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "title"], name="recommend_featured_unique_title_per_region")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} featured in {self.region or 'every region'}"

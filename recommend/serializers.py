@@ -3,6 +3,8 @@
 from rest_framework import serializers
 
 from catalog.models import Kind
+from catalog.serializers import ImageSerializer
+from recommend.home import ROW_KINDS
 
 
 class RecommendedTitleCardSerializer(serializers.Serializer):
@@ -72,3 +74,40 @@ class PopularTitlesSerializer(serializers.Serializer):
     days = serializers.IntegerField()
     since = serializers.DateTimeField()
     results = PopularTitleSerializer(many=True)
+
+
+# --- Home feed -----------------------------------------------------------------------------------------
+
+
+class HomeQuerySerializer(serializers.Serializer):
+    region = serializers.RegexField(
+        r"^[A-Za-z]{2}$", required=False, help_text="ISO 3166-1 alpha-2 code (anonymous and staff callers)."
+    )
+
+
+class HomeTitleCardSerializer(RecommendedTitleCardSerializer):
+    images = ImageSerializer(many=True, help_text="A placeholder poster when the title has no artwork.")
+
+
+class HomeItemSerializer(serializers.Serializer):
+    title = HomeTitleCardSerializer()
+    rank = serializers.IntegerField(required=False, help_text="Top 10 rows only.")
+    progress = serializers.FloatField(required=False, help_text="Continue watching only: share watched, 0..1.")
+    position_s = serializers.FloatField(required=False, help_text="Continue watching only: resume position.")
+    episode_id = serializers.IntegerField(
+        required=False, allow_null=True, help_text="Continue watching only: the episode to resume or play next."
+    )
+
+
+class HomeRowSerializer(serializers.Serializer):
+    id = serializers.CharField(help_text="Stable: the same row keeps its id from one request to the next.")
+    title = serializers.CharField()
+    reason = serializers.CharField()
+    kind = serializers.ChoiceField(choices=ROW_KINDS)
+    items = HomeItemSerializer(many=True)
+
+
+class HomeFeedSerializer(serializers.Serializer):
+    region = serializers.CharField()
+    generated_at = serializers.DateTimeField()
+    rows = HomeRowSerializer(many=True)

@@ -15,5 +15,6 @@ urlpatterns = [
     path("similarity/<int:a>/<int:b>/", views.SimilarityView.as_view(), name="similarity"),
     path("titles/<int:title_id>/similar/", views.SimilarTitlesView.as_view(), name="similar-titles"),
     path("popular/", views.PopularView.as_view(), name="popular"),
+    path("home/", views.HomeView.as_view(), name="home"),
     *router.urls,
 ]

@@ -1,5 +1,6 @@
 """Project settings; everything that varies between machines is read from the environment here."""
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -167,7 +168,10 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Room for the home feed's per-title cards (Django's default of 300 entries would evict them at once).
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 50_000}}
+    }
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 # --- Internationalisation and time ----------------------------------------------------------------
@@ -181,8 +185,15 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Uploaded artwork and its sized copies: local files under MEDIA_ROOT (var/media, ignored by git) unless
+# MEDIA_STORAGE_BACKEND names another backend (e.g. storages.backends.s3.S3Storage) with MEDIA_STORAGE_OPTIONS (JSON).
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
+MEDIA_URL = "media/"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": os.environ.get("MEDIA_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": json.loads(os.environ.get("MEDIA_STORAGE_OPTIONS", "{}")),
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -362,6 +373,16 @@ if REDIS_URL:
 # Seconds an anonymous (or per-viewer) catalog list page, and a list's total count, may be served from cache.
 CATALOG_LIST_CACHE_S = env_int("CATALOG_LIST_CACHE_S", 30)
 CATALOG_COUNT_CACHE_S = env_int("CATALOG_COUNT_CACHE_S", 60)
+# Prefix of image URLs in API answers (e.g. a CDN origin in front of /api/catalog/images/); empty: same origin.
+CATALOG_IMAGE_BASE_URL = os.environ.get("CATALOG_IMAGE_BASE_URL", "")
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "KindEnum": "catalog.models.Kind",  # the name it had before other "kind" fields existed
+        "ImageKindEnum": "catalog.models.ImageKind",
+        "ExtraKindEnum": "catalog.models.ExtraKind",
+        "HomeRowKindEnum": "recommend.home.ROW_KINDS",
+    }
+)
 
 # --- identity ---
 # How many reverse proxies really stand in front and append to X-Forwarded-For (DRF's NUM_PROXIES):

@@ -69,8 +69,8 @@ def test_list_query_count_is_constant(api_client, django_assert_num_queries, cou
     genres = [GenreFactory(), GenreFactory()]
     for _ in range(count):
         TitleFactory(genres=genres)
-    # count, page, genres
-    with django_assert_num_queries(3):
+    # count, page, genres, images
+    with django_assert_num_queries(4):
         response = api_client.get(MOVIES)
     assert len(response.json()["results"]) == count
 
@@ -254,8 +254,8 @@ def test_show_detail_has_seasons_and_episodes(api_client, django_assert_num_quer
     EpisodeFactory(season=first, number=1, title="Secrets")
     EpisodeFactory(season=second, number=1, title="Beginnings")
 
-    # title, genres, credits, availability, seasons, episodes
-    with django_assert_num_queries(6):
+    # title, genres, images, credits, availability, extras, seasons, their images, episodes, their stills
+    with django_assert_num_queries(10):
         response = api_client.get(f"{SHOWS}{show.id}/")
 
     body = response.json()

@@ -32,6 +32,8 @@ class World:
     episode: object
     history_entry: object
     session: object
+    person: object = None
+    poster: object = None
 
     def format(self, template: str) -> str:
         values = {
@@ -40,6 +42,8 @@ class World:
             "show": self.show.pk,
             "entry": self.history_entry.pk,
             "session": self.session.pk,
+            "person": self.person.pk,
+            "poster": f"{self.poster.pk}/160/{self.poster.version}.jpg",
         }
         for view_name in (
             "stream:session-manifest",
@@ -88,7 +92,12 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("catalog:movie-detail", "get"): Row("/api/catalog/movies/{title}/", ANYONE),
     ("catalog:show-list", "get"): Row("/api/catalog/shows/", ANYONE),
     ("catalog:show-detail", "get"): Row("/api/catalog/shows/{show}/", ANYONE),
-    ("catalog:search", "get"): Row("/api/catalog/search/?q=title", ANYONE),
+    ("catalog:search", "get"): Row("/api/catalog/search/?q=title&include=people,genres", ANYONE),
+    ("catalog:genre-list", "get"): Row("/api/catalog/genres/", ANYONE),
+    ("catalog:genre-detail", "get"): Row("/api/catalog/genres/matrix/", ANYONE),
+    ("catalog:person-detail", "get"): Row("/api/catalog/people/{person}/", ANYONE),
+    ("catalog:image-file", "get"): Row("/api/catalog/images/{poster}", ANYONE),
+    ("catalog:image-placeholder", "get"): Row("/api/catalog/images/placeholder/poster/160.png", ANYONE),
     # Identity.
     ("identity:login", "post"): Row(
         "/api/identity/auth/login/", ANYONE, lambda w: {"email": w.owner.email, "password": PASSWORD}
@@ -182,6 +191,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("recommend:similarity", "get"): Row("/api/recommend/similarity/{title}/{show}/", ANYONE),
     ("recommend:similar-titles", "get"): Row("/api/recommend/titles/{title}/similar/", ANYONE),
     ("recommend:popular", "get"): Row("/api/recommend/popular/", ANYONE),
+    ("recommend:home", "get"): Row("/api/recommend/home/", ANYONE),
 }
 
 PASSWORD = "correct-horse-battery-staple"
@@ -231,12 +241,22 @@ def test_every_api_endpoint_has_a_row():
 
 @pytest.fixture
 def world(db) -> World:
-    from catalog.tests.factories import EpisodeFactory, SeasonFactory, ShowFactory, TitleFactory
+    from catalog.services import generated_artwork_create
+    from catalog.tests.factories import (
+        CreditFactory,
+        EpisodeFactory,
+        GenreFactory,
+        SeasonFactory,
+        ShowFactory,
+        TitleFactory,
+    )
     from identity.tests.factories import UserFactory, WatchHistoryFactory
     from stream.tests.factories import PlaybackSessionFactory
 
     owner, other = UserFactory(), UserFactory()
-    title = TitleFactory(title="Title of the matrix")
+    title = TitleFactory(title="Title of the matrix", genres=[GenreFactory(name="Matrix", slug="matrix")])
+    person = CreditFactory(title=title).person
+    generated_artwork_create(titles=[title])
     show = ShowFactory()
     episode = EpisodeFactory(season=SeasonFactory(show=show, number=1), number=1)
     return World(
@@ -248,6 +268,8 @@ def world(db) -> World:
         episode=episode,
         history_entry=WatchHistoryFactory(user=owner, title=title),
         session=PlaybackSessionFactory(user=owner, title=title),
+        person=person,
+        poster=title.images.get(kind="poster"),
     )
 
 

@@ -216,6 +216,30 @@ def test_every_answer_of_the_journey_matches_the_schema(openapi, schema):
     call(anonymous, "get", "/api/catalog/shows/", expect=200)
     call(anonymous, "get", f"/api/catalog/shows/{show.pk}/", expect=200)
 
+    # Browsing: genres, people, typed search, artwork and the home feed.
+    from catalog.services import generated_artwork_create
+    from catalog.tests.factories import CreditFactory, GenreFactory
+
+    movie.genres.add(GenreFactory(name="Journey", slug="journey"))
+    person = CreditFactory(title=movie).person
+    generated_artwork_create(titles=[movie], people=[person])
+    poster = movie.images.get(kind="poster")
+    call(anonymous, "get", "/api/catalog/genres/", expect=200)
+    call(anonymous, "get", "/api/catalog/genres/journey/", expect=200)
+    call(anonymous, "get", "/api/catalog/genres/journey/", {"year_min": "soon"}, expect=400)
+    call(anonymous, "get", "/api/catalog/genres/no-such-genre/", expect=404)
+    call(anonymous, "get", f"/api/catalog/people/{person.pk}/", expect=200)
+    call(anonymous, "get", "/api/catalog/people/999999/", expect=404)
+    call(anonymous, "get", "/api/catalog/search/", {"q": "title", "include": "people,genres"}, expect=200)
+    call(anonymous, "get", "/api/catalog/search/", {"q": "title", "include": "studios"}, expect=400)
+    call(anonymous, "get", f"/api/catalog/images/{poster.pk}/160/{poster.version}.jpg", expect=200)
+    call(anonymous, "get", f"/api/catalog/images/{poster.pk}/160/{poster.version}.jpg", {"region": "DE"}, expect=404)
+    call(anonymous, "get", "/api/catalog/images/placeholder/poster/160.png", expect=200)
+    call(anonymous, "get", "/api/catalog/images/placeholder/banner/160.png", expect=404)
+    call(anonymous, "get", "/api/recommend/home/", expect=200)
+    call(viewer_client, "get", "/api/recommend/home/", expect=200)
+    call(anonymous, "get", "/api/recommend/home/", {"region": "USA"}, expect=400)
+
     # Parental controls end a kid's session with a reason the player can show.
     kid = UserFactory()
     ParentalControlsFactory(user=kid, viewing_days=[])
