@@ -65,11 +65,11 @@ TITLE_REQUIRED = {"play_start", "play_end", "pause", "seek", "rebuffer", "qualit
 
 
 def max_event_age() -> timedelta:
-    return timedelta(seconds=getattr(settings, "ANALYTICS_EVENT_MAX_AGE_S", 7 * 24 * 3600))
+    return timedelta(seconds=settings.ANALYTICS_EVENT_MAX_AGE_S)
 
 
 def max_event_skew() -> timedelta:
-    return timedelta(seconds=getattr(settings, "ANALYTICS_EVENT_MAX_FUTURE_S", 300))
+    return timedelta(seconds=settings.ANALYTICS_EVENT_MAX_FUTURE_S)
 
 
 def _check_prop(name: str, spec: Prop, value) -> str | None:

@@ -74,7 +74,7 @@ def _url_template() -> str:
     from django.urls import reverse
 
     path = reverse("catalog:image-file", kwargs={"image_id": 1, "width": 2, "filename": "abc.jpg"})
-    prefix = getattr(settings, "CATALOG_IMAGE_BASE_URL", "").rstrip("/")
+    prefix = settings.CATALOG_IMAGE_BASE_URL.rstrip("/")
     return prefix + path.replace("/1/2/abc.jpg", "/{id}/{width}/{version}.{extension}")
 
 
@@ -83,7 +83,7 @@ def _placeholder_template() -> str:
     from django.urls import reverse
 
     path = reverse("catalog:image-placeholder", kwargs={"kind": "poster", "width": 2})
-    prefix = getattr(settings, "CATALOG_IMAGE_BASE_URL", "").rstrip("/")
+    prefix = settings.CATALOG_IMAGE_BASE_URL.rstrip("/")
     return prefix + path.replace("/poster/2.png", "/{kind}/{width}.png")
 
 

@@ -19,11 +19,11 @@ PAGINATION_PARAMETERS = frozenset({"page", "page_size"})
 
 
 def list_cache_seconds() -> int:
-    return getattr(settings, "CATALOG_LIST_CACHE_S", 30)
+    return settings.CATALOG_LIST_CACHE_S
 
 
 def count_cache_seconds() -> int:
-    return getattr(settings, "CATALOG_COUNT_CACHE_S", 60)
+    return settings.CATALOG_COUNT_CACHE_S
 
 
 def declared_parameters(filterset_class) -> frozenset[str]:

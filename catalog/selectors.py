@@ -394,11 +394,11 @@ def genres_with_title_counts(*, user, region: str | None = None) -> list[Genre]:
         .order_by()
         .values("genre_id")
         .annotate(titles=Count("title_id"))
-        .values_list("genre_id", "titles")
+        .values_list("genre_id", "titles")  # type: ignore[misc]  # an annotation the stubs do not follow
     )
     genres = list(Genre.objects.exclude(pk__in=blocked).order_by("name"))
     for genre in genres:
-        genre.title_count = counts.get(genre.pk, 0)
+        genre.title_count = counts.get(genre.pk, 0)  # type: ignore[attr-defined]  # read by the serializer
     return genres
 
 
@@ -494,9 +494,10 @@ def image_get_visible(*, user, image_id: int, region: str | None = None) -> Imag
     else:
         if image.title_id is not None:
             title_id = image.title_id
-        elif image.season_id is not None:
+        elif image.season is not None:
             title_id = image.season.show_id
         else:
+            assert image.episode is not None  # an image has exactly one owner (a check constraint)
             title_id = image.episode.season.show_id
         visible = titles_visible_to(user, region).filter(pk=title_id).exists()
     if not visible:
@@ -569,7 +570,7 @@ def title_ids_by_genre(
                 RowNumber(), partition_by=[F("genre_id")], order_by=[F("title__popularity").desc(), F("title_id")]
             )
         )
-        .filter(rank__lte=per_genre)
+        .filter(rank__lte=per_genre)  # type: ignore[misc]  # an annotation the stubs do not follow
         .order_by("genre_id", "rank")
         .values_list("genre_id", "genre__slug", "genre__name", "title_id")
     )

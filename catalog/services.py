@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from django.core.files.base import ContentFile
@@ -270,7 +270,7 @@ GENERATED_TITLE_KINDS = (ImageKind.POSTER, ImageKind.BACKDROP)
 
 
 @boundary
-def generated_artwork_create(*, titles: list[Title] = (), people: list[Person] = ()) -> int:
+def generated_artwork_create(*, titles: Sequence[Title] = (), people: Sequence[Person] = ()) -> int:
     """Demo artwork (a poster and a backdrop per title, a headshot per person), drawn on first request.
 
     Only rows are written, so seeding 100k titles stays a matter of seconds. Returns the images created.

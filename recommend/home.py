@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import numpy as np
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -28,7 +29,7 @@ from catalog.selectors import (
 from identity.selectors import continue_watching_for, favourite_genre_ids_for, history_interactions
 from recommend import engine
 from recommend.models import FeaturedTitle
-from recommend.selectors import recommender_model_current, setting
+from recommend.selectors import recommender_model_current
 from streaming_platform.boundary import boundary
 
 ROW_SIZE = 20
@@ -115,7 +116,7 @@ def cards_for(title_ids: set[int]) -> dict[int, dict]:
 
 
 def home_cache_seconds() -> int:
-    return setting("RECOMMEND_HOME_CACHE_S", 30)
+    return settings.RECOMMEND_HOME_CACHE_S
 
 
 def continue_watching_row(user) -> Row:
@@ -154,7 +155,7 @@ def top_watched_ids(region: str) -> list[tuple[int, str]]:
             .order_by("-viewers", "title_id")
             .values_list("title_id", "title__kind")[:300]
         )
-        cache.set(key, top, setting("RECOMMEND_POPULAR_CACHE_S", 60))
+        cache.set(key, top, settings.RECOMMEND_POPULAR_CACHE_S)
     return top
 
 

@@ -42,10 +42,6 @@ _loaded: dict = {}
 _load_lock = threading.Lock()
 
 
-def setting(name: str, default):
-    return getattr(settings, name, default)
-
-
 @dataclass
 class LoadedModel:
     row_id: int
@@ -298,7 +294,7 @@ def titles_popular(*, user, region: str | None = None, days: int = 7, limit: int
             .order_by("-viewers", "title_id")
             .values_list("title_id", "viewers")[:500]
         )
-        cache.set(key, counts, setting("RECOMMEND_POPULAR_CACHE_S", 60))
+        cache.set(key, counts, settings.RECOMMEND_POPULAR_CACHE_S)
     ids = [title_id for title_id, _ in counts]
     visible = set(titles_visible_to(user, region).filter(id__in=ids).order_by().values_list("id", flat=True))
     chosen = [(title_id, viewers) for title_id, viewers in counts if title_id in visible][:limit]

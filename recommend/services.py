@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -25,7 +26,6 @@ from recommend.selectors import (
     recommendation_list_for,
     recommendation_list_is_fresh,
     recommender_model_current,
-    setting,
 )
 from streaming_platform.boundary import boundary
 
@@ -93,9 +93,7 @@ def recommender_build(*, stdout=None) -> RecommenderModel:
 def _rebuild_threshold() -> int:
     """New history rows that make the model due: a floor, or a share of what the model learnt from."""
     latest = RecommenderModel.objects.order_by("-id").values_list("interactions", flat=True).first() or 0
-    return max(
-        setting("RECOMMEND_REBUILD_MIN_NEW_HISTORY", 1000), int(latest * setting("RECOMMEND_REBUILD_SHARE", 0.1))
-    )
+    return max(settings.RECOMMEND_REBUILD_MIN_NEW_HISTORY, int(latest * settings.RECOMMEND_REBUILD_SHARE))
 
 
 def _rebuild_claim() -> bool:
@@ -121,7 +119,7 @@ def _rebuild_in_background() -> None:
 @boundary
 def recommender_rebuild_if_due() -> bool:
     """Starts a rebuild when enough new history arrived since the last one (RECOMMEND_AUTO_REBUILD says how)."""
-    mode = setting("RECOMMEND_AUTO_REBUILD", "background")
+    mode = settings.RECOMMEND_AUTO_REBUILD
     if mode == "off":
         return False
     state = RecommenderState.objects.filter(pk=1).values_list("new_history", flat=True).first() or 0
@@ -211,7 +209,7 @@ def recommendations_generate(*, user, now: dt.datetime | None = None) -> Recomme
         recommender_build()
         loaded = recommender_model_current()
     model = loaded.model
-    size = setting("RECOMMEND_LIST_SIZE", MAX_LIMIT)
+    size = settings.RECOMMEND_LIST_SIZE
     history = _viewer_history(user)
     positions = model.index_of(history["title_ids"])
     known = positions >= 0
@@ -277,7 +275,7 @@ def recommendations_generate(*, user, now: dt.datetime | None = None) -> Recomme
         items.insert(place, item)
     items = items[:size]
 
-    ttl = dt.timedelta(seconds=setting("RECOMMEND_TTL_S", 3600))
+    ttl = dt.timedelta(seconds=settings.RECOMMEND_TTL_S)
     recommendations = RecommendationList(
         user_id=user.pk,
         items=items,

@@ -340,6 +340,8 @@ TOPOLOGY_METRICS_ENABLED = env_bool("TOPOLOGY_METRICS_ENABLED", True)
 TOPOLOGY_UPDATE_INTERVAL_S = float(os.environ.get("TOPOLOGY_UPDATE_INTERVAL_S", "1"))
 # Key prefix of the shared metrics when REDIS_URL is set.
 TOPOLOGY_REDIS_PREFIX = os.environ.get("TOPOLOGY_REDIS_PREFIX", "topology")
+# Redis of the shared metrics, when not REDIS_URL itself.
+TOPOLOGY_REDIS_URL = os.environ.get("TOPOLOGY_REDIS_URL", "")
 # One schema enum per choice set the stream API uses under several field names.
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
     {
@@ -359,6 +361,9 @@ RECOMMEND_LIST_SIZE = 100
 RECOMMEND_REBUILD_MIN_NEW_HISTORY = env_int("RECOMMEND_REBUILD_MIN_NEW_HISTORY", 1000)
 RECOMMEND_REBUILD_SHARE = 0.1
 RECOMMEND_AUTO_REBUILD = os.environ.get("RECOMMEND_AUTO_REBUILD", "background")
+# Seconds the popular titles of a region, and what a region's viewers share in the home feed, are cached.
+RECOMMEND_POPULAR_CACHE_S = env_int("RECOMMEND_POPULAR_CACHE_S", 60)
+RECOMMEND_HOME_CACHE_S = env_int("RECOMMEND_HOME_CACHE_S", 30)
 
 # --- analytics ---
 # Client events older than this, or further ahead than the allowed clock skew, are refused (seconds).

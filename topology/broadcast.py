@@ -26,7 +26,7 @@ REJOIN_EVERY_TICKS = 10
 
 
 def update_interval_s() -> float:
-    return float(getattr(settings, "TOPOLOGY_UPDATE_INTERVAL_S", 1.0))
+    return float(settings.TOPOLOGY_UPDATE_INTERVAL_S)
 
 
 def current_graph() -> dict:

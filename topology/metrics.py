@@ -286,9 +286,9 @@ _store_lock = threading.Lock()
 
 
 def build_store() -> MetricsStore:
-    redis_url = getattr(settings, "TOPOLOGY_REDIS_URL", None) or getattr(settings, "REDIS_URL", "")
+    redis_url = settings.TOPOLOGY_REDIS_URL or settings.REDIS_URL
     if redis_url:
-        return RedisMetricsStore(redis_url, getattr(settings, "TOPOLOGY_REDIS_PREFIX", "topology"))
+        return RedisMetricsStore(redis_url, settings.TOPOLOGY_REDIS_PREFIX)
     return MetricsStore()
 
 

@@ -19,7 +19,7 @@ class ServiceMetricsMiddleware:
     """
 
     def __init__(self, get_response):
-        if not getattr(settings, "TOPOLOGY_METRICS_ENABLED", True):
+        if not settings.TOPOLOGY_METRICS_ENABLED:
             raise MiddlewareNotUsed
         self.get_response = get_response
         self.services = frozenset(config.label for config in service_configs())
