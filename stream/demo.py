@@ -12,7 +12,7 @@ from django.db import transaction
 
 from stream.ladder import ladder_for, max_height_for
 from stream.models import Cdn, EndReason, PlaybackSession
-from stream.services import cdn_upsert, session_end, session_update
+from stream.services import ViewingNotAllowed, cdn_upsert, session_end, session_update
 
 DEMO_DEVICE_PREFIX = "demo-"
 CDNS = [
@@ -60,6 +60,12 @@ class ViewPlayer:
         session_update(session_id=self.session.pk, metrics={"sequence": self.sequence, **metrics}, at=self.at)
 
     def play(self, *, watch_s: float, fail: bool, exit_early: bool, rebuffer_rate: float) -> None:
+        try:
+            self._play(watch_s=watch_s, fail=fail, exit_early=exit_early, rebuffer_rate=rebuffer_rate)
+        except ViewingNotAllowed:
+            pass  # a kid's parental controls ended the view (viewing hours, the daily limit), as they would live
+
+    def _play(self, *, watch_s: float, fail: bool, exit_early: bool, rebuffer_rate: float) -> None:
         rng = self.rng
         startup_s = min(30.0, rng.lognormvariate(math.log(1.3), 0.55))
         if exit_early:

@@ -51,3 +51,19 @@ def test_seed_demo_gives_every_title_language_tracks_once():
     assert french_audio.get(language="fr").name == "Français"
     assert MediaTrack.objects.filter(title=french, kind="subtitles", language="en", is_forced=True).exists()
     assert not MediaTrack.objects.filter(title=english, is_forced=True).exists()
+
+
+def test_seed_demo_plays_a_kids_views_within_their_parental_controls():
+    from identity.tests.factories import ParentalControlsFactory
+
+    kid = UserFactory()
+    ParentalControlsFactory(user=kid, daily_limit_minutes=30)
+    TitleFactory.create_batch(3, runtime_s=3 * 3600)
+    context = DemoContext(rng=random.Random(2), days=3, events=200)
+
+    apps.get_app_config("stream").seed_demo(context)
+
+    views = PlaybackSession.objects.filter(user=kid)
+    assert views.exists()
+    assert not views.filter(status="active").exists()
+    assert views.filter(end_reason="parental").exists()
