@@ -4,6 +4,7 @@ Every view is played through the same services a real player drives (`session_up
 `session_end`), so watch history and the analytics quality summaries are recorded as in production.
 """
 
+import contextlib
 import math
 from datetime import UTC, datetime, timedelta
 
@@ -60,10 +61,9 @@ class ViewPlayer:
         session_update(session_id=self.session.pk, metrics={"sequence": self.sequence, **metrics}, at=self.at)
 
     def play(self, *, watch_s: float, fail: bool, exit_early: bool, rebuffer_rate: float) -> None:
-        try:
+        # A kid's parental controls (viewing hours, the daily limit) end the view, as they would live.
+        with contextlib.suppress(ViewingNotAllowed):
             self._play(watch_s=watch_s, fail=fail, exit_early=exit_early, rebuffer_rate=rebuffer_rate)
-        except ViewingNotAllowed:
-            pass  # a kid's parental controls ended the view (viewing hours, the daily limit), as they would live
 
     def _play(self, *, watch_s: float, fail: bool, exit_early: bool, rebuffer_rate: float) -> None:
         rng = self.rng
