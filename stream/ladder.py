@@ -1,5 +1,6 @@
 """The bitrate ladder (Apple HLS authoring spec, H.264 16:9) and the caps plans and devices put on it."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
@@ -84,3 +85,19 @@ def hevc_ladder_for(*, max_height: int, plan_max_height: int, device_hevc: bool)
     if not device_hevc or plan_max_height < HEVC_MIN_PLAN_HEIGHT:
         return []
     return [rung for rung in HEVC_LADDER if rung.height <= max_height]
+
+
+def rung_kbps_of_reported(kbps: int, *, ladder_kbps: Sequence[int], hevc_ladder_kbps: Sequence[int] = ()) -> int:
+    """The rung (its video kbps, as sessions record rungs) a player's reported bitrate names.
+
+    Players report a rendition's bitrate as the playlist declares it: hls.js's CMCD `br`/`pb` is the variant's
+    BANDWIDTH (the peak, video plus audio), others send AVERAGE-BANDWIDTH. A bitrate naming no rung is kept.
+    """
+    rungs = [RUNGS_BY_KBPS[k] for k in ladder_kbps if k in RUNGS_BY_KBPS]
+    rungs += [HEVC_RUNGS_BY_KBPS[k] for k in hevc_ladder_kbps if k in HEVC_RUNGS_BY_KBPS]
+    if any(rung.video_kbps == kbps for rung in rungs):
+        return kbps
+    for rung in rungs:
+        if kbps in (rung.peak_bandwidth // 1000, rung.average_bandwidth // 1000):
+            return rung.video_kbps
+    return kbps

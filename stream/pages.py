@@ -1,5 +1,6 @@
 """The player page: a signed-in viewer watches a title with hls.js (served from the static files)."""
 
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -8,6 +9,7 @@ from django.urls import reverse, reverse_lazy
 
 from catalog.models import Kind
 from catalog.selectors import episodes_of_shows, title_get_visible, titles_visible_to
+from stream.selectors import cdn_origins
 
 INDEX_TITLES = 60
 WATCH_LOGIN_URL = reverse_lazy("stream_pages:login")
@@ -45,4 +47,14 @@ def watch(request: HttpRequest, title_id: int) -> HttpResponse:
         "deviceType": "web",
     }
     context = {"title": title, "episode": episode, "episodes": episodes, "config": config}
-    return render(request, "stream/watch.html", context)
+    response = render(request, "stream/watch.html", context)
+    response["Content-Security-Policy"] = player_content_security_policy()
+    return response
+
+
+def player_content_security_policy() -> str:
+    """The site's policy, opened as far as playback needs: media and playlists from the CDNs, and hls.js's
+    Media Source buffers (`blob:`) and worker."""
+    cdns = " ".join(cdn_origins())
+    policy = settings.CONTENT_SECURITY_POLICY.replace("connect-src 'self'", f"connect-src 'self' {cdns}".rstrip())
+    return f"{policy}; media-src 'self' blob: {cdns}".rstrip() + "; worker-src 'self' blob:"

@@ -4,6 +4,7 @@ import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum
@@ -221,3 +222,14 @@ def active_watch_seconds(*, user) -> float:
         total=Sum("watch_time_s", default=0.0)
     )["total"]
     return float(total)
+
+
+@boundary
+def cdn_origins() -> list[str]:
+    """The origins (scheme, host and port) players fetch media from: those of the enabled CDNs."""
+    origins = set()
+    for base_url in Cdn.objects.filter(enabled=True).values_list("base_url", flat=True):
+        parts = urlsplit(base_url)
+        if parts.scheme in ("http", "https") and parts.netloc:
+            origins.add(f"{parts.scheme}://{parts.netloc}")
+    return sorted(origins)

@@ -23,6 +23,7 @@ from stream import cmcd, delivery, heartbeat, playlists, selectors, services, si
 from stream.authentication import HeartbeatTokenAuthentication
 from stream.filtersets import PlaybackSessionFilterSet
 from stream.heartbeat import statements
+from stream.ladder import rung_kbps_of_reported
 from stream.models import EndReason
 from stream.permissions import IsOwnerOrStaffReadOnly, IsStaffForList
 from stream.serializers import (
@@ -449,6 +450,11 @@ class ReportView(SignedSessionView):
             )
         )
         updates = [cmcd_metrics(report) for report in reports]  # every report checked before any is applied
+        for update in updates:
+            if "bitrate_kbps" in update:
+                update["bitrate_kbps"] = rung_kbps_of_reported(
+                    update["bitrate_kbps"], ladder_kbps=session.ladder_kbps, hevc_ladder_kbps=session.hevc_ladder_kbps
+                )
         if not session.is_active and not any(update.get("error_code") for update in updates):
             raise SessionGone()
         arrived = timezone.now()

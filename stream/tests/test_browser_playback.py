@@ -169,18 +169,18 @@ def test_viewer_switches_audio_language_and_turns_subtitles_on(player_server):
         try:
             page = browser.new_page(viewport={"width": 1000, "height": 700}, screen={"width": 960, "height": 540})
             sign_in(page, server, watch_url)
-            page.wait_for_function("document.getElementById('video').currentTime > 2", timeout=30_000)
+            page.wait_for_function("() => document.getElementById('video').currentTime > 2", timeout=30_000)
             assert page.evaluate("player.session.tracks.default_audio") == "en"  # no preference: the original
             assert page.locator("#audio-track option").all_text_contents() == ["English (en)", "Español (es)"]
-            page.wait_for_function("player.fragmentUrls.some(url => url.includes('/audio/en/'))", timeout=10_000)
+            page.wait_for_function("() => player.fragmentUrls.some(url => url.includes('/audio/en/'))", timeout=10_000)
 
             page.select_option("#audio-track", "1")
-            page.wait_for_function("player.fragmentUrls.some(url => url.includes('/audio/es/'))", timeout=20_000)
+            page.wait_for_function("() => player.fragmentUrls.some(url => url.includes('/audio/es/'))", timeout=20_000)
             assert page.evaluate("player.hls.audioTracks[player.hls.audioTrack].lang") == "es"
 
             page.select_option("#subtitle-track", label="English")
             page.wait_for_function(
-                """Array.from(document.getElementById('video').textTracks).some(track => track.mode === 'showing'
+                """() => Array.from(document.getElementById('video').textTracks).some(track => track.mode === 'showing'
                    && track.cues && Array.from(track.cues).some(cue => cue.text.includes('[en]')))""",
                 timeout=20_000,
             )
@@ -205,7 +205,7 @@ def test_viewer_watches_a_title_steered_to_the_backup_cdn_and_delivery_stops_whe
             # Debian's Chromium decodes H.264 and AAC (its ffmpeg has them); say so plainly if one does not.
             assert page.evaluate("MediaSource.isTypeSupported('video/mp4; codecs=\"avc1.42E01E,mp4a.40.2\"')")
 
-            page.wait_for_function("document.getElementById('video').currentTime > 4", timeout=30_000)
+            page.wait_for_function("() => document.getElementById('video').currentTime > 4", timeout=30_000)
             session_id = page.evaluate("player.session.id")
             first_cdn = page.evaluate("player.session.cdn.name")
             assert first_cdn == "local"
@@ -224,7 +224,7 @@ def test_viewer_watches_a_title_steered_to_the_backup_cdn_and_delivery_stops_whe
             # The session's CDN goes away: the next steering reload moves the player to the backup.
             cdn_disable(server, first_cdn)
             page.wait_for_function(
-                "player.fragmentUrls.some(url => url.includes('/dev-origin/local-backup/'))", timeout=30_000
+                "() => player.fragmentUrls.some(url => url.includes('/dev-origin/local-backup/'))", timeout=30_000
             )
             wait_until(
                 lambda: api_get(server, f"/api/stream/sessions/{session_id}")["cdn"] == "local-backup",
@@ -232,7 +232,7 @@ def test_viewer_watches_a_title_steered_to_the_backup_cdn_and_delivery_stops_whe
                 what="the session to record the backup CDN",
             )
             # Past 5% of the title's 300 s, so the history keeps a resume point, and past the first tokens' life.
-            page.wait_for_function("document.getElementById('video').currentTime > 18", timeout=30_000)
+            page.wait_for_function("() => document.getElementById('video').currentTime > 18", timeout=30_000)
             assert page.evaluate("player.hls.pathwayPriority[0]").startswith("local-backup.r")  # a renewed clone
             assert page.evaluate("player.hls.levels[player.hls.currentLevel].uri").count("__token__=") == 1
             position = page.evaluate("document.getElementById('video').currentTime")
@@ -251,7 +251,7 @@ def test_viewer_watches_a_title_steered_to_the_backup_cdn_and_delivery_stops_whe
 
             # A new viewing, ended from elsewhere: the origin refuses its media and playback stops.
             page.goto(watch_url)
-            page.wait_for_function("document.getElementById('video').currentTime > 1", timeout=30_000)
+            page.wait_for_function("() => document.getElementById('video').currentTime > 1", timeout=30_000)
             second = page.evaluate("player.session.id")
             assert second != session_id
             assert api_delete(server, f"/api/stream/sessions/{second}") == 200

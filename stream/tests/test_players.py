@@ -350,3 +350,16 @@ def test_absurd_timestamps_are_bounded_not_a_server_error(user_client, movie, st
 
     assert response.status_code == 204
     assert PlaybackSession.objects.get(pk=session["id"]).watch_time_s <= 300
+
+
+@pytest.mark.parametrize(("reported", "recorded"), [(2328, 2000), (2128, 2000), (2000, 2000), (1234, 1234)])
+def test_a_reported_bitrate_as_the_playlist_declares_it_is_recorded_as_its_rung(
+    user_client, movie, start, reported, recorded
+):
+    # hls.js reports a variant's BANDWIDTH (the 2000 kbps rung's peak, with audio: 2328); others AVERAGE-BANDWIDTH.
+    session = started(user_client, movie, start)
+
+    response = report(session["reporting_url"], f"sn=1,sta=p,pb={reported},v=2")
+
+    assert response.status_code == 204, response.content
+    assert PlaybackSession.objects.get(pk=session["id"]).bitrate_kbps == recorded
