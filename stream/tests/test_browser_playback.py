@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from streaming_platform.tests.servers import runserver
+
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -87,33 +89,8 @@ def player_server(tmp_path_factory):
     )
     assert setup.returncode == 0, setup.stderr
     facts = json.loads(setup.stdout.strip().splitlines()[-1])
-    log = open(directory / "server.log", "w")  # noqa: SIM115 (closed below, after the process)
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
-        cwd=PROJECT_DIR,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/api/stream/status", timeout=2):
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError((directory / "server.log").read_text()) from None
-                time.sleep(0.2)
+    with runserver(env, directory / "server.log", port=port):
         yield {"url": url, "env": env, **facts}
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-        log.close()
 
 
 def api_get(server, path: str) -> dict:

@@ -238,3 +238,42 @@ def stopped(server: PrivatePostgres | PrivateRedis) -> Iterator[None]:
     finally:
         if not server.running():
             server.start()
+
+
+# --- The development server -----------------------------------------------------------------------
+
+
+@contextmanager
+def runserver(env: dict[str, str], log_path: Path, *, port: int | None = None, timeout_s: float = 60) -> Iterator[str]:
+    """`manage.py runserver --noreload` (daphne: HTTP and WebSocket) on a free port; yields its base URL.
+
+    Stopped (SIGTERM, then SIGKILL) when the block ends; only this process, which the test started.
+    """
+    port = port or free_port()
+    url = f"http://{HOST}:{port}"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "runserver", "--noreload", f"{HOST}:{port}"],
+            cwd=PROJECT_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + timeout_s
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{url}{STATUS_PATH}", timeout=2):
+                        break
+                except OSError:
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError(Path(log_path).read_text()) from None
+                    time.sleep(0.2)
+            yield url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)

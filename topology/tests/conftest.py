@@ -4,13 +4,12 @@ import os
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from streaming_platform.tests.servers import runserver
 from topology import simulation
 from topology.broadcast import broadcaster
 from topology.metrics import MetricsStore, set_store
@@ -75,32 +74,5 @@ def server_process(tmp_path_factory):
     )
     assert setup.returncode == 0, setup.stderr
     token = setup.stdout.strip().splitlines()[-1]
-    port = free_port()
-    log = open(directory / "server.log", "w")  # noqa: SIM115 (closed below, after the process)
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
-        cwd=PROJECT_DIR,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/api/catalog/status", timeout=2):
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError((directory / "server.log").read_text()) from None
-                time.sleep(0.2)
+    with runserver(env, directory / "server.log") as url:
         yield ServerProcess(url=url, token=token)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-        log.close()
