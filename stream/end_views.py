@@ -3,13 +3,11 @@
 import json
 
 from django.core.exceptions import ValidationError
-from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from stream import selectors, services, signing
+from stream import services
 from stream.models import EndReason
 from stream.serializers import metric_update_validate
 from stream.views import SIGNATURE_PARAMETERS, ErrorSerializer, SignedSessionView, signed_url
@@ -37,15 +35,7 @@ class SessionEndView(SignedSessionView):
         },
     )
     def post(self, request, session_id: str):
-        reason = signing.verify(
-            session_id=session_id,
-            path=reverse(self.view_name, args=[session_id]),
-            expires=request.query_params.get("expires"),
-            signature=request.query_params.get("signature"),
-        )
-        if reason:
-            raise PermissionDenied(reason)
-        session = selectors.session_get(session_id=session_id)
+        session = self.signed_session(request, session_id)
         metrics = self._last_update(request.body)
         if session.is_active:
             if metrics.get("sequence") is not None:

@@ -129,25 +129,9 @@ def rendition_command(*, rung: Rung, duration_s: int, out_dir: Path) -> list[str
         "0",
         "-force_key_frames",
         f"expr:gte(t,n_forced*{SEGMENT_S})",
-        "-c:a",
-        "aac",
-        "-b:a",
-        f"{AUDIO_KBPS}k",
-        "-ac",
-        "2",
-        "-f",
-        "hls",
-        "-hls_time",
-        str(SEGMENT_S),
-        "-hls_playlist_type",
-        "vod",
         "-hls_flags",
         "independent_segments",
-        "-hls_segment_type",
-        "mpegts",
-        "-hls_segment_filename",
-        str(out_dir / "seg_%05d.ts"),
-        str(out_dir / PLAYLIST),
+        *aac_hls_output(out_dir),
     ]
 
 
@@ -197,6 +181,29 @@ def media_generate(*, spec: MediaSpec | None = None, force: bool = False, say=pr
 AUDIO_DIR = "audio"
 
 
+def aac_hls_output(out_dir: Path) -> list[str]:
+    """The output part every rendition shares: AAC-LC stereo, VOD HLS in MPEG-TS segments of SEGMENT_S."""
+    return [
+        "-c:a",
+        "aac",
+        "-b:a",
+        f"{AUDIO_KBPS}k",
+        "-ac",
+        "2",
+        "-f",
+        "hls",
+        "-hls_time",
+        str(SEGMENT_S),
+        "-hls_playlist_type",
+        "vod",
+        "-hls_segment_type",
+        "mpegts",
+        "-hls_segment_filename",
+        str(out_dir / "seg_%05d.ts"),
+        str(out_dir / PLAYLIST),
+    ]
+
+
 def tone_hz(slug: str) -> int:
     return 300 + (zlib.crc32(slug.encode()) % 48) * 12
 
@@ -215,23 +222,7 @@ def audio_command(*, slug: str, duration_s: int, out_dir: Path) -> list[str]:
         f"sine=frequency={tone_hz(slug)}:sample_rate=48000",
         "-t",
         str(duration_s),
-        "-c:a",
-        "aac",
-        "-b:a",
-        f"{AUDIO_KBPS}k",
-        "-ac",
-        "2",
-        "-f",
-        "hls",
-        "-hls_time",
-        str(SEGMENT_S),
-        "-hls_playlist_type",
-        "vod",
-        "-hls_segment_type",
-        "mpegts",
-        "-hls_segment_filename",
-        str(out_dir / "seg_%05d.ts"),
-        str(out_dir / PLAYLIST),
+        *aac_hls_output(out_dir),
     ]
 
 

@@ -293,7 +293,8 @@ class SignedSessionView(APIView):
         # Players ask for the playlist by its own media type; never refuse them with 406.
         return super().perform_content_negotiation(request, force=True)
 
-    def authorized_session(self, request, session_id: str, *, ended_by_error_ok: bool = False):
+    def signed_session(self, request, session_id: str):
+        """The session the request's signed URL (this view's path, its expiry) is for: 403 if the signature fails."""
         reason = signing.verify(
             session_id=session_id,
             path=reverse(self.view_name, args=[session_id]),
@@ -302,7 +303,10 @@ class SignedSessionView(APIView):
         )
         if reason:
             raise PermissionDenied(reason)
-        session = selectors.session_get(session_id=session_id)
+        return selectors.session_get(session_id=session_id)
+
+    def authorized_session(self, request, session_id: str, *, ended_by_error_ok: bool = False):
+        session = self.signed_session(request, session_id)
         if not session.is_active and not (
             ended_by_error_ok and session.end_reason == EndReason.ERROR and not session.error_code
         ):
