@@ -98,6 +98,8 @@ class Broadcaster:
         try:
             await self.tick_forever(layer, channel)
         finally:
+            if self.listener.done() and not self.listener.cancelled() and self.listener.exception() is not None:
+                logger.info("Topology listener had stopped: %r", self.listener.exception())
             self.listener.cancel()
             self.previous = None
             try:
