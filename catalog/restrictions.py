@@ -1,6 +1,6 @@
 """What a viewer's parental controls ask the catalog to hide, in the catalog's own terms."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
@@ -15,6 +15,17 @@ class ContentRestrictions:
     @property
     def is_unrestricted(self) -> bool:
         return self.max_maturity is None and not self.block_unrated and not self.blocked_genre_ids
+
+    def allowed_ratings(self, scale: Iterable[int]) -> list[int | None] | None:
+        """The ratings of `scale` a viewer may see (None standing for unrated titles); None when any rating."""
+        if self.max_maturity is None and not self.block_unrated:
+            return None
+        allowed: list[int | None] = [
+            rating for rating in scale if self.max_maturity is None or rating <= self.max_maturity
+        ]
+        if not self.block_unrated:
+            allowed.append(None)
+        return allowed
 
     def apply(self, titles: QuerySet) -> QuerySet:
         if self.max_maturity is not None:

@@ -12,7 +12,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from catalog import events, search
-from catalog.models import Availability, Credit, Episode, Extra, Genre, Image, Kind, Person, Season, Title
+from catalog.models import Availability, Credit, Episode, Extra, Genre, Image, Kind, Maturity, Person, Season, Title
 from catalog.restrictions import content_restrictions_for
 from streaming_platform.boundary import boundary
 
@@ -189,8 +189,14 @@ def search_titles(
     if kind:
         titles = titles.filter(kind=kind)
     query = (query or "").strip()
-    # The search ranks within what the viewer may see, so pages and count hold at any catalog size.
-    matches = search.title_matches(query, within=titles) if query else PopularTitles(titles)
+    # The search ranks within what the viewer may see, so pages and count hold at any catalog size; the
+    # prefilter lets the index itself narrow to the viewer's region, ratings and kind first.
+    if query:
+        allowed_ratings = content_restrictions_for(user).allowed_ratings(Maturity.values)
+        prefilter = search.Prefilter.of(region=viewer_region(user, region), ratings=allowed_ratings, kind=kind)
+        matches: search.TitleMatches = search.title_matches(query, within=titles, prefilter=prefilter)
+    else:
+        matches = PopularTitles(titles)
     results = RankedTitles(matches, count_key=search_count_key(user, region, query, kind, genres))
     if record:
         search_event_record(user=user, query=query, genres=genres, results=len(results))

@@ -9,11 +9,18 @@ similarity.
 
 Each backend offers its ways of matching in order (words as typed and as prefixes, then typo
 corrections, ...): the first that finds something in scope answers.
+
+A `Prefilter` narrows the matches inside the index before the scope is checked: the index holds each
+title's licensed regions, maturity rating and kind as facet terms (migration 0009), so a common word in a
+small region, or for a viewer whose parental controls hide most titles, checks the exact scope (licence
+windows now, blocked genres) on the few titles that can be in it rather than on every title with the word.
+The prefilter only ever drops titles the scope would drop too.
 """
 
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Protocol
 
 from django.db import connection
@@ -31,6 +38,43 @@ def normalize_tokens(query: str) -> list[str]:
     decomposed = unicodedata.normalize("NFKD", query.lower())
     plain = "".join(char for char in decomposed if not unicodedata.combining(char))
     return [token for token in TOKEN_SPLIT.split(plain) if token][:MAX_TOKENS]
+
+
+def region_facet(region: str) -> str:
+    return "r" + region.lower()
+
+
+def maturity_facet(rating: int | None) -> str:
+    return "mnone" if rating is None else f"m{int(rating)}"
+
+
+def kind_facet(kind: str) -> str:
+    return "k" + kind
+
+
+@dataclass(frozen=True)
+class Prefilter:
+    """What a title in scope must have, as facet terms of the index: every group of `groups` has one of
+    its terms (all of them: AND of ORs), e.g. ((rus,), (m0, m10, mnone), (kmovie,))."""
+
+    groups: tuple[tuple[str, ...], ...] = ()
+
+    @classmethod
+    def of(
+        cls, *, region: str | None = None, ratings: Iterable[int | None] | None = None, kind: str = ""
+    ) -> "Prefilter":
+        """Licensed in `region` (at some time), rated one of `ratings` (None: unrated), of `kind`."""
+        groups = []
+        if region:
+            groups.append((region_facet(region),))
+        if ratings is not None:
+            groups.append(tuple(sorted({maturity_facet(rating) for rating in ratings})))
+        if kind:
+            groups.append((kind_facet(kind),))
+        return cls(tuple(groups))
+
+
+NO_PREFILTER = Prefilter()
 
 
 class Scope:
@@ -52,7 +96,7 @@ class Stage(Protocol):
 
 
 class Backend(Protocol):
-    def stages(self, tokens: list[str], within: QuerySet | None) -> Iterator[Stage]: ...
+    def stages(self, tokens: list[str], within: QuerySet | None, prefilter: Prefilter) -> Iterator[Stage]: ...
 
 
 def backend() -> Backend:
@@ -90,18 +134,26 @@ class TitleMatches:
         return self.stage.ranked(limit, offset)
 
 
-def title_matches(query: str, *, within: QuerySet | None = None, limit: int | None = None) -> TitleMatches:
-    """Titles of `within` (all titles when None) matching `query`, prefix and typo tolerant, best first."""
+def title_matches(
+    query: str, *, within: QuerySet | None = None, prefilter: Prefilter = NO_PREFILTER, limit: int | None = None
+) -> TitleMatches:
+    """Titles of `within` (all titles when None) matching `query`, prefix and typo tolerant, best first.
+
+    `prefilter` must hold for every title of `within` (see `Prefilter`); it makes the search faster, never
+    different.
+    """
     tokens = normalize_tokens(query)
     limit = MAX_CANDIDATES if limit is None else limit
     if tokens:
-        for stage in backend().stages(tokens, within):
+        for stage in backend().stages(tokens, within, prefilter):
             ids = stage.ranked(limit, 0)
             if ids:
                 return TitleMatches(stage, ids, limit)
     return TitleMatches()
 
 
-def ranked_title_ids(query: str, *, within: QuerySet | None = None, limit: int | None = None) -> list[int]:
+def ranked_title_ids(
+    query: str, *, within: QuerySet | None = None, prefilter: Prefilter = NO_PREFILTER, limit: int | None = None
+) -> list[int]:
     """Ids of the best `limit` titles matching `query` (see `title_matches`); [] when nothing matches."""
-    return title_matches(query, within=within, limit=limit).ids
+    return title_matches(query, within=within, prefilter=prefilter, limit=limit).ids

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from django.db import connection, transaction
 from django.db.models import QuerySet
 
-from catalog.search import Scope
+from catalog.search import Prefilter, Scope
 from catalog.search.fuzzy import Vocabulary
 
 CONFIG = "simple"
@@ -48,12 +48,19 @@ def tsquery(words: list[list[str]], weights: str = "") -> str:
     return " & ".join("(" + " | ".join(alternative + weights for alternative in word) + ")" for word in words)
 
 
-class Match:
-    """One tsquery over the documents of the titles in scope (the scope is a correlated EXISTS, which
-    the planner turns into a semi-join)."""
+def facet_condition(prefilter: Prefilter) -> tuple[str, tuple]:
+    """The prefilter on the documents' `facets` array (GIN indexed, migration 0009): one term of each group."""
+    sql = "".join(" AND s.facets && %s::text[]" for _ in prefilter.groups)
+    return sql, tuple(list(group) for group in prefilter.groups)
 
-    def __init__(self, words: list[list[str]], scope: Scope):
+
+class Match:
+    """One tsquery over the documents of the titles in scope: the indexes answer the words and the
+    prefilter's facets; the scope, a correlated EXISTS the planner turns into a semi-join, what is left."""
+
+    def __init__(self, words: list[list[str]], scope: Scope, prefilter: Prefilter):
         self.words, self.scope = words, scope
+        self.facets_sql, self.facets_params = facet_condition(prefilter)
         self.total: int | None = None
 
     def query(self, select: str, raw_query: str, tail: str = "", params: tuple = ()) -> list[tuple]:
@@ -61,8 +68,8 @@ class Match:
             cursor.execute(
                 f"""SELECT {select} FROM {DOCUMENTS} s JOIN catalog_title t ON t.id = s.title_id,
                     to_tsquery('{CONFIG}', %s) query
-                WHERE s.document @@ query{self.scope.sql}{tail}""",
-                [raw_query, *self.scope.params, *params],
+                WHERE s.document @@ query{self.facets_sql}{self.scope.sql}{tail}""",
+                [raw_query, *self.facets_params, *self.scope.params, *params],
             )
             return cursor.fetchall()
 
@@ -113,12 +120,12 @@ class Similar:
         return self.query("count(*)")[0][0]
 
 
-def stages(tokens: list[str], within: QuerySet | None) -> Iterator[Match | Similar]:
+def stages(tokens: list[str], within: QuerySet | None, prefilter: Prefilter) -> Iterator[Match | Similar]:
     # Tokens are word characters only (catalog.search.normalize_tokens), so the raw tsquery is safe.
     scope = Scope(within, "s.title_id")
-    yield Match([[f"{token}:*"] for token in tokens], scope)
+    yield Match([[f"{token}:*"] for token in tokens], scope, prefilter)
     corrected = corrected_terms(tokens)
     if corrected:
-        yield Match(corrected, scope)
+        yield Match(corrected, scope, prefilter)
     # Last resort: titles that look like what was typed, as a whole.
     yield Similar(" ".join(tokens), within)

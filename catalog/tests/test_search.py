@@ -264,3 +264,80 @@ def test_a_broad_searchs_count_is_cached_like_a_lists(api_client, settings):
     assert api_client.get(SEARCH, {"q": "many", "region": "DE"}).json()["count"] == 0
     settings.CATALOG_COUNT_CACHE_S = 0
     assert api_client.get(SEARCH, {"q": "many"}).json()["count"] == search.MAX_CANDIDATES + 6
+
+
+def test_the_index_facets_follow_licences_ratings_and_kind(api_client):
+    """The index narrows a search to the viewer's region, ratings and kind itself; it follows every change."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from catalog.models import Availability, Maturity
+    from catalog.tests.factories import AvailabilityFactory
+    from identity.tests.factories import ParentalControlsFactory
+
+    heat = TitleFactory(title="Heat", regions=["US"], maturity_rating=Maturity.R)
+    assert found(api_client, q="heat", region="IS") == []
+    window = AvailabilityFactory(title=heat, region="IS")
+    assert found(api_client, q="heat", region="IS") == ["Heat"]
+    # A second window in the same region, then one of the two moved elsewhere: still licensed there.
+    later = AvailabilityFactory(title=heat, region="IS", starts_at=timezone.now() + dt.timedelta(days=30))
+    Availability.objects.filter(pk=later.pk).update(region="FR")
+    assert found(api_client, q="heat", region="IS") == ["Heat"]
+    assert found(api_client, q="heat", region="FR") == []  # licensed there only from next month
+    window.delete()
+    assert found(api_client, q="heat", region="IS") == []
+
+    kid = UserFactory(country="US")
+    ParentalControlsFactory(user=kid, max_maturity=Maturity.PG, block_unrated=True)
+    api_client.force_authenticate(kid)
+    assert found(api_client, q="heat") == []
+    Title.objects.filter(pk=heat.pk).update(maturity_rating=Maturity.PG)
+    assert found(api_client, q="heat") == ["Heat"]
+    Title.objects.filter(pk=heat.pk).update(maturity_rating=None)
+    assert found(api_client, q="heat") == []  # unrated, and the controls block unrated titles
+
+    api_client.force_authenticate(None)
+    assert found(api_client, q="heat", kind="movie") == ["Heat"]
+    Title.objects.filter(pk=heat.pk).update(kind="show")
+    assert found(api_client, q="heat", kind="movie") == []
+    assert found(api_client, q="heat", kind="show") == ["Heat"]
+
+
+@pytest.mark.parametrize("query", ["rus", "mnone", "m30", "kmovie", "kmovi"])
+def test_facet_terms_are_not_words_a_viewer_can_find(api_client, query):
+    from catalog.models import Maturity
+
+    TitleFactory(title="Heat", description="A crew of thieves.", maturity_rating=Maturity.R)
+    TitleFactory(title="Rush Hour", description="Two detectives.")
+    assert found(api_client, q=query) == (["Rush Hour"] if query == "rus" else [])
+
+
+def test_a_prefiltered_search_ranks_as_the_exact_rule_alone_would():
+    """The prefilter makes a search faster, never different: same titles, same order, same count."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from catalog.models import Maturity
+    from catalog.restrictions import UNRESTRICTED, ContentRestrictions
+    from catalog.selectors import titles_visible_to
+
+    for number in range(30):
+        TitleFactory(
+            title=f"The Night {number}",
+            description="the " * (number % 5),
+            regions=["US", "IS"] if number % 3 == 0 else ["US"],
+            maturity_rating=[Maturity.G, Maturity.PG, Maturity.R, None][number % 4],
+        )
+    for region, restrictions in (
+        ("IS", UNRESTRICTED),
+        ("US", ContentRestrictions(max_maturity=Maturity.PG, block_unrated=True)),
+        ("US", ContentRestrictions(max_maturity=Maturity.G)),
+        ("IS", ContentRestrictions(block_unrated=True)),
+    ):
+        within = restrictions.apply(titles_visible_to(AnonymousUser(), region))
+        prefilter = search.Prefilter.of(region=region, ratings=restrictions.allowed_ratings(Maturity.values))
+        exact = search.title_matches("the night", within=within, limit=5)
+        fast = search.title_matches("the night", within=within, prefilter=prefilter, limit=5)
+        assert fast.ids == exact.ids
+        assert len(fast) == len(exact) == within.count() > 0
+        assert fast.page(5, 5) == exact.page(5, 5)
