@@ -20,6 +20,7 @@ from analytics.reports.figures import COMPLETION_THRESHOLD, view_reach
 from analytics.rollups import activity_add, db_value, hour_of, rollups_rebuild, view_add
 from catalog.selectors import episode_show_ids, title_ids_visible
 from streaming_platform.boundary import boundary
+from streaming_platform.errors import Invalid
 
 # `rollups_rebuild` is a service of this app too (the rebuild command and the demo seed call it).
 __all__ = [
@@ -38,11 +39,14 @@ class IngestResult:
     duplicates: int
 
 
-class EventBatchInvalid(Exception):
+class EventBatchInvalid(Invalid):
     """A batch with at least one bad event; `errors` lists {index, field, reason}; nothing was stored."""
 
+    code = "invalid_events"
+
     def __init__(self, errors: list[dict]):
-        super().__init__(f"{len({e['index'] for e in errors})} invalid event(s)")
+        bad = len({error["index"] for error in errors})
+        super().__init__(f"{bad} invalid event(s); nothing was stored.", extra={"errors": errors})
         self.errors = errors
 
 

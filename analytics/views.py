@@ -33,12 +33,7 @@ class EventIngestView(APIView):
         events = data.get("events", data) if isinstance(data, dict) and "type" not in data else data
         if isinstance(events, dict):
             events = [events]
-        try:
-            result = services.events_ingest(user=request.user, events=events)
-        except services.EventBatchInvalid as exc:
-            bad = len({error["index"] for error in exc.errors})
-            body = {"detail": f"{bad} invalid event(s); nothing was stored.", "errors": exc.errors}
-            return Response(body, status=status.HTTP_400_BAD_REQUEST)
+        result = services.events_ingest(user=request.user, events=events)
         code = status.HTTP_201_CREATED if result.accepted else status.HTTP_200_OK
         return Response({"accepted": result.accepted, "duplicates": result.duplicates}, status=code)
 

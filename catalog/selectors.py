@@ -8,13 +8,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
-from django.http import Http404
 from django.utils import timezone
 
 from catalog import events, search
 from catalog.models import Availability, Credit, Episode, Extra, Genre, Image, Kind, Maturity, Person, Season, Title
 from catalog.restrictions import content_restrictions_for
 from streaming_platform.boundary import boundary
+from streaming_platform.errors import NotFound
 
 logger = logging.getLogger(__name__)
 
@@ -103,11 +103,11 @@ def titles_detail(*, user, region: str | None = None, kind: str | None = None) -
 
 @boundary
 def title_get_visible(*, user, title_id: int, region: str | None = None) -> Title:
-    """The title if this viewer may see it now; Http404 otherwise (unknown and hidden look the same)."""
+    """The title if this viewer may see it now; NotFound otherwise (unknown and hidden look the same)."""
     try:
         return titles_visible_to(user, region).get(pk=int(title_id))
     except (Title.DoesNotExist, TypeError, ValueError):
-        raise Http404("No such title.") from None
+        raise NotFound("No such title.") from None
 
 
 class RankedTitles(Sequence):
@@ -313,10 +313,10 @@ def titles_by_id(*, title_ids: Iterable[int]) -> dict[int, Title]:
 
 @boundary
 def title_get(*, title_id: int) -> Title:
-    """A title by id, visible or not (for staff reports); Http404 when there is none."""
+    """A title by id, visible or not (for staff reports); NotFound when there is none."""
     title = Title.objects.filter(pk=title_id).first()
     if title is None:
-        raise Http404("No such title.")
+        raise NotFound("No such title.")
     return title
 
 
@@ -410,10 +410,10 @@ def genres_with_title_counts(*, user, region: str | None = None) -> list[Genre]:
 
 @boundary
 def genre_get_visible(*, user, slug: str) -> Genre:
-    """The genre of `slug` unless the viewer's controls block it; Http404 otherwise."""
+    """The genre of `slug` unless the viewer's controls block it; NotFound otherwise."""
     genre = Genre.objects.filter(slug=str(slug).lower()).first()
     if genre is None or genre.pk in content_restrictions_for(user).blocked_genre_ids:
-        raise Http404("No such genre.")
+        raise NotFound("No such genre.")
     return genre
 
 
@@ -438,7 +438,7 @@ def credited_on_visible(user, region: str | None) -> Q:
 def person_get_visible(*, user, person_id: int, region: str | None = None) -> Person:
     """A person with their images and `visible_credits` (credits on titles the viewer may see, newest first).
 
-    Http404 when there is no such person or none of their titles is visible (the two look the same).
+    NotFound when there is no such person or none of their titles is visible (the two look the same).
     """
     visible = titles_visible_to(user, region).order_by().values("pk")
     credits = (
@@ -456,9 +456,9 @@ def person_get_visible(*, user, person_id: int, region: str | None = None) -> Pe
             Prefetch("credits", queryset=credits, to_attr="visible_credits"),
         ).get(pk=int(person_id))
     except (Person.DoesNotExist, TypeError, ValueError):
-        raise Http404("No such person.") from None
+        raise NotFound("No such person.") from None
     if not person.visible_credits:
-        raise Http404("No such person.")
+        raise NotFound("No such person.")
     return person
 
 
@@ -491,10 +491,10 @@ def search_genres(*, query: str, user, limit: int = SEARCH_TYPED_LIMIT) -> list[
 @boundary
 def image_get_visible(*, user, image_id: int, region: str | None = None) -> Image:
     """The image if the viewer may see what it shows (its title, the show of its season or episode, or a
-    person credited on a visible title); Http404 otherwise."""
+    person credited on a visible title); NotFound otherwise."""
     image = Image.objects.select_related("season", "episode__season").filter(pk=image_id).first()
     if image is None:
-        raise Http404("No such image.")
+        raise NotFound("No such image.")
     if image.person_id is not None:
         visible = Person.objects.filter(credited_on_visible(user, region), pk=image.person_id).exists()
     else:
@@ -507,7 +507,7 @@ def image_get_visible(*, user, image_id: int, region: str | None = None) -> Imag
             title_id = image.episode.season.show_id
         visible = titles_visible_to(user, region).filter(pk=title_id).exists()
     if not visible:
-        raise Http404("No such image.")
+        raise NotFound("No such image.")
     return image
 
 

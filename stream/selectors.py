@@ -8,11 +8,11 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum
-from django.http import Http404
 from django.utils import timezone
 
 from stream.models import Cdn, PlaybackSession, SessionStatus
 from streaming_platform.boundary import boundary
+from streaming_platform.errors import NotFound
 
 # CDN health thresholds over the recent window (docs/services/stream.md, "CDNs").
 MIN_SESSIONS_FOR_RATES = 5  # error and rebuffer rates mean nothing over fewer sessions
@@ -184,7 +184,7 @@ def session_get(*, session_id: str, user=None) -> PlaybackSession:
     """A session by id; with `user`, only the owner's (or any for staff). 404 otherwise."""
     session = PlaybackSession.objects.select_related("cdn").filter(pk=session_id).first()
     if session is None or (user is not None and not user.is_staff and session.user_id != user.pk):
-        raise Http404("No playback session matches the given id.")
+        raise NotFound("No playback session matches the given id.")
     return session
 
 

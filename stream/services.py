@@ -8,9 +8,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404
 from django.utils import timezone
-from rest_framework.exceptions import APIException, PermissionDenied
 
 from catalog.models import Episode, Kind, Title
 from catalog.selectors import episode_of_show
@@ -20,15 +18,14 @@ from stream.heartbeat import statements
 from stream.heartbeat.apply import account_interval, apply
 from stream.ladder import RUNGS_BY_KBPS, Rung, hevc_ladder_for, ladder_for, max_height_for
 from stream.models import Cdn, EndReason, PlaybackSession, SessionStatus
-from streaming_platform.api.errors import Conflict
 from streaming_platform.boundary import boundary
+from streaming_platform.errors import Conflict, Forbidden, NotFound, Unavailable
 
 REAP_EVERY_S = 30  # automatic reaping runs at most this often per process
 
 
 class TooManyStreams(Conflict):
-    default_detail = "Too many streams: the plan's limit of concurrent streams is reached."
-    default_code = "too_many_streams"
+    code = "too_many_streams"
 
     def __init__(self, *, max_streams: int, active_sessions: list[PlaybackSession]):
         super().__init__(
@@ -38,19 +35,18 @@ class TooManyStreams(Conflict):
         self.active_sessions = active_sessions
 
 
-class NoCdnAvailable(APIException):
-    status_code = 503
-    default_detail = "No CDN can serve this stream right now."
-    default_code = "no_cdn"
+class NoCdnAvailable(Unavailable):
+    code = "no_cdn"
+    default_message = "No CDN can serve this stream right now."
 
 
-class ViewingNotAllowed(PermissionDenied):
+class ViewingNotAllowed(Forbidden):
     """Parental controls no longer allow viewing: the session was ended; the body names why and how."""
 
-    default_code = "viewing_not_allowed"
+    code = "viewing_not_allowed"
 
     def __init__(self, reason: str):
-        super().__init__({"detail": reason, "code": self.default_code, "end_reason": EndReason.PARENTAL.value})
+        super().__init__(reason, extra={"code": self.code, "end_reason": EndReason.PARENTAL.value})
 
 
 POSITION_SLACK_S = 60.0  # players may report a little past the duration (rounding, credits); more is a wrong unit
@@ -133,7 +129,7 @@ def session_start(
     title, episode = _title_and_episode(user=user, title_id=title_id, episode_id=episode_id)
     allowed, reason = _viewing_allowed(user=user, at=at)
     if not allowed:
-        raise PermissionDenied(reason or "Viewing is not allowed now.")
+        raise Forbidden(reason or "Viewing is not allowed now.")
 
     region = viewer_region(user)
     max_height = max_height_for(plan_max_height=user.max_height, device_type=device_type, screen_height=screen_height)
@@ -186,9 +182,9 @@ UPDATE_ATTEMPTS = 5
 def session_writable_check(*, session: PlaybackSession | None, user) -> PlaybackSession:
     """The session, if `user` (None: the system) may send its metrics: 404 for another viewer's, 403 for staff's."""
     if session is None or (user is not None and session.user_id != user.pk and not user.is_staff):
-        raise Http404("No playback session matches the given id.")
+        raise NotFound("No playback session matches the given id.")
     if user is not None and session.user_id != user.pk:
-        raise PermissionDenied("Only the viewer of a session may send its metrics.")
+        raise Forbidden("Only the viewer of a session may send its metrics.")
     return session
 
 

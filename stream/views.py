@@ -198,8 +198,8 @@ class SessionViewSet(
             )
         except services.TooManyStreams as exc:
             body = {
-                "detail": str(exc.detail),
-                "code": exc.default_code,
+                "detail": exc.message,
+                "code": exc.code,
                 "max_streams": exc.max_streams,
                 "active_sessions": ActiveSessionSerializer(exc.active_sessions, many=True).data,
             }

@@ -8,6 +8,9 @@ from django.http import JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
+
+from streaming_platform.errors import DomainError
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +37,15 @@ def django_validation_error_detail(exc: DjangoValidationError) -> dict | list:
     return {"non_field_errors": exc.messages}
 
 
+def domain_error_response(exc: DomainError) -> Response:
+    set_rollback()
+    headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
+    return Response(exc.body(), status=exc.status, headers=headers)
+
+
 def exception_handler(exc: Exception, context: dict) -> Response | None:
+    if isinstance(exc, DomainError):
+        return domain_error_response(exc)
     if isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge()
     elif isinstance(exc, DjangoValidationError):
