@@ -1,10 +1,10 @@
-"""Who may touch a viewer's records: the viewer, and staff for reading; everyone else sees nothing."""
+"""Who may touch a viewer's records: the one owner-or-staff rule (streaming_platform.ownership)."""
 
-from django.shortcuts import get_object_or_404
-from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.permissions import BasePermission
 
 from identity.models import User
+from streaming_platform.errors import NotFound
+from streaming_platform.ownership import owner_or_staff_check
 
 
 class IsStaff(BasePermission):
@@ -22,11 +22,9 @@ def account_for(request, user_id: int, *, write: bool) -> User:
     Another viewer's account answers 404, as if it did not exist; staff may read any account but
     not change another viewer's records (403).
     """
-    if request.user.pk == user_id:
-        return request.user
-    if not request.user.is_staff:
-        raise NotFound
-    account = get_object_or_404(User, pk=user_id)
-    if write:
-        raise PermissionDenied("Staff may read another viewer's records but not change them.")
+    owner_or_staff_check(request.user, user_id, write=False)
+    account = request.user if request.user.pk == user_id else User.objects.filter(pk=user_id).first()
+    if account is None:
+        raise NotFound("No User matches the given query.")
+    owner_or_staff_check(request.user, account.pk, write=write)
     return account

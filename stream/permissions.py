@@ -1,6 +1,7 @@
-"""Who may do what with a playback session."""
+"""Who may do what with a playback session: staff list them; owners and staff follow the one owner-or-staff
+rule (streaming_platform.ownership, as `streaming_platform.api.permissions.IsOwnerOrStaffReadOnly`)."""
 
-from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.permissions import BasePermission
 
 
 class IsStaffForList(BasePermission):
@@ -10,12 +11,3 @@ class IsStaffForList(BasePermission):
         if getattr(view, "action", None) == "list":
             return bool(request.user and request.user.is_staff)
         return True
-
-
-class IsOwnerOrStaffReadOnly(BasePermission):
-    """Owners read and change their session; staff read any. Others get 404 from the lookup before this."""
-
-    def has_object_permission(self, request, view, obj) -> bool:
-        if obj.user_id == request.user.pk:
-            return True
-        return request.method in SAFE_METHODS and request.user.is_staff

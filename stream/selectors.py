@@ -13,6 +13,9 @@ from django.utils import timezone
 from stream.models import Cdn, PlaybackSession, SessionStatus
 from streaming_platform.boundary import boundary
 from streaming_platform.errors import NotFound
+from streaming_platform.ownership import owner_or_staff_check
+
+SESSION_NOT_FOUND = "No playback session matches the given id."
 
 # CDN health thresholds over the recent window (docs/services/stream.md, "CDNs").
 MIN_SESSIONS_FOR_RATES = 5  # error and rebuffer rates mean nothing over fewer sessions
@@ -183,8 +186,10 @@ def cdns_ranked(*, region: str, healths: list[CdnHealth] | None = None) -> list[
 def session_get(*, session_id: str, user=None) -> PlaybackSession:
     """A session by id; with `user`, only the owner's (or any for staff). 404 otherwise."""
     session = PlaybackSession.objects.select_related("cdn").filter(pk=session_id).first()
-    if session is None or (user is not None and not user.is_staff and session.user_id != user.pk):
-        raise NotFound("No playback session matches the given id.")
+    if session is None:
+        raise NotFound(SESSION_NOT_FOUND)
+    if user is not None:
+        owner_or_staff_check(user, session.user_id, write=False, not_found=SESSION_NOT_FOUND)
     return session
 
 

@@ -20,6 +20,7 @@ from stream.ladder import RUNGS_BY_KBPS, Rung, hevc_ladder_for, ladder_for, max_
 from stream.models import Cdn, EndReason, PlaybackSession, SessionStatus
 from streaming_platform.boundary import boundary
 from streaming_platform.errors import Conflict, Forbidden, NotFound, Unavailable
+from streaming_platform.ownership import owner_or_staff_check
 
 REAP_EVERY_S = 30  # automatic reaping runs at most this often per process
 
@@ -181,10 +182,16 @@ UPDATE_ATTEMPTS = 5
 
 def session_writable_check(*, session: PlaybackSession | None, user) -> PlaybackSession:
     """The session, if `user` (None: the system) may send its metrics: 404 for another viewer's, 403 for staff's."""
-    if session is None or (user is not None and session.user_id != user.pk and not user.is_staff):
-        raise NotFound("No playback session matches the given id.")
-    if user is not None and session.user_id != user.pk:
-        raise Forbidden("Only the viewer of a session may send its metrics.")
+    if session is None:
+        raise NotFound(selectors.SESSION_NOT_FOUND)
+    if user is not None:
+        owner_or_staff_check(
+            user,
+            session.user_id,
+            write=True,
+            not_found=selectors.SESSION_NOT_FOUND,
+            staff_write="Only the viewer of a session may send its metrics.",
+        )
     return session
 
 

@@ -25,7 +25,7 @@ from stream.filtersets import PlaybackSessionFilterSet
 from stream.heartbeat import statements
 from stream.ladder import rung_kbps_of_reported
 from stream.models import EndReason
-from stream.permissions import IsOwnerOrStaffReadOnly, IsStaffForList
+from stream.permissions import IsStaffForList
 from stream.serializers import (
     ActiveSessionSerializer,
     CdnHealthSerializer,
@@ -38,6 +38,7 @@ from stream.serializers import (
     metric_update_validate,
 )
 from streaming_platform.api.errors import Conflict
+from streaming_platform.api.permissions import IsOwnerOrStaffReadOnly
 
 SESSION_ID_PATTERN = r"[A-Za-z0-9_-]{1,64}"
 MANIFEST_CACHE_CONTROL = "private, no-store"  # its URLs are signed for this viewer and this session

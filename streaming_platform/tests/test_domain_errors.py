@@ -77,3 +77,38 @@ def test_not_found_and_forbidden_are_djangos_too():
 
     assert isinstance(errors.NotFound(), Http404)
     assert isinstance(errors.Forbidden(), PermissionDenied)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("caller", "write", "raised"),
+    [
+        ("owner", False, None),
+        ("owner", True, None),
+        ("staff", False, None),
+        ("staff", True, errors.Forbidden),
+        ("other", False, errors.NotFound),
+        ("other", True, errors.NotFound),
+        ("anonymous", False, errors.NotFound),
+    ],
+)
+def test_the_one_owner_or_staff_rule(caller, write, raised):
+    from django.contrib.auth.models import AnonymousUser
+
+    from identity.tests.factories import UserFactory
+    from streaming_platform.ownership import owner_or_staff_check
+
+    owner = UserFactory()
+    user = {
+        "owner": owner,
+        "staff": UserFactory(is_staff=True),
+        "other": UserFactory(),
+        "anonymous": AnonymousUser(),
+    }[caller]
+    if raised is None:
+        owner_or_staff_check(user, owner.pk, write=write)
+    else:
+        with pytest.raises(raised):
+            owner_or_staff_check(user, owner.pk, write=write)
+    with pytest.raises(errors.NotFound):
+        owner_or_staff_check(user, None, write=write)  # no such records: the same for everyone
