@@ -1,9 +1,15 @@
-"""Development media: one generated test clip as H.264 + AAC HLS renditions, one per rung of the ladder.
+"""Development media: one generated test clip as H.264 + AAC HLS renditions, one per rung of the ladder,
+and, when asked for (`manage.py media_prepare --hevc`), HEVC renditions of Premium's 2160p ladder.
 
 The clip is made once with the ffmpeg binary the `imageio-ffmpeg` package ships (a test pattern with the rung
 burnt in and a tone), cached outside the repository in `settings.STREAM_MEDIA_DIR`, and served for every title
 by the development origin (`stream.origin`). Segments start on keyframes: a keyframe is forced at every
 segment boundary and scene-cut keyframes are off, so every rendition switches cleanly at any boundary.
+
+H.264 renditions are MPEG-TS; HEVC renditions are fragmented MP4 (an `init.mp4` and `.m4s` segments, tagged
+`hvc1`, at the level their CODECS attribute declares), as Apple's HLS authoring specification requires for
+HEVC. Encoding HEVC is slow (a 2160p minute takes minutes on two cores), so `make dev` makes only the H.264
+set and the HEVC rungs are made on demand of the operator, each in its own folder under `hevc/`.
 """
 
 import contextlib
@@ -17,7 +23,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from stream.ladder import AUDIO_KBPS, LADDER, Rung
+from stream.ladder import AUDIO_KBPS, HEVC_RUNGS_BY_KBPS, LADDER, Rung
 
 SEGMENT_S = 4
 FRAME_RATE = 30
@@ -31,6 +37,8 @@ FONT_CANDIDATES = (
 )
 PLAYLIST = "index.m3u8"
 MANIFEST = "media.json"  # written last: its presence means the set is complete
+HEVC_DIR = "hevc"
+HEVC_INIT = "init.mp4"
 
 
 @dataclass(frozen=True)
@@ -82,10 +90,8 @@ def _label_filter(rung: Rung) -> str:
     )
 
 
-def rendition_command(*, rung: Rung, duration_s: int, out_dir: Path) -> list[str]:
-    """The ffmpeg command for one rung: MPEG-TS segments of SEGMENT_S seconds, each starting on a keyframe."""
-    gop = SEGMENT_S * FRAME_RATE
-    profile = {"42": "baseline", "4d": "main", "64": "high"}[rung.codecs[5:7]]
+def _pattern_input(rung: Rung, duration_s: int) -> list[str]:
+    """The generated picture (the rung burnt in) and tone, `duration_s` long, mapped video then audio."""
     video = f"testsrc2=size={rung.width}x{rung.height}:rate={FRAME_RATE}" + _label_filter(rung)
     return [
         ffmpeg_exe(),
@@ -107,12 +113,12 @@ def rendition_command(*, rung: Rung, duration_s: int, out_dir: Path) -> list[str
         "0:v",
         "-map",
         "1:a",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-profile:v",
-        profile,
+    ]
+
+
+def _video_common(rung: Rung) -> list[str]:
+    """Rate control at the rung's bitrate, a keyframe on every segment boundary, segments independent."""
+    return [
         "-pix_fmt",
         "yuv420p",
         "-b:v",
@@ -121,17 +127,60 @@ def rendition_command(*, rung: Rung, duration_s: int, out_dir: Path) -> list[str
         f"{round(rung.video_kbps * 1.1)}k",
         "-bufsize",
         f"{rung.video_kbps * 2}k",
+        "-force_key_frames",
+        f"expr:gte(t,n_forced*{SEGMENT_S})",
+        "-hls_flags",
+        "independent_segments",
+    ]
+
+
+def rendition_command(*, rung: Rung, duration_s: int, out_dir: Path) -> list[str]:
+    """The ffmpeg command for one rung: MPEG-TS segments of SEGMENT_S seconds, each starting on a keyframe."""
+    gop = SEGMENT_S * FRAME_RATE
+    profile = {"42": "baseline", "4d": "main", "64": "high"}[rung.codecs[5:7]]
+    return [
+        *_pattern_input(rung, duration_s),
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-profile:v",
+        profile,
         "-g",
         str(gop),
         "-keyint_min",
         str(gop),
         "-sc_threshold",
         "0",
-        "-force_key_frames",
-        f"expr:gte(t,n_forced*{SEGMENT_S})",
-        "-hls_flags",
-        "independent_segments",
+        *_video_common(rung),
         *aac_hls_output(out_dir),
+    ]
+
+
+def hevc_level(rung: Rung) -> str:
+    """The HEVC level the rung's CODECS attribute declares (`hvc1.1.6.L120.B0` is level 4), as x265 spells it."""
+    level = int(rung.codecs.split(",")[0].split(".")[3][1:])
+    return f"{level / 30:.1f}"
+
+
+def hevc_rendition_command(*, rung: Rung, duration_s: int, out_dir: Path) -> list[str]:
+    """The ffmpeg command for one HEVC rung: Main profile at the declared level, `hvc1`, fMP4 segments."""
+    gop = SEGMENT_S * FRAME_RATE
+    x265 = f"keyint={gop}:min-keyint={gop}:scenecut=0:level-idc={hevc_level(rung)}:log-level=error"
+    return [
+        *_pattern_input(rung, duration_s),
+        "-c:v",
+        "libx265",
+        "-preset",
+        "ultrafast",
+        "-profile:v",
+        "main",
+        "-tag:v",
+        "hvc1",
+        "-x265-params",
+        x265,
+        *_video_common(rung),
+        *aac_hls_output(out_dir, segments="fmp4"),
     ]
 
 
@@ -175,14 +224,58 @@ def media_generate(*, spec: MediaSpec | None = None, force: bool = False, say=pr
     return root
 
 
+def hevc_root(kbps: int, spec: MediaSpec | None = None) -> Path:
+    return media_root(spec) / HEVC_DIR / f"{kbps}k"
+
+
+def hevc_is_ready(kbps: int, spec: MediaSpec | None = None) -> bool:
+    return (hevc_root(kbps, spec) / PLAYLIST).is_file()
+
+
+def hevc_generate(*, rungs_kbps: tuple[int, ...] | None = None, spec: MediaSpec | None = None, say=print) -> Path:
+    """Generates the HEVC renditions of `rungs_kbps` (default: the whole HEVC ladder) not yet made, beside
+    the H.264 set of `spec`; each rung is built in a temporary folder and moved into place whole."""
+    spec = spec or default_spec()
+    rungs_kbps = rungs_kbps or tuple(HEVC_RUNGS_BY_KBPS)
+    unknown = [kbps for kbps in rungs_kbps if kbps not in HEVC_RUNGS_BY_KBPS]
+    if unknown:
+        raise ValueError(f"Not rungs of the HEVC ladder: {unknown}")
+    parent = media_root(spec) / HEVC_DIR
+    parent.mkdir(parents=True, exist_ok=True)
+    for kbps in rungs_kbps:
+        if hevc_is_ready(kbps, spec):
+            continue
+        rung = HEVC_RUNGS_BY_KBPS[kbps]
+        say(f"  media: HEVC {rung.width}x{rung.height} {kbps}k ...")
+        building = Path(tempfile.mkdtemp(prefix=f".{kbps}k-", dir=parent))
+        try:
+            command = hevc_rendition_command(rung=rung, duration_s=spec.duration_s, out_dir=building)
+            subprocess.run(command, check=True)
+            final = hevc_root(kbps, spec)
+            if final.exists():
+                shutil.rmtree(final)
+            building.rename(final)
+        finally:
+            if building.exists():
+                shutil.rmtree(building, ignore_errors=True)
+    return parent
+
+
 # --- Alternate audio and subtitles -----------------------------------------------------------------------------
 # Made on first request, per track folder (`en`, `es`, `en-ad`...): an audio rendition is a few seconds of
 # encoding, and a subtitle track is text. Each language gets a tone of its own, so a switch is audible.
 AUDIO_DIR = "audio"
 
 
-def aac_hls_output(out_dir: Path) -> list[str]:
-    """The output part every rendition shares: AAC-LC stereo, VOD HLS in MPEG-TS segments of SEGMENT_S."""
+def aac_hls_output(out_dir: Path, *, segments: str = "mpegts") -> list[str]:
+    """The output part every rendition shares: AAC-LC stereo, VOD HLS in segments of SEGMENT_S (MPEG-TS, or
+    fragmented MP4 with an init segment)."""
+    container = (
+        ["-hls_segment_type", "fmp4", "-hls_fmp4_init_filename", HEVC_INIT]
+        if segments == "fmp4"
+        else ["-hls_segment_type", "mpegts"]
+    )
+    extension = "m4s" if segments == "fmp4" else "ts"
     return [
         "-c:a",
         "aac",
@@ -196,10 +289,9 @@ def aac_hls_output(out_dir: Path) -> list[str]:
         str(SEGMENT_S),
         "-hls_playlist_type",
         "vod",
-        "-hls_segment_type",
-        "mpegts",
+        *container,
         "-hls_segment_filename",
-        str(out_dir / "seg_%05d.ts"),
+        str(out_dir / f"seg_%05d.{extension}"),
         str(out_dir / PLAYLIST),
     ]
 

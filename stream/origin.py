@@ -5,9 +5,10 @@ development server rather than a process of its own, so `make dev` stays one pro
 origin can ask the stream service whether a token's session is still active (a real edge cannot; its token
 expiry does that job). Each CDN gets its own path, so steering between CDNs is visible in the requests.
 One clip serves every title and episode, at the URL layout the multivariant playlists use:
-`<base_url>/titles/<id>[/episodes/<ep>]/<kbps>k/index.m3u8` and the segments beside it, and the alternate
-renditions `.../audio/<track>/index.m3u8` (a tone per language) and `.../subtitles/<track>/index.m3u8`
-(WebVTT cues naming the track).
+`<base_url>/titles/<id>[/episodes/<ep>]/<kbps>k/index.m3u8` and the segments beside it, the HEVC renditions
+at `.../hevc/<kbps>k/index.m3u8` (fMP4: `init.mp4` and `.m4s` segments) once `media_prepare --hevc` made them,
+and the alternate renditions `.../audio/<track>/index.m3u8` (a tone per language) and
+`.../subtitles/<track>/index.m3u8` (WebVTT cues naming the track).
 """
 
 import re
@@ -18,15 +19,24 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.views.decorators.http import require_http_methods
 
 from stream import delivery, media, selectors
+from stream.ladder import HEVC_RUNGS_BY_KBPS
 from stream.models import Cdn
 
 MEDIA_PATH = re.compile(
     r"^titles/(?P<title>\d{1,12})(?:/episodes/(?P<episode>\d{1,12}))?/"
     r"(?:(?P<kbps>\d{1,6})k/(?P<file>index\.m3u8|seg_\d{5}\.ts)"
+    r"|hevc/(?P<hevc_kbps>\d{1,6})k/(?P<hevc_file>index\.m3u8|init\.mp4|seg_\d{5}\.m4s)"
     r"|audio/(?P<audio>[A-Za-z0-9-]{2,40})/(?P<audio_file>index\.m3u8|seg_\d{5}\.ts)"
     r"|subtitles/(?P<subtitles>[A-Za-z0-9-]{2,40})/(?P<subtitle_file>index\.m3u8|seg_(?P<cue>\d{5})\.vtt))$"
 )
-MIME_TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".ts": "video/mp2t", ".vtt": "text/vtt"}
+MIME_TYPES = {
+    ".m3u8": "application/vnd.apple.mpegurl",
+    ".ts": "video/mp2t",
+    ".mp4": "video/mp4",
+    ".m4s": "video/iso.segment",
+    ".vtt": "text/vtt",
+}
+MAP_URI = re.compile(r'(#EXT-X-MAP:.*URI=")([^"]+)(")')
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
@@ -48,10 +58,16 @@ def _refuse(status: int, reason: str) -> HttpResponse:
 def _with_token(playlist: str, *, name: str, token: str) -> str:
     """The variant playlist with the token carried on to every segment URI (as a CDN's token propagation does)."""
     query = f"{name}={quote(token, safe='=~/*')}"
+
+    def tokenized(uri: str) -> str:
+        return f"{uri}{'&' if '?' in uri else '?'}{query}"
+
     lines = []
     for line in playlist.splitlines():
         if line and not line.startswith("#"):
-            line = f"{line}{'&' if '?' in line else '?'}{query}"
+            line = tokenized(line)
+        elif line.startswith("#EXT-X-MAP:"):  # an fMP4 rendition's init segment
+            line = MAP_URI.sub(lambda match: match[1] + tokenized(match[2]) + match[3], line)
         lines.append(line)
     return "\n".join(lines) + "\n"
 
@@ -91,6 +107,11 @@ def serve(request, cdn_name: str, path: str):
         return _subtitles(match, name=cdn.token_name, token=token)
     if match["audio"]:
         file = media.audio_rendition(match["audio"]) / match["audio_file"]
+    elif match["hevc_kbps"]:
+        kbps = int(match["hevc_kbps"])
+        if kbps in HEVC_RUNGS_BY_KBPS and not media.hevc_is_ready(kbps):
+            return _refuse(404, f"The HEVC {kbps}k rendition is not generated: run `manage.py media_prepare --hevc`.")
+        file = media.hevc_root(kbps) / match["hevc_file"]
     else:
         file = media.media_root() / f"{match['kbps']}k" / match["file"]
     if not file.is_file():

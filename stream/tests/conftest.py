@@ -41,3 +41,37 @@ def start(cdn):
         return client.post("/api/stream/sessions", body, format="json")
 
     return _start
+
+
+# --- The development origin's media, made once per run with the real generator ---------------------------------
+
+LOCAL_BASE = "http://testserver/dev-origin"
+
+
+@pytest.fixture
+def local_cdn(db):
+    return CdnFactory(name="local", base_url=f"{LOCAL_BASE}/local", regions=[])
+
+
+@pytest.fixture(scope="session")
+def tiny_media(tmp_path_factory):
+    """One rung, a 4 s clip: made once per run with the real generator."""
+    from django.conf import settings
+
+    from stream import media
+
+    directory = tmp_path_factory.mktemp("media")
+    original = settings.STREAM_MEDIA_DIR, settings.STREAM_MEDIA_CLIP_S, settings.STREAM_MEDIA_RUNGS_KBPS
+    settings.STREAM_MEDIA_DIR, settings.STREAM_MEDIA_CLIP_S, settings.STREAM_MEDIA_RUNGS_KBPS = directory, 4, [145]
+    try:
+        media.media_generate(say=lambda message: None)
+        yield directory
+    finally:
+        settings.STREAM_MEDIA_DIR, settings.STREAM_MEDIA_CLIP_S, settings.STREAM_MEDIA_RUNGS_KBPS = original
+
+
+@pytest.fixture
+def media_settings(settings, tiny_media):
+    settings.STREAM_MEDIA_DIR, settings.STREAM_MEDIA_CLIP_S, settings.STREAM_MEDIA_RUNGS_KBPS = tiny_media, 4, [145]
+    settings.STREAM_DEV_ORIGIN = True
+    return settings

@@ -1,5 +1,7 @@
 """Premium's 2160p: HEVC rungs for devices that decode HEVC, H.264 up to 1080p for the rest."""
 
+from urllib.parse import urlsplit
+
 import m3u8
 import pytest
 
@@ -78,3 +80,81 @@ def test_hevc_must_be_a_boolean(movie, user_client):
 
     assert response.status_code == 400
     assert "hevc" in response.json()["device"]
+
+
+# --- The development origin's HEVC renditions -----------------------------------------------------------------
+
+
+def hvcc(init_segment: bytes) -> tuple[int, int]:
+    """(general_profile_idc, general_level_idc) of an fMP4 init segment's HEVC decoder configuration."""
+    record = init_segment.index(b"hvcC") + 4
+    return init_segment[record + 1] & 0x1F, init_segment[record + 12]
+
+
+def test_the_development_origin_plays_the_hevc_rungs_as_their_codecs_declare(
+    media_settings, local_cdn, movie, tmp_path
+):
+    """A premium HEVC device's playlist leads to real HEVC (fMP4, hvc1, the declared profile and level)."""
+    import subprocess
+
+    from django.test import Client
+
+    from stream import media
+    from stream.ladder import HEVC_RUNGS_BY_KBPS
+
+    media.hevc_generate(rungs_kbps=(145,), say=lambda message: None)
+    client = client_for(UserFactory(plan=Plan.PREMIUM))
+    device = {"type": "tv", "id": "living-room", "hevc": True}
+    body = client.post("/api/stream/sessions", {"title": movie.pk, "device": device}, format="json").json()
+    multivariant = m3u8.loads(fetch_manifest(body["manifest_url"]).content.decode())
+    (smallest,) = [v for v in multivariant.playlists if v.stream_info.codecs.startswith("hvc1.1.6.L63")]
+
+    path = urlsplit(smallest.uri)
+    folder = path.path.rsplit("/", 1)[0]
+    playlist = Client().get(f"{path.path}?{path.query}")
+    assert playlist.status_code == 200, playlist.content
+    variant = m3u8.loads(playlist.content.decode())
+    (init_map,) = variant.segment_map
+    assert "__token__=" in init_map.uri and all("__token__=" in segment.uri for segment in variant.segments)
+    init = Client().get(f"{folder}/{init_map.uri}")
+    first = Client().get(f"{folder}/{variant.segments[0].uri}")
+    assert (init.status_code, init["Content-Type"]) == (200, "video/mp4")
+    assert (first.status_code, first["Content-Type"]) == (200, "video/iso.segment")
+    assert Client().get(f"{folder}/{init_map.uri.split('?')[0]}").status_code == 403  # the token is required
+
+    init_bytes = b"".join(init.streaming_content)
+    declared = HEVC_RUNGS_BY_KBPS[145].codecs  # hvc1.1.6.L63.B0: Main profile, level 2.1
+    assert hvcc(init_bytes) == (1, int(declared.split(".")[3][1:]))
+    joined = tmp_path / "joined.mp4"
+    joined.write_bytes(init_bytes + b"".join(first.streaming_content))
+    probe = subprocess.run([media.ffmpeg_exe(), "-hide_banner", "-i", str(joined)], capture_output=True, text=True)
+    assert "Video: hevc (Main) (hvc1" in probe.stderr and "640x360" in probe.stderr
+    assert "Audio: aac (LC)" in probe.stderr
+
+
+def test_an_hevc_rung_not_generated_says_how_to_make_it(media_settings, local_cdn):
+    from django.test import Client
+
+    from stream import delivery
+    from stream.tests.factories import PlaybackSessionFactory
+
+    session = PlaybackSessionFactory(cdn=local_cdn)
+    token = delivery.token_issue(cdn=local_cdn, session=session)[0]
+
+    response = Client().get(f"/dev-origin/local/titles/{session.title_id}/hevc/16800k/index.m3u8?__token__={token}")
+
+    assert response.status_code == 404
+    assert "media_prepare --hevc" in response.content.decode()
+
+
+def test_media_prepare_makes_the_hevc_rungs_asked_for(media_settings, capsys):
+    from django.core.management import CommandError, call_command
+
+    from stream import media
+
+    call_command("media_prepare", "--hevc", "145")
+    assert media.hevc_is_ready(145) and not media.hevc_is_ready(300)
+    with pytest.raises(CommandError, match="Not rungs of the HEVC ladder"):
+        call_command("media_prepare", "--hevc", "146")
+    with pytest.raises(CommandError, match="kbps separated by commas"):
+        call_command("media_prepare", "--hevc", "fast")
