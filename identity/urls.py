@@ -3,6 +3,7 @@
 from django.urls import path
 
 from identity import views
+from identity.account import urls as account_urls
 from streaming_platform.api.routers import ServiceRouter
 from streaming_platform.api.status import status_path
 
@@ -31,5 +32,6 @@ urlpatterns = [
     path(f"{account}/controls/pin/unlock/", views.PinUnlockView.as_view(), name="controls-pin-unlock"),
     path(f"{account}/plan/", views.PlanView.as_view(), name="plan"),
     path(f"{account}/viewing-allowed/", views.ViewingAllowedView.as_view(), name="viewing-allowed"),
+    *account_urls.urlpatterns,
     *router.urls,
 ]

@@ -21,6 +21,8 @@ from rest_framework.views import APIView
 
 from catalog.selectors import episode_get, title_get, titles_visible_to
 from identity import selectors, services
+from identity.account import services as account_services
+from identity.account.models import DeviceType
 from identity.filtersets import UserFilterSet, WatchHistoryFilterSet
 from identity.models import ParentalControls, User, WatchHistory
 from identity.permissions import IsStaff, account_for
@@ -94,22 +96,32 @@ class LoginView(APIView):
     authentication_classes: list = []
     throttle_classes = [LoginAddressThrottle, LoginAccountThrottle]
 
-    @extend_schema(request=LoginSerializer, responses={200: LoginResponseSerializer})
+    @extend_schema(
+        summary="Sign in",
+        description="Email and password for a bearer token of one device; `device_name` and `device_type` "
+        "name it in the device list (users/<id>/devices). Under the login lockout.",
+        request=LoginSerializer,
+        responses={200: LoginResponseSerializer},
+    )
     def post(self, request):
         serializer = LoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        email = serializer.validated_data["email"].strip().lower()
-        # The lockout itself lives in the authentication backend, so the admin login obeys it too.
-        user = authenticate(request, email=email, password=serializer.validated_data["password"])
-        if user is None:
+        data = serializer.validated_data
+        try:
+            user, instance, token = account_services.login(
+                request=request,
+                email=data["email"],
+                password=data["password"],
+                device_name=data.get("device_name", ""),
+                device_type=data.get("device_type", DeviceType.OTHER),
+            )
+        except (account_services.WrongCredentials, account_services.AccountLocked) as exc:
             for throttle in self.get_throttles():
                 if isinstance(throttle, LoginAccountThrottle):
                     throttle.record_failure(request, self)
-            locked_until = services.login_locked_until(email=email)
-            if locked_until is not None:
-                raise AccountLocked(self.locked_message(locked_until))
-            raise InvalidCredentials
-        instance, token = services.token_create(user=user)
+            if isinstance(exc, account_services.AccountLocked):
+                raise AccountLocked(self.locked_message(exc.until)) from None
+            raise InvalidCredentials from None
         return Response({"token": token, "expiry": instance.expiry, "user": UserSerializer(user).data})
 
     @staticmethod

@@ -34,6 +34,7 @@ class World:
     session: object
     person: object = None
     poster: object = None
+    device: object = None  # a bearer token of the owner's, signed in on another device
 
     def format(self, template: str) -> str:
         values = {
@@ -44,6 +45,7 @@ class World:
             "session": self.session.pk,
             "person": self.person.pk,
             "poster": f"{self.poster.pk}/160/{self.poster.version}.jpg",
+            "device": getattr(self.device, "token_key", ""),
         }
         for view_name in (
             "stream:session-manifest",
@@ -138,6 +140,20 @@ MATRIX: dict[tuple[str, str], Row] = {
         USER + "/controls/pin/unlock/", OWNER_NO_CONTENT, lambda w: {"password": PASSWORD}
     ),
     ("identity:plan", "put"): Row(USER + "/plan/", (401, 403, 404, 200), lambda w: {"plan": "premium"}),
+    # Identity: the account a viewer manages.
+    ("identity:password", "post"): Row(
+        USER + "/password/",
+        OWNER_WRITE_OK,
+        lambda w: {"current_password": PASSWORD, "new_password": "a-long-Unusual-pass-42"},
+    ),
+    ("identity:password-reset", "post"): Row(
+        "/api/identity/auth/password-reset/", (202,) * 4, lambda w: {"email": w.owner.email}
+    ),
+    ("identity:password-reset-confirm", "post"): Row(
+        "/api/identity/auth/password-reset/confirm/", (204,) * 4, lambda w: reset_link(w.owner)
+    ),
+    ("identity:devices", "get"): Row(USER + "/devices/", OWNER_READ),
+    ("identity:device", "delete"): Row(USER + "/devices/{device}/", OWNER_NO_CONTENT),
     # Stream.
     ("stream:session-list", "get"): Row("/api/stream/sessions/", STAFF_ONLY),
     ("stream:session-list", "post"): Row(
@@ -195,6 +211,15 @@ MATRIX: dict[tuple[str, str], Row] = {
 }
 
 PASSWORD = "correct-horse-battery-staple"
+
+
+def reset_link(user) -> dict:
+    """What a password reset email gives the viewer, with a new password."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.http import urlsafe_base64_encode
+
+    uid = urlsafe_base64_encode(str(user.pk).encode())
+    return {"uid": uid, "token": default_token_generator.make_token(user), "new_password": "a-long-Unusual-pass-42"}
 
 
 def api_routes() -> set[tuple[str, str]]:
@@ -270,6 +295,7 @@ def world(db) -> World:
         session=PlaybackSessionFactory(user=owner, title=title),
         person=person,
         poster=title.images.get(kind="poster"),
+        device=AuthToken.objects.create(user=owner)[0],
     )
 
 

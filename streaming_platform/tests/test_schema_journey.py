@@ -195,6 +195,28 @@ def test_every_answer_of_the_journey_matches_the_schema(openapi, schema):
     call(viewer_client, "post", f"{me}/controls/pin/unlock/", {"password": "wrong"}, expect=403)
     call(viewer_client, "post", f"{me}/controls/pin/unlock/", {"password": PASSWORD}, expect=204)
     call(viewer_client, "delete", f"{me}/controls/pin/", {"pin": "4321"})
+    # Passwords and devices.
+    password = {"current_password": PASSWORD, "new_password": "a-new-viewer-password-43"}
+    call(viewer_client, "post", f"{me}/password/", {**password, "current_password": "wrong"}, expect=403)
+    call(viewer_client, "post", f"{me}/password/", {**password, "new_password": "1"}, expect=400)
+    call(viewer_client, "post", f"{me}/password/", password, expect=200)
+    call(anonymous, "post", "/api/identity/auth/password-reset/", {"email": viewer.email}, expect=202)
+    call(anonymous, "post", "/api/identity/auth/password-reset/", {"email": 5}, expect=202)
+    call(anonymous, "post", "/api/identity/auth/password-reset/confirm/", {"uid": "x", "token": "y"}, expect=400)
+    reset = {"uid": "x", "token": "y", "new_password": "a-new-viewer-password-44"}
+    call(anonymous, "post", "/api/identity/auth/password-reset/confirm/", reset, expect=400)
+    tv = call(
+        anonymous,
+        "post",
+        "/api/identity/auth/login/",
+        {"email": viewer.email, "password": password["new_password"], "device_name": "TV", "device_type": "tv"},
+        expect=200,
+    )
+    devices = call(viewer_client, "get", f"{me}/devices/", expect=200).json()["results"]
+    tv_id = next(device["id"] for device in devices if device["name"] == "TV")
+    call(viewer_client, "delete", f"{me}/devices/{tv_id}/", expect=204)
+    call(viewer_client, "delete", f"{me}/devices/{tv_id}/", expect=404)
+    assert tv.json()["token"]
     # Plans are a staff action (the billing system's hook).
     call(viewer_client, "put", f"{me}/plan/", {"plan": "premium"}, expect=403)
     call(staff_client, "put", f"/api/identity/users/{viewer.pk}/plan/", {"plan": "premium"}, expect=200)

@@ -1,0 +1,15 @@
+"""URLs of the account endpoints, included by identity/urls.py under /api/identity/."""
+
+from django.urls import path
+
+from identity.account import views
+
+ACCOUNT = "users/<int:user_id>"
+
+urlpatterns = [
+    path("auth/password-reset/", views.PasswordResetRequestView.as_view(), name="password-reset"),
+    path("auth/password-reset/confirm/", views.PasswordResetConfirmView.as_view(), name="password-reset-confirm"),
+    path(f"{ACCOUNT}/password/", views.PasswordChangeView.as_view(), name="password"),
+    path(f"{ACCOUNT}/devices/", views.DevicesView.as_view(), name="devices"),
+    path(f"{ACCOUNT}/devices/<str:device_id>/", views.DeviceView.as_view(), name="device"),
+]
