@@ -153,6 +153,19 @@ MATRIX: dict[tuple[str, str], Row] = {
         "/api/identity/auth/password-reset/confirm/", (204,) * 4, lambda w: reset_link(w.owner)
     ),
     ("identity:devices", "get"): Row(USER + "/devices/", OWNER_READ),
+    ("identity:device-authorization", "post"): Row("/api/identity/auth/device/", ANYONE, lambda w: {}),
+    ("identity:device-approve", "post"): Row(
+        "/api/identity/auth/device/approve/", (401, 200, 200, 200), lambda w: {"user_code": device_code().user_code}
+    ),
+    # Until a viewer approves, the TV's poll is RFC 8628's 400 authorization_pending, whoever asks.
+    ("identity:device-token", "post"): Row(
+        "/api/identity/auth/device/token/",
+        (400,) * 4,
+        lambda w: {
+            "grant_type": "urn:ietf:params:oauth:grant-type:device_code",
+            "device_code": device_code().device_code,
+        },
+    ),
     ("identity:device", "delete"): Row(USER + "/devices/{device}/", OWNER_NO_CONTENT),
     # Stream.
     ("stream:session-list", "get"): Row("/api/stream/sessions/", STAFF_ONLY),
@@ -211,6 +224,13 @@ MATRIX: dict[tuple[str, str], Row] = {
 }
 
 PASSWORD = "correct-horse-battery-staple"
+
+
+def device_code():
+    """A TV's pending sign-in with a code."""
+    from identity.account.device_grant import device_authorization_start
+
+    return device_authorization_start(device_name="Matrix TV")
 
 
 def reset_link(user) -> dict:

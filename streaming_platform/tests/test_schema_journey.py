@@ -217,6 +217,16 @@ def test_every_answer_of_the_journey_matches_the_schema(openapi, schema):
     call(viewer_client, "delete", f"{me}/devices/{tv_id}/", expect=204)
     call(viewer_client, "delete", f"{me}/devices/{tv_id}/", expect=404)
     assert tv.json()["token"]
+    # A TV signs in with a code the viewer approves on their phone (RFC 8628).
+    codes = call(anonymous, "post", "/api/identity/auth/device/", {"device_name": "Den TV"}, expect=200).json()
+    grant = {"grant_type": "urn:ietf:params:oauth:grant-type:device_code", "device_code": codes["device_code"]}
+    call(anonymous, "post", "/api/identity/auth/device/token/", grant, expect=400)
+    call(viewer_client, "post", "/api/identity/auth/device/approve/", {"user_code": "BBBB-BBBB"}, expect=400)
+    call(viewer_client, "post", "/api/identity/auth/device/approve/", {"user_code": codes["user_code"]}, expect=200)
+    from identity.account.models import DeviceAuthorization
+
+    DeviceAuthorization.objects.update(last_polled_at=None)
+    call(anonymous, "post", "/api/identity/auth/device/token/", grant, expect=200)
     # Plans are a staff action (the billing system's hook).
     call(viewer_client, "put", f"{me}/plan/", {"plan": "premium"}, expect=403)
     call(staff_client, "put", f"/api/identity/users/{viewer.pk}/plan/", {"plan": "premium"}, expect=200)
