@@ -13,6 +13,8 @@ urlpatterns = [
     path("auth/device/approve/", device_views.DeviceApprovalView.as_view(), name="device-approve"),
     path("auth/device/token/", device_views.DeviceTokenView.as_view(), name="device-token"),
     path(f"{ACCOUNT}/password/", views.PasswordChangeView.as_view(), name="password"),
+    path(f"{ACCOUNT}/delete/", views.AccountDeleteView.as_view(), name="account-delete"),
+    path(f"{ACCOUNT}/export/", views.AccountExportView.as_view(), name="account-export"),
     path(f"{ACCOUNT}/devices/", views.DevicesView.as_view(), name="devices"),
     path(f"{ACCOUNT}/devices/<str:device_id>/", views.DeviceView.as_view(), name="device"),
 ]

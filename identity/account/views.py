@@ -1,6 +1,9 @@
 """Thin API views of the account a viewer manages: passwords, devices, deletion and export."""
 
+from django.contrib.auth import logout as session_logout
 from django.contrib.auth import update_session_auth_hash
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from knox.models import AuthToken
 from rest_framework import exceptions, status
@@ -8,7 +11,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from identity.account import selectors, services
+from identity.account import export, selectors, services
 from identity.account.serializers import (
     AcceptedSerializer,
     DeviceSerializer,
@@ -16,6 +19,7 @@ from identity.account.serializers import (
     PasswordChangeSerializer,
     PasswordResetConfirmSerializer,
     PasswordResetRequestSerializer,
+    PasswordSerializer,
 )
 from identity.account.throttles import PasswordResetAddressThrottle, ResetConfirmAddressThrottle
 from identity.views import AccountLocked, AccountView, LoginView
@@ -164,3 +168,47 @@ class DeviceView(AccountView):
         if not services.device_sign_out(user=self.account(), device_id=device_id):
             raise exceptions.NotFound("No such device.")
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- Deletion and export --------------------------------------------------------------------------
+
+
+class AccountDeleteView(AccountAnswers, AccountView):
+    """Deletes the caller's account, with the password re-entered."""
+
+    serializer_class = PasswordSerializer
+
+    @extend_schema(
+        summary="Delete the account",
+        description="The password is checked under the login lockout. Every token and session of the account "
+        "ends; the account, its preferences, controls, history, devices, playback sessions and recommendations "
+        "are deleted; analytics keep their counts without the viewer's identity. Staff cannot delete another "
+        "viewer's account here (403).",
+        request=PasswordSerializer,
+        responses={204: None, 403: WRONG_PASSWORD},
+    )
+    def post(self, request, user_id):
+        account = self.account()
+        serializer = PasswordSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.account_delete(request=request, user=account, password=serializer.validated_data["password"])
+        if not isinstance(request.auth, AuthToken):
+            session_logout(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AccountExportView(AccountView):
+    """The viewer's data as one JSON document."""
+
+    @extend_schema(
+        summary="Export the account's data",
+        description="One JSON document: `format_version`, `exported_at`, `account`, `preferences`, "
+        "`parental_controls` (never the PIN), `history`, `ratings`, `devices`, and the sections other parts of "
+        "identity register (`identity.account.export.export_section_register`). Sent as an attachment.",
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request, user_id):
+        account = self.account()
+        document = export.account_export(user=account)
+        filename = f"account-{account.pk}-{timezone.now():%Y%m%d}.json"
+        return Response(document, headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -153,6 +153,8 @@ MATRIX: dict[tuple[str, str], Row] = {
         "/api/identity/auth/password-reset/confirm/", (204,) * 4, lambda w: reset_link(w.owner)
     ),
     ("identity:devices", "get"): Row(USER + "/devices/", OWNER_READ),
+    ("identity:account-export", "get"): Row(USER + "/export/", OWNER_READ),
+    ("identity:account-delete", "post"): Row(USER + "/delete/", OWNER_NO_CONTENT, lambda w: {"password": PASSWORD}),
     ("identity:device-authorization", "post"): Row("/api/identity/auth/device/", ANYONE, lambda w: {}),
     ("identity:device-approve", "post"): Row(
         "/api/identity/auth/device/approve/", (401, 200, 200, 200), lambda w: {"user_code": device_code().user_code}

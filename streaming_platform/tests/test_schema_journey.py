@@ -292,6 +292,16 @@ def test_every_answer_of_the_journey_matches_the_schema(openapi, schema):
     call(staff_client, "get", "/api/analytics/engagement/", {"granularity": "minute"}, expect=400)
     call(staff_client, "get", "/api/analytics/content/999999/", expect=404)
 
+    # A viewer takes their data and leaves.
+    leaver = UserFactory()
+    leaver.set_password(PASSWORD)
+    leaver.save()
+    leaver_client = bearer(leaver)
+    call(leaver_client, "get", f"/api/identity/users/{leaver.pk}/export/", expect=200)
+    call(leaver_client, "post", f"/api/identity/users/{leaver.pk}/delete/", {"password": "wrong"}, expect=403)
+    call(leaver_client, "post", f"/api/identity/users/{leaver.pk}/delete/", {}, expect=400)
+    call(leaver_client, "post", f"/api/identity/users/{leaver.pk}/delete/", {"password": PASSWORD}, expect=204)
+
     # Signing out, last.
     call(viewer_client, "post", "/api/identity/auth/logout-all/")
     call(bearer(other), "post", "/api/identity/auth/logout/")
