@@ -10,7 +10,7 @@ from streaming_platform.api.status import status_path
 router = ServiceRouter()
 router.register("users", views.UserViewSet, basename="user")
 
-account = "users/<int:user_id>"
+account = account_urls.ACCOUNT  # a user id or `me`
 
 urlpatterns = [
     status_path("identity"),

@@ -25,7 +25,7 @@ from identity.account import services as account_services
 from identity.account.models import DeviceType
 from identity.filtersets import UserFilterSet, WatchHistoryFilterSet
 from identity.models import ParentalControls, User, WatchHistory
-from identity.permissions import IsStaff, account_for
+from identity.permissions import ME, IsStaff, account_for
 from identity.serializers import (
     CONTROL_DEFAULTS,
     PREFERENCE_DEFAULTS,
@@ -166,17 +166,18 @@ class UserViewSet(PinAnswers, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     filter_backends = [DjangoFilterBackend, filters.SearchFilter, filters.OrderingFilter]
     search_fields = ["email", "display_name"]
     ordering_fields = ["id", "email", "date_joined", "country", "plan"]
-    lookup_value_regex = r"\d{1,19}"  # longer is no id (and past Python's int parsing limit): a 404
+    # `me` is the caller; a longer number is no id (and past Python's int parsing limit): a 404.
+    lookup_value_regex = r"me|\d{1,19}"
 
     def get_throttles(self):
         if self.action == "create":
             return [RegistrationAddressThrottle()]
-        if self.action == "partial_update":
+        if self.action in ("partial_update", "me_update"):
             return [PinThrottle()]  # a time zone change may carry the PIN
         return super().get_throttles()
 
     def check_throttles(self, request):
-        if self.action == "partial_update":
+        if self.action in ("partial_update", "me_update"):
             self.get_object()  # an unknown or foreign account is a 404 before any throttle answers
         super().check_throttles(request)
 
@@ -191,7 +192,8 @@ class UserViewSet(PinAnswers, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         return selectors.user_list()
 
     def get_object(self):
-        return account_for(self.request, int(self.kwargs["pk"]), write=self.request.method in WRITE_METHODS)
+        pk = self.kwargs.get("pk", ME)
+        return account_for(self.request, pk if pk == ME else int(pk), write=self.request.method in WRITE_METHODS)
 
     @extend_schema(request=RegistrationSerializer, responses={201: UserSerializer})
     def create(self, request):
@@ -211,6 +213,11 @@ class UserViewSet(PinAnswers, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     @action(detail=False, methods=["get"], url_path="me")
     def me(self, request):
         return Response(UserSerializer(request.user).data)
+
+    @extend_schema(request=ProfileUpdateSerializer, responses={200: UserSerializer})
+    @me.mapping.patch
+    def me_update(self, request):
+        return self.partial_update(request)
 
 
 class AccountView(GenericAPIView):

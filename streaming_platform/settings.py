@@ -325,6 +325,10 @@ IDENTITY_PASSWORD_RESET_URL = os.environ.get(
 IDENTITY_DEVICE_VERIFICATION_URI = os.environ.get("DEVICE_VERIFICATION_URI", "http://localhost:8000/activate")
 IDENTITY_DEVICE_CODE_TTL_S = env_int("DEVICE_CODE_TTL_S", 600)
 IDENTITY_DEVICE_POLL_INTERVAL_S = env_int("DEVICE_POLL_INTERVAL_S", 5)
+# The kinds of signed-in device, one schema enum (the stream API's session devices have their own).
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {"SignedInDeviceTypeEnum": "identity.account.models.DeviceType"}
+)
 
 # --- email: printed on the console in development; SMTP from the environment in production ---
 EMAIL_BACKEND = os.environ.get(

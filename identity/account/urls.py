@@ -1,10 +1,26 @@
 """URLs of the account endpoints, included by identity/urls.py under /api/identity/."""
 
-from django.urls import path
+from django.urls import path, register_converter
 
 from identity.account import device_views, views
+from identity.permissions import ME
 
-ACCOUNT = "users/<int:user_id>"
+
+class AccountIdConverter:
+    """A user id, or `me` for the caller: every users/<id>/... path takes either."""
+
+    regex = f"{ME}|[0-9]+"
+
+    def to_python(self, value: str) -> int | str:
+        return ME if value == ME else int(value)
+
+    def to_url(self, value: int | str) -> str:
+        return str(value)
+
+
+register_converter(AccountIdConverter, "account")
+
+ACCOUNT = "users/<account:user_id>"
 
 urlpatterns = [
     path("auth/password-reset/", views.PasswordResetRequestView.as_view(), name="password-reset"),

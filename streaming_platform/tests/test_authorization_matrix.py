@@ -113,6 +113,9 @@ MATRIX: dict[tuple[str, str], Row] = {
         lambda w: {"email": f"new-{uuid.uuid4().hex[:8]}@example.org", "password": "a-long-Unusual-pass-42"},
     ),
     ("identity:user-me", "get"): Row("/api/identity/users/me/", (401, 200, 200, 200)),
+    ("identity:user-me", "patch"): Row(
+        "/api/identity/users/me/", (401, 200, 200, 200), lambda w: {"display_name": "Me"}
+    ),
     ("identity:user-detail", "get"): Row(USER + "/", OWNER_READ),
     ("identity:user-detail", "patch"): Row(USER + "/", OWNER_WRITE_OK, lambda w: {"display_name": "Renamed"}),
     ("identity:preferences", "get"): Row(USER + "/preferences/", OWNER_READ),

@@ -174,6 +174,8 @@ def test_every_answer_of_the_journey_matches_the_schema(openapi, schema):
     call(anonymous, "post", "/api/identity/users/", {"email": "not-an-email", "password": PASSWORD}, expect=400)
     call(viewer_client, "get", f"{me}/", expect=200)
     call(viewer_client, "patch", f"{me}/", {"display_name": "Vee"}, expect=200)
+    call(viewer_client, "patch", "/api/identity/users/me/", {"display_name": "Vee"}, expect=200)
+    call(viewer_client, "get", "/api/identity/users/me/preferences/", expect=200)
     call(viewer_client, "get", f"/api/identity/users/{other.pk}/", expect=404)
     call(staff_client, "get", "/api/identity/users/", expect=200)
     call(viewer_client, "get", f"{me}/preferences/", expect=200)
