@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import functools
 import json
+import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from analytics.event_types import MAX_BATCH_EVENTS, SERVER_EVENT_TYPES, event_clean, time_bounds
-from analytics.models import Event, EventSource, ViewSummary
+from analytics.models import Event, EventSource, Viewer, ViewSummary
 from analytics.reports.figures import COMPLETION_THRESHOLD, view_reach
 from analytics.rollups import activity_add, db_value, hour_of, rollups_rebuild, view_add
 from catalog.selectors import episode_show_ids, title_ids_visible
@@ -256,3 +259,18 @@ def view_summary_record(
             raise
         return existing
     return view
+
+
+@boundary
+def user_identity_erase(*, user) -> None:
+    """Before an account is deleted: its events and view summaries stay, counted, but name no one.
+
+    Events lose the user and get a new client id (a client id is unique among anonymous events; the
+    random part keeps a sender's chosen id from colliding). The viewer's first-view record goes. The
+    daily distinct-user arrays keep the bare id of the deleted account, which then names no one (ids
+    are never reused), so the distinct counts of past days stay right.
+    """
+    erased = f"erased-{secrets.token_hex(8)}-"
+    Event.objects.filter(user=user).update(user=None, client_id=Concat(Value(erased), Cast("id", CharField())))
+    ViewSummary.objects.filter(user=user).update(user=None)
+    Viewer.objects.filter(user=user).delete()

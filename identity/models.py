@@ -222,3 +222,7 @@ class LoginFailures(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email}: {self.failures} failures"
+
+
+# The account package's models (devices, sign-in with a code) belong to this app.
+from identity.account.models import Device, DeviceAuthorization, DeviceType  # noqa: E402, F401

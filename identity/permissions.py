@@ -16,12 +16,18 @@ class IsStaff(BasePermission):
         return bool(request.user and request.user.is_staff)
 
 
-def account_for(request, user_id: int, *, write: bool) -> User:
-    """The account at `user_id` if the caller may read it (or change it, when `write`).
+# Stands for the caller's own id in every users/<id>/... path.
+ME = "me"
+
+
+def account_for(request, user_id: int | str, *, write: bool) -> User:
+    """The account at `user_id` (`me`: the caller's) if the caller may read it (or change it, when `write`).
 
     Another viewer's account answers 404, as if it did not exist; staff may read any account but
     not change another viewer's records (403).
     """
+    if user_id == ME:
+        user_id = request.user.pk
     owner_or_staff_check(request.user, user_id, write=False)
     account = request.user if request.user.pk == user_id else User.objects.filter(pk=user_id).first()
     if account is None:

@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from catalog.models import Kind, Maturity
 from catalog.regions import RegionSerializerField
+from identity.account.models import DeviceType
 from identity.models import Plan, User
 from streaming_platform.api.ids import MAX_ID
 from streaming_platform.api.schema import WALL_CLOCK_TIME_SCHEMA
@@ -92,6 +93,10 @@ class PinUnlockSerializer(RefusesUnknownFields, serializers.Serializer):
 class LoginSerializer(serializers.Serializer):
     email = serializers.CharField(max_length=254)
     password = serializers.CharField(max_length=128, style={"input_type": "password"})
+    device_name = serializers.CharField(
+        max_length=64, required=False, allow_blank=True, help_text="Shown in the device list, e.g. Living room TV."
+    )
+    device_type = serializers.ChoiceField(choices=DeviceType.choices, required=False)
 
 
 class LoginResponseSerializer(serializers.Serializer):

@@ -53,7 +53,9 @@ class PinThrottle(FailureRateThrottle):
     scope = "pin"
 
     def get_cache_key(self, request, view):
-        account = view.kwargs.get("user_id") or view.kwargs.get("pk")
+        account = view.kwargs.get("user_id") or view.kwargs.get("pk") or "me"
+        if account == "me":
+            account = request.user.pk  # `me` and the caller's id share one count
         return self.cache_format % {"scope": self.scope, "ident": account}
 
     def allow_request(self, request, view):

@@ -3,13 +3,14 @@
 from django.urls import path
 
 from identity import views
+from identity.account import urls as account_urls
 from streaming_platform.api.routers import ServiceRouter
 from streaming_platform.api.status import status_path
 
 router = ServiceRouter()
 router.register("users", views.UserViewSet, basename="user")
 
-account = "users/<int:user_id>"
+account = account_urls.ACCOUNT  # a user id or `me`
 
 urlpatterns = [
     status_path("identity"),
@@ -31,5 +32,6 @@ urlpatterns = [
     path(f"{account}/controls/pin/unlock/", views.PinUnlockView.as_view(), name="controls-pin-unlock"),
     path(f"{account}/plan/", views.PlanView.as_view(), name="plan"),
     path(f"{account}/viewing-allowed/", views.ViewingAllowedView.as_view(), name="viewing-allowed"),
+    *account_urls.urlpatterns,
     *router.urls,
 ]

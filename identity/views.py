@@ -21,9 +21,11 @@ from rest_framework.views import APIView
 
 from catalog.selectors import episode_get, title_get, titles_visible_to
 from identity import selectors, services
+from identity.account import services as account_services
+from identity.account.models import DeviceType
 from identity.filtersets import UserFilterSet, WatchHistoryFilterSet
 from identity.models import ParentalControls, User, WatchHistory
-from identity.permissions import IsStaff, account_for
+from identity.permissions import ME, IsStaff, account_for
 from identity.serializers import (
     CONTROL_DEFAULTS,
     PREFERENCE_DEFAULTS,
@@ -94,22 +96,32 @@ class LoginView(APIView):
     authentication_classes: list = []
     throttle_classes = [LoginAddressThrottle, LoginAccountThrottle]
 
-    @extend_schema(request=LoginSerializer, responses={200: LoginResponseSerializer})
+    @extend_schema(
+        summary="Sign in",
+        description="Email and password for a bearer token of one device; `device_name` and `device_type` "
+        "name it in the device list (users/<id>/devices). Under the login lockout.",
+        request=LoginSerializer,
+        responses={200: LoginResponseSerializer},
+    )
     def post(self, request):
         serializer = LoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        email = serializer.validated_data["email"].strip().lower()
-        # The lockout itself lives in the authentication backend, so the admin login obeys it too.
-        user = authenticate(request, email=email, password=serializer.validated_data["password"])
-        if user is None:
+        data = serializer.validated_data
+        try:
+            user, instance, token = account_services.login(
+                request=request,
+                email=data["email"],
+                password=data["password"],
+                device_name=data.get("device_name", ""),
+                device_type=data.get("device_type", DeviceType.OTHER),
+            )
+        except (account_services.WrongCredentials, account_services.AccountLocked) as exc:
             for throttle in self.get_throttles():
                 if isinstance(throttle, LoginAccountThrottle):
                     throttle.record_failure(request, self)
-            locked_until = services.login_locked_until(email=email)
-            if locked_until is not None:
-                raise AccountLocked(self.locked_message(locked_until))
-            raise InvalidCredentials
-        instance, token = services.token_create(user=user)
+            if isinstance(exc, account_services.AccountLocked):
+                raise AccountLocked(self.locked_message(exc.until)) from None
+            raise InvalidCredentials from None
         return Response({"token": token, "expiry": instance.expiry, "user": UserSerializer(user).data})
 
     @staticmethod
@@ -154,17 +166,18 @@ class UserViewSet(PinAnswers, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     filter_backends = [DjangoFilterBackend, filters.SearchFilter, filters.OrderingFilter]
     search_fields = ["email", "display_name"]
     ordering_fields = ["id", "email", "date_joined", "country", "plan"]
-    lookup_value_regex = r"\d{1,19}"  # longer is no id (and past Python's int parsing limit): a 404
+    # `me` is the caller; a longer number is no id (and past Python's int parsing limit): a 404.
+    lookup_value_regex = r"me|\d{1,19}"
 
     def get_throttles(self):
         if self.action == "create":
             return [RegistrationAddressThrottle()]
-        if self.action == "partial_update":
+        if self.action in ("partial_update", "me_update"):
             return [PinThrottle()]  # a time zone change may carry the PIN
         return super().get_throttles()
 
     def check_throttles(self, request):
-        if self.action == "partial_update":
+        if self.action in ("partial_update", "me_update"):
             self.get_object()  # an unknown or foreign account is a 404 before any throttle answers
         super().check_throttles(request)
 
@@ -179,7 +192,8 @@ class UserViewSet(PinAnswers, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         return selectors.user_list()
 
     def get_object(self):
-        return account_for(self.request, int(self.kwargs["pk"]), write=self.request.method in WRITE_METHODS)
+        pk = self.kwargs.get("pk", ME)
+        return account_for(self.request, pk if pk == ME else int(pk), write=self.request.method in WRITE_METHODS)
 
     @extend_schema(request=RegistrationSerializer, responses={201: UserSerializer})
     def create(self, request):
@@ -199,6 +213,11 @@ class UserViewSet(PinAnswers, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     @action(detail=False, methods=["get"], url_path="me")
     def me(self, request):
         return Response(UserSerializer(request.user).data)
+
+    @extend_schema(request=ProfileUpdateSerializer, responses={200: UserSerializer})
+    @me.mapping.patch
+    def me_update(self, request):
+        return self.partial_update(request)
 
 
 class AccountView(GenericAPIView):

@@ -212,7 +212,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        "identity.account.authentication.DeviceTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -234,6 +234,9 @@ REST_FRAMEWORK = {
         "login_account": os.environ.get("LOGIN_RATE_PER_ACCOUNT", "10/min"),
         "pin": os.environ.get("PIN_RATE", "5/min"),
         "register_address": os.environ.get("REGISTER_RATE_PER_ADDRESS", "10/hour"),
+        "password_reset_address": os.environ.get("PASSWORD_RESET_RATE_PER_ADDRESS", "10/hour"),
+        "device_code_address": os.environ.get("DEVICE_CODE_RATE_PER_ADDRESS", "30/hour"),
+        "device_approve": os.environ.get("DEVICE_APPROVE_RATE", "10/min"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -312,6 +315,34 @@ IDENTITY_LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
 IDENTITY_PIN_LOCKOUT_FAILURES = env_int("PIN_LOCKOUT_FAILURES", 10)
 # The plan every new account starts on; plans change only by staff (admin, or the billing hook endpoint).
 IDENTITY_DEFAULT_PLAN = os.environ.get("DEFAULT_PLAN", "basic")
+# Password reset links (Django's token generator) work once, for this many seconds.
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3600)
+# The page of the web app that takes a reset link's uid and token and posts them to auth/password-reset/confirm.
+IDENTITY_PASSWORD_RESET_URL = os.environ.get(
+    "PASSWORD_RESET_URL", "http://localhost:8000/reset-password?uid={uid}&token={token}"
+)
+# Sign-in on a TV with a code (RFC 8628): where the viewer types the code, how long it lives, how often the TV polls.
+IDENTITY_DEVICE_VERIFICATION_URI = os.environ.get("DEVICE_VERIFICATION_URI", "http://localhost:8000/activate")
+IDENTITY_DEVICE_CODE_TTL_S = env_int("DEVICE_CODE_TTL_S", 600)
+IDENTITY_DEVICE_POLL_INTERVAL_S = env_int("DEVICE_POLL_INTERVAL_S", 5)
+# The kinds of signed-in device, one schema enum (the stream API's session devices have their own).
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {"SignedInDeviceTypeEnum": "identity.account.models.DeviceType"}
+)
+
+# --- email: printed on the console in development; SMTP from the environment in production ---
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Streaming Platform <no-reply@localhost>")
 
 # --- stream ---
 # Key of the HMAC that signs playback URLs (manifest, steering); defaults to SECRET_KEY.

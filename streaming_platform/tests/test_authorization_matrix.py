@@ -34,6 +34,7 @@ class World:
     session: object
     person: object = None
     poster: object = None
+    device: object = None  # a bearer token of the owner's, signed in on another device
 
     def format(self, template: str) -> str:
         values = {
@@ -44,6 +45,7 @@ class World:
             "session": self.session.pk,
             "person": self.person.pk,
             "poster": f"{self.poster.pk}/160/{self.poster.version}.jpg",
+            "device": getattr(self.device, "token_key", ""),
         }
         for view_name in (
             "stream:session-manifest",
@@ -111,6 +113,9 @@ MATRIX: dict[tuple[str, str], Row] = {
         lambda w: {"email": f"new-{uuid.uuid4().hex[:8]}@example.org", "password": "a-long-Unusual-pass-42"},
     ),
     ("identity:user-me", "get"): Row("/api/identity/users/me/", (401, 200, 200, 200)),
+    ("identity:user-me", "patch"): Row(
+        "/api/identity/users/me/", (401, 200, 200, 200), lambda w: {"display_name": "Me"}
+    ),
     ("identity:user-detail", "get"): Row(USER + "/", OWNER_READ),
     ("identity:user-detail", "patch"): Row(USER + "/", OWNER_WRITE_OK, lambda w: {"display_name": "Renamed"}),
     ("identity:preferences", "get"): Row(USER + "/preferences/", OWNER_READ),
@@ -138,6 +143,35 @@ MATRIX: dict[tuple[str, str], Row] = {
         USER + "/controls/pin/unlock/", OWNER_NO_CONTENT, lambda w: {"password": PASSWORD}
     ),
     ("identity:plan", "put"): Row(USER + "/plan/", (401, 403, 404, 200), lambda w: {"plan": "premium"}),
+    # Identity: the account a viewer manages.
+    ("identity:password", "post"): Row(
+        USER + "/password/",
+        OWNER_WRITE_OK,
+        lambda w: {"current_password": PASSWORD, "new_password": "a-long-Unusual-pass-42"},
+    ),
+    ("identity:password-reset", "post"): Row(
+        "/api/identity/auth/password-reset/", (202,) * 4, lambda w: {"email": w.owner.email}
+    ),
+    ("identity:password-reset-confirm", "post"): Row(
+        "/api/identity/auth/password-reset/confirm/", (204,) * 4, lambda w: reset_link(w.owner)
+    ),
+    ("identity:devices", "get"): Row(USER + "/devices/", OWNER_READ),
+    ("identity:account-export", "get"): Row(USER + "/export/", OWNER_READ),
+    ("identity:account-delete", "post"): Row(USER + "/delete/", OWNER_NO_CONTENT, lambda w: {"password": PASSWORD}),
+    ("identity:device-authorization", "post"): Row("/api/identity/auth/device/", ANYONE, lambda w: {}),
+    ("identity:device-approve", "post"): Row(
+        "/api/identity/auth/device/approve/", (401, 200, 200, 200), lambda w: {"user_code": device_code().user_code}
+    ),
+    # Until a viewer approves, the TV's poll is RFC 8628's 400 authorization_pending, whoever asks.
+    ("identity:device-token", "post"): Row(
+        "/api/identity/auth/device/token/",
+        (400,) * 4,
+        lambda w: {
+            "grant_type": "urn:ietf:params:oauth:grant-type:device_code",
+            "device_code": device_code().device_code,
+        },
+    ),
+    ("identity:device", "delete"): Row(USER + "/devices/{device}/", OWNER_NO_CONTENT),
     # Stream.
     ("stream:session-list", "get"): Row("/api/stream/sessions/", STAFF_ONLY),
     ("stream:session-list", "post"): Row(
@@ -195,6 +229,22 @@ MATRIX: dict[tuple[str, str], Row] = {
 }
 
 PASSWORD = "correct-horse-battery-staple"
+
+
+def device_code():
+    """A TV's pending sign-in with a code."""
+    from identity.account.device_grant import device_authorization_start
+
+    return device_authorization_start(device_name="Matrix TV")
+
+
+def reset_link(user) -> dict:
+    """What a password reset email gives the viewer, with a new password."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.http import urlsafe_base64_encode
+
+    uid = urlsafe_base64_encode(str(user.pk).encode())
+    return {"uid": uid, "token": default_token_generator.make_token(user), "new_password": "a-long-Unusual-pass-42"}
 
 
 def api_routes() -> set[tuple[str, str]]:
@@ -270,6 +320,7 @@ def world(db) -> World:
         session=PlaybackSessionFactory(user=owner, title=title),
         person=person,
         poster=title.images.get(kind="poster"),
+        device=AuthToken.objects.create(user=owner)[0],
     )
 
 

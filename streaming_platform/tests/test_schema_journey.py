@@ -174,6 +174,8 @@ def test_every_answer_of_the_journey_matches_the_schema(openapi, schema):
     call(anonymous, "post", "/api/identity/users/", {"email": "not-an-email", "password": PASSWORD}, expect=400)
     call(viewer_client, "get", f"{me}/", expect=200)
     call(viewer_client, "patch", f"{me}/", {"display_name": "Vee"}, expect=200)
+    call(viewer_client, "patch", "/api/identity/users/me/", {"display_name": "Vee"}, expect=200)
+    call(viewer_client, "get", "/api/identity/users/me/preferences/", expect=200)
     call(viewer_client, "get", f"/api/identity/users/{other.pk}/", expect=404)
     call(staff_client, "get", "/api/identity/users/", expect=200)
     call(viewer_client, "get", f"{me}/preferences/", expect=200)
@@ -195,6 +197,38 @@ def test_every_answer_of_the_journey_matches_the_schema(openapi, schema):
     call(viewer_client, "post", f"{me}/controls/pin/unlock/", {"password": "wrong"}, expect=403)
     call(viewer_client, "post", f"{me}/controls/pin/unlock/", {"password": PASSWORD}, expect=204)
     call(viewer_client, "delete", f"{me}/controls/pin/", {"pin": "4321"})
+    # Passwords and devices.
+    password = {"current_password": PASSWORD, "new_password": "a-new-viewer-password-43"}
+    call(viewer_client, "post", f"{me}/password/", {**password, "current_password": "wrong"}, expect=403)
+    call(viewer_client, "post", f"{me}/password/", {**password, "new_password": "1"}, expect=400)
+    call(viewer_client, "post", f"{me}/password/", password, expect=200)
+    call(anonymous, "post", "/api/identity/auth/password-reset/", {"email": viewer.email}, expect=202)
+    call(anonymous, "post", "/api/identity/auth/password-reset/", {"email": 5}, expect=202)
+    call(anonymous, "post", "/api/identity/auth/password-reset/confirm/", {"uid": "x", "token": "y"}, expect=400)
+    reset = {"uid": "x", "token": "y", "new_password": "a-new-viewer-password-44"}
+    call(anonymous, "post", "/api/identity/auth/password-reset/confirm/", reset, expect=400)
+    tv = call(
+        anonymous,
+        "post",
+        "/api/identity/auth/login/",
+        {"email": viewer.email, "password": password["new_password"], "device_name": "TV", "device_type": "tv"},
+        expect=200,
+    )
+    devices = call(viewer_client, "get", f"{me}/devices/", expect=200).json()["results"]
+    tv_id = next(device["id"] for device in devices if device["name"] == "TV")
+    call(viewer_client, "delete", f"{me}/devices/{tv_id}/", expect=204)
+    call(viewer_client, "delete", f"{me}/devices/{tv_id}/", expect=404)
+    assert tv.json()["token"]
+    # A TV signs in with a code the viewer approves on their phone (RFC 8628).
+    codes = call(anonymous, "post", "/api/identity/auth/device/", {"device_name": "Den TV"}, expect=200).json()
+    grant = {"grant_type": "urn:ietf:params:oauth:grant-type:device_code", "device_code": codes["device_code"]}
+    call(anonymous, "post", "/api/identity/auth/device/token/", grant, expect=400)
+    call(viewer_client, "post", "/api/identity/auth/device/approve/", {"user_code": "BBBB-BBBB"}, expect=400)
+    call(viewer_client, "post", "/api/identity/auth/device/approve/", {"user_code": codes["user_code"]}, expect=200)
+    from identity.account.models import DeviceAuthorization
+
+    DeviceAuthorization.objects.update(last_polled_at=None)
+    call(anonymous, "post", "/api/identity/auth/device/token/", grant, expect=200)
     # Plans are a staff action (the billing system's hook).
     call(viewer_client, "put", f"{me}/plan/", {"plan": "premium"}, expect=403)
     call(staff_client, "put", f"/api/identity/users/{viewer.pk}/plan/", {"plan": "premium"}, expect=200)
@@ -259,6 +293,16 @@ def test_every_answer_of_the_journey_matches_the_schema(openapi, schema):
         call(viewer_client, "get", f"/api/analytics/{report}/", expect=403)
     call(staff_client, "get", "/api/analytics/engagement/", {"granularity": "minute"}, expect=400)
     call(staff_client, "get", "/api/analytics/content/999999/", expect=404)
+
+    # A viewer takes their data and leaves.
+    leaver = UserFactory()
+    leaver.set_password(PASSWORD)
+    leaver.save()
+    leaver_client = bearer(leaver)
+    call(leaver_client, "get", f"/api/identity/users/{leaver.pk}/export/", expect=200)
+    call(leaver_client, "post", f"/api/identity/users/{leaver.pk}/delete/", {"password": "wrong"}, expect=403)
+    call(leaver_client, "post", f"/api/identity/users/{leaver.pk}/delete/", {}, expect=400)
+    call(leaver_client, "post", f"/api/identity/users/{leaver.pk}/delete/", {"password": PASSWORD}, expect=204)
 
     # Signing out, last.
     call(viewer_client, "post", "/api/identity/auth/logout-all/")

@@ -1,0 +1,1 @@
+"""The account a viewer manages: passwords, signed-in devices, sign-in with a code, deletion and export."""
