@@ -46,7 +46,8 @@ def watch(request: HttpRequest, title_id: int) -> HttpResponse:
         "sessionsUrl": reverse("stream:session-list"),
         "deviceType": "web",
     }
-    context = {"title": title, "episode": episode, "episodes": episodes, "config": config}
+    detail_url = reverse("catalog:show-detail" if title.kind == Kind.SHOW else "catalog:movie-detail", args=[title.pk])
+    context = {"title": title, "episode": episode, "episodes": episodes, "config": config, "detail_url": detail_url}
     response = render(request, "stream/watch.html", context)
     response["Content-Security-Policy"] = player_content_security_policy()
     return response
