@@ -223,19 +223,27 @@ def account_erasure_hook_register(hook: Callable[..., None]) -> None:
         _erasure_hooks.append(hook)
 
 
+def account_erasure_run(sender=None, *, instance: User, **_) -> None:
+    """Runs the erasure hooks for an account about to be deleted: connected to User's `pre_delete`.
+
+    So every way an account goes (this API, the admin, a shell) strips its identity from what other
+    services keep; Django sends `pre_delete` before it deletes the rows that cascade.
+    """
+    for hook in list(_erasure_hooks):
+        hook(user=instance)
+
+
 @boundary
 def account_delete(*, request: HttpRequest | None, user: User, password: str) -> None:
     """Deletes the account after the password is re-entered (under the lockout); everything personal goes.
 
     Tokens, devices, preferences, controls, history, playback sessions and recommendations go with the
     row (cascades); browser sessions end because their user no longer exists; the registered erasure
-    hooks strip the viewer's identity from what other services keep (analytics).
+    hooks strip the viewer's identity from what other services keep (analytics), via `pre_delete`.
     """
     password_check(request=request, user=user, password=password)
     with transaction.atomic():
         identity_services.account_lock(user=user)
-        for hook in list(_erasure_hooks):
-            hook(user=user)
         email = user.email
         user.delete()
     identity_services.login_failures_reset(email=email)
