@@ -8,6 +8,8 @@ from stream import pages
 urlpatterns = [
     path("", pages.watch_index, name="index"),
     path("login/", pages.WatchLoginView.as_view(), name="login"),
+    path("activate", pages.activate, name="activate"),
+    path("activate/", pages.activate),
     path("logout/", LogoutView.as_view(next_page="stream_pages:login"), name="logout"),
     path("<int:title_id>", pages.watch, name="watch"),
     path("<int:title_id>/", pages.watch),

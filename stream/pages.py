@@ -1,4 +1,4 @@
-"""The player page: a signed-in viewer watches a title with hls.js (served from the static files)."""
+"""The player page: a signed-in viewer watches a title with hls.js (static files); the page that signs a TV in."""
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
@@ -9,6 +9,8 @@ from django.urls import reverse, reverse_lazy
 
 from catalog.models import Kind
 from catalog.selectors import episodes_of_shows, title_get_visible, titles_visible_to
+from identity.account.device_grant import UserCodeUnknown, device_authorization_decide
+from identity.account.throttles import DeviceApprovalThrottle
 from stream.selectors import cdn_origins
 
 INDEX_TITLES = 60
@@ -58,3 +60,24 @@ def player_content_security_policy() -> str:
     cdns = " ".join(cdn_origins())
     policy = settings.CONTENT_SECURITY_POLICY.replace("connect-src 'self'", f"connect-src 'self' {cdns}".rstrip())
     return f"{policy}; media-src 'self' blob: {cdns}".rstrip() + "; worker-src 'self' blob:"
+
+
+@login_required(login_url=WATCH_LOGIN_URL)
+def activate(request: HttpRequest) -> HttpResponse:
+    """Where a viewer types the code a TV shows (RFC 8628's verification URI) and signs the TV in, or refuses."""
+    code = (request.POST.get("user_code") or request.GET.get("user_code") or "")[:32]
+    context: dict = {"user_code": code}
+    status = 200
+    if request.method == "POST":
+        throttle = DeviceApprovalThrottle()
+        if not throttle.allow_request(request, None):
+            context["error"], status = "Too many wrong codes: wait a minute and try again.", 429
+        else:
+            try:
+                context["grant"] = device_authorization_decide(
+                    user=request.user, user_code=code, approve=request.POST.get("decision") != "deny"
+                )
+            except UserCodeUnknown:
+                throttle.record_failure(request, None)
+                context["error"], status = "No TV is waiting for this code. Check it, or start again on the TV.", 400
+    return render(request, "stream/activate.html", context, status=status)
