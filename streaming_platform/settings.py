@@ -319,7 +319,7 @@ IDENTITY_DEFAULT_PLAN = os.environ.get("DEFAULT_PLAN", "basic")
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3600)
 # The page of the web app that takes a reset link's uid and token and posts them to auth/password-reset/confirm.
 IDENTITY_PASSWORD_RESET_URL = os.environ.get(
-    "PASSWORD_RESET_URL", "http://localhost:8000/reset-password?uid={uid}&token={token}"
+    "PASSWORD_RESET_URL", "http://localhost:8000/watch/reset-password?uid={uid}&token={token}"
 )
 # Sign-in on a TV with a code (RFC 8628): where the viewer types the code, how long it lives, how often the TV polls.
 IDENTITY_DEVICE_VERIFICATION_URI = os.environ.get("DEVICE_VERIFICATION_URI", "http://localhost:8000/watch/activate")

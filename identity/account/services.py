@@ -135,6 +135,9 @@ def password_change(
     return deleted.get(AuthToken._meta.label, 0)
 
 
+RESET_ACCEPTED = "If an account has this email, a link to reset its password is on its way."
+
+
 def _reset_link(user: User) -> tuple[str, str, str]:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)

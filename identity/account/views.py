@@ -28,7 +28,6 @@ LOCKED = OpenApiResponse(description="`account_locked`: too many failed password
 WRONG_PASSWORD = OpenApiResponse(
     description="`wrong_password` (the password re-entered is wrong), or `account_locked`."
 )
-RESET_ACCEPTED = "If an account has this email, a link to reset its password is on its way."
 
 
 class AccountAnswers:
@@ -99,7 +98,7 @@ class PasswordResetRequestView(APIView):
         serializer = PasswordResetRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.password_reset_request(email=serializer.validated_data["email"])
-        return Response({"detail": RESET_ACCEPTED}, status=status.HTTP_202_ACCEPTED)
+        return Response({"detail": services.RESET_ACCEPTED}, status=status.HTTP_202_ACCEPTED)
 
 
 class PasswordResetConfirmView(AccountAnswers, APIView):
