@@ -140,6 +140,12 @@ class DeviceTokenView(APIView):
         }
         return Response(body, headers={"Cache-Control": "no-store"})
 
+    def handle_exception(self, exc):
+        # A body that does not parse is RFC 6749's invalid_request too, in the protocol's error shape.
+        if isinstance(exc, exceptions.ParseError):
+            return self.error(device_grant.DeviceGrantError("invalid_request", str(exc.detail)))
+        return super().handle_exception(exc)
+
     @staticmethod
     def describe(errors: dict) -> str:
         return "; ".join(f"{field}: {' '.join(str(m) for m in messages)}" for field, messages in errors.items())
