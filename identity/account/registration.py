@@ -4,9 +4,9 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 
 from identity import services as identity_services
+from identity.account.mail import viewer_mail_send
 from identity.models import Plan, User
 from streaming_platform.boundary import boundary
 
@@ -28,24 +28,22 @@ def _candidate(*, email: str, display_name: str, country: str | None, time_zone:
 
 
 def _taken_notice(email: str) -> None:
-    send_mail(
+    viewer_mail_send(
         subject="You already have an account",
         message=(
             f"Someone, maybe you, tried to create an account with {email}, which already has one.\n\n"
             "If it was you, sign in with your password, or reset it from the sign-in page. "
             "If it was not you, nothing changed and you need not do anything."
         ),
-        from_email=None,
-        recipient_list=[email],
+        to=email,
     )
 
 
 def _welcome(user: User) -> None:
-    send_mail(
+    viewer_mail_send(
         subject="Welcome",
         message=f"Your account {user.email} is ready: sign in with it and the password you chose.",
-        from_email=None,
-        recipient_list=[user.email],
+        to=user.email,
     )
 
 

@@ -9,7 +9,6 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -18,6 +17,7 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from knox.models import AuthToken
 
 from identity import services as identity_services
+from identity.account.mail import viewer_mail_send
 from identity.account.models import Device, DeviceType
 from identity.models import User
 from streaming_platform.boundary import boundary
@@ -156,7 +156,7 @@ def password_reset_request(*, email: str) -> None:
         return
     uid, token, url = _reset_link(user)
     minutes = settings.PASSWORD_RESET_TIMEOUT // 60
-    send_mail(
+    viewer_mail_send(
         subject="Reset your password",
         message=(
             f"Someone asked to reset the password of your account {user.email}.\n\n"
@@ -164,8 +164,7 @@ def password_reset_request(*, email: str) -> None:
             f"(or send uid {uid} and token {token} to the app). The link works once.\n\n"
             "If it was not you, ignore this email: your password stays as it is."
         ),
-        from_email=None,
-        recipient_list=[user.email],
+        to=user.email,
     )
 
 
