@@ -107,13 +107,35 @@ class AuthTokenInline(admin.TabularInline):
 
     model = AuthToken
     extra = 0
-    fields = ["token_key", "created", "expiry"]
+    fields = ["token_key", "device_name", "device_type", "created", "last_used_at", "expiry"]
     readonly_fields = fields
     can_delete = True
     verbose_name = "token (delete to revoke)"
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("device")
+
+    @staticmethod
+    def _device(token):
+        return getattr(token, "device", None) if token.pk else None
+
+    @admin.display(description="device")
+    def device_name(self, token) -> str:
+        device = self._device(token)
+        return device.name if device else ""
+
+    @admin.display(description="type")
+    def device_type(self, token) -> str:
+        device = self._device(token)
+        return device.get_type_display() if device else ""
+
+    @admin.display(description="last used")
+    def last_used_at(self, token):
+        device = self._device(token)
+        return device.last_used_at if device else None
 
 
 class RecentHistoryFormSet(forms.BaseInlineFormSet):

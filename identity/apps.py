@@ -12,11 +12,17 @@ class IdentityConfig(ServiceConfig):
     calls = ("catalog", "analytics", "recommend")
 
     def ready(self) -> None:
+        from django.db.models.signals import pre_delete
+
         from catalog.restrictions import restrictions_provider_register
+        from identity.account.services import account_erasure_run
+        from identity.models import User
         from identity.selectors import content_restrictions_for
 
         # The catalog applies a viewer's parental controls without importing identity.
         restrictions_provider_register(content_restrictions_for)
+        # However an account is deleted, the erasure hooks of higher services run first.
+        pre_delete.connect(account_erasure_run, sender=User, dispatch_uid="identity.account_erasure")
 
     def seed_demo(self, context) -> None:
         from identity.demo_data import demo_identity_seed

@@ -21,8 +21,10 @@ from rest_framework.views import APIView
 
 from catalog.selectors import episode_get, title_get, titles_visible_to
 from identity import selectors, services
+from identity.account import registration
 from identity.account import services as account_services
 from identity.account.models import DeviceType
+from identity.account.serializers import AcceptedSerializer
 from identity.filtersets import UserFilterSet, WatchHistoryFilterSet
 from identity.models import ParentalControls, User, WatchHistory
 from identity.permissions import ME, IsStaff, account_for
@@ -195,12 +197,20 @@ class UserViewSet(PinAnswers, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         pk = self.kwargs.get("pk", ME)
         return account_for(self.request, pk if pk == ME else int(pk), write=self.request.method in WRITE_METHODS)
 
-    @extend_schema(request=RegistrationSerializer, responses={201: UserSerializer})
+    @extend_schema(
+        summary="Register",
+        description="Creates the account and emails a welcome, or, when the email already has an account, emails "
+        "its owner instead: the answer (202) is the same either way, so it tells nobody whether an email is "
+        "registered. Bad input (password refused by the validators, country, time zone, unknown fields) is 400 "
+        "for any email. Sign in with `auth/login` afterwards.",
+        request=RegistrationSerializer,
+        responses={202: AcceptedSerializer},
+    )
     def create(self, request):
         serializer = RegistrationSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = services.user_register(**serializer.validated_data)
-        return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
+        registration.registration_submit(**serializer.validated_data)
+        return Response({"detail": registration.REGISTRATION_ACCEPTED}, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=ProfileUpdateSerializer, responses={200: UserSerializer})
     def partial_update(self, request, pk=None):

@@ -8,6 +8,12 @@ from stream import pages
 urlpatterns = [
     path("", pages.watch_index, name="index"),
     path("login/", pages.WatchLoginView.as_view(), name="login"),
+    path("activate", pages.activate, name="activate"),
+    path("activate/", pages.activate),
+    path("reset-password", pages.password_reset, name="password-reset"),
+    path("reset-password/", pages.password_reset),
+    path("forgot-password", pages.password_forgotten, name="password-forgotten"),
+    path("forgot-password/", pages.password_forgotten),
     path("logout/", LogoutView.as_view(next_page="stream_pages:login"), name="logout"),
     path("<int:title_id>", pages.watch, name="watch"),
     path("<int:title_id>/", pages.watch),

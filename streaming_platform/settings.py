@@ -319,10 +319,10 @@ IDENTITY_DEFAULT_PLAN = os.environ.get("DEFAULT_PLAN", "basic")
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3600)
 # The page of the web app that takes a reset link's uid and token and posts them to auth/password-reset/confirm.
 IDENTITY_PASSWORD_RESET_URL = os.environ.get(
-    "PASSWORD_RESET_URL", "http://localhost:8000/reset-password?uid={uid}&token={token}"
+    "PASSWORD_RESET_URL", "http://localhost:8000/watch/reset-password?uid={uid}&token={token}"
 )
 # Sign-in on a TV with a code (RFC 8628): where the viewer types the code, how long it lives, how often the TV polls.
-IDENTITY_DEVICE_VERIFICATION_URI = os.environ.get("DEVICE_VERIFICATION_URI", "http://localhost:8000/activate")
+IDENTITY_DEVICE_VERIFICATION_URI = os.environ.get("DEVICE_VERIFICATION_URI", "http://localhost:8000/watch/activate")
 IDENTITY_DEVICE_CODE_TTL_S = env_int("DEVICE_CODE_TTL_S", 600)
 IDENTITY_DEVICE_POLL_INTERVAL_S = env_int("DEVICE_POLL_INTERVAL_S", 5)
 # The kinds of signed-in device, one schema enum (the stream API's session devices have their own).

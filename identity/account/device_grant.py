@@ -124,7 +124,7 @@ def device_token_poll(*, device_code: str) -> tuple[User, AuthToken, str]:
     now = timezone.now()
     with transaction.atomic():
         grant = (
-            DeviceAuthorization.objects.select_for_update()
+            DeviceAuthorization.objects.select_for_update(of=("self",))  # PostgreSQL locks no outer-joined user
             .select_related("user")
             .filter(device_code_digest=_digest(device_code))
             .first()

@@ -1,5 +1,6 @@
 """Thin API views of the sign-in on a TV with a code (RFC 8628 device authorization grant)."""
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.permissions import AllowAny
@@ -59,7 +60,9 @@ class DeviceApprovalView(APIView):
         request=DeviceApprovalSerializer,
         responses={
             200: DeviceApprovedSerializer,
-            400: OpenApiResponse(description="`user_code`: unknown, expired, or already approved or denied."),
+            400: OpenApiResponse(
+                OpenApiTypes.OBJECT, description="`user_code`: unknown, expired, or already approved or denied."
+            ),
         },
     )
     def post(self, request):
@@ -136,6 +139,12 @@ class DeviceTokenView(APIView):
             "user": UserSerializer(user).data,
         }
         return Response(body, headers={"Cache-Control": "no-store"})
+
+    def handle_exception(self, exc):
+        # A body that does not parse is RFC 6749's invalid_request too, in the protocol's error shape.
+        if isinstance(exc, exceptions.ParseError):
+            return self.error(device_grant.DeviceGrantError("invalid_request", str(exc.detail)))
+        return super().handle_exception(exc)
 
     @staticmethod
     def describe(errors: dict) -> str:

@@ -98,3 +98,7 @@ class DeviceGrantErrorSerializer(serializers.Serializer):
 
 class PasswordSerializer(RefusesUnknownFields, serializers.Serializer):
     password = serializers.CharField(max_length=128, style=PASSWORD_STYLE)
+
+
+class AccountErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()

@@ -9,7 +9,6 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -18,6 +17,7 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from knox.models import AuthToken
 
 from identity import services as identity_services
+from identity.account.mail import viewer_mail_send
 from identity.account.models import Device, DeviceType
 from identity.models import User
 from streaming_platform.boundary import boundary
@@ -135,6 +135,9 @@ def password_change(
     return deleted.get(AuthToken._meta.label, 0)
 
 
+RESET_ACCEPTED = "If an account has this email, a link to reset its password is on its way."
+
+
 def _reset_link(user: User) -> tuple[str, str, str]:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
@@ -153,7 +156,7 @@ def password_reset_request(*, email: str) -> None:
         return
     uid, token, url = _reset_link(user)
     minutes = settings.PASSWORD_RESET_TIMEOUT // 60
-    send_mail(
+    viewer_mail_send(
         subject="Reset your password",
         message=(
             f"Someone asked to reset the password of your account {user.email}.\n\n"
@@ -161,8 +164,7 @@ def password_reset_request(*, email: str) -> None:
             f"(or send uid {uid} and token {token} to the app). The link works once.\n\n"
             "If it was not you, ignore this email: your password stays as it is."
         ),
-        from_email=None,
-        recipient_list=[user.email],
+        to=user.email,
     )
 
 
@@ -223,19 +225,27 @@ def account_erasure_hook_register(hook: Callable[..., None]) -> None:
         _erasure_hooks.append(hook)
 
 
+def account_erasure_run(sender=None, *, instance: User, **_) -> None:
+    """Runs the erasure hooks for an account about to be deleted: connected to User's `pre_delete`.
+
+    So every way an account goes (this API, the admin, a shell) strips its identity from what other
+    services keep; Django sends `pre_delete` before it deletes the rows that cascade.
+    """
+    for hook in list(_erasure_hooks):
+        hook(user=instance)
+
+
 @boundary
 def account_delete(*, request: HttpRequest | None, user: User, password: str) -> None:
     """Deletes the account after the password is re-entered (under the lockout); everything personal goes.
 
     Tokens, devices, preferences, controls, history, playback sessions and recommendations go with the
     row (cascades); browser sessions end because their user no longer exists; the registered erasure
-    hooks strip the viewer's identity from what other services keep (analytics).
+    hooks strip the viewer's identity from what other services keep (analytics), via `pre_delete`.
     """
     password_check(request=request, user=user, password=password)
     with transaction.atomic():
         identity_services.account_lock(user=user)
-        for hook in list(_erasure_hooks):
-            hook(user=user)
         email = user.email
         user.delete()
     identity_services.login_failures_reset(email=email)

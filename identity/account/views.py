@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from identity.account import export, selectors, services
 from identity.account.serializers import (
     AcceptedSerializer,
+    AccountErrorSerializer,
     DeviceSerializer,
     PasswordChangedSerializer,
     PasswordChangeSerializer,
@@ -24,11 +25,12 @@ from identity.account.serializers import (
 from identity.account.throttles import PasswordResetAddressThrottle, ResetConfirmAddressThrottle
 from identity.views import AccountLocked, AccountView, LoginView
 
-LOCKED = OpenApiResponse(description="`account_locked`: too many failed password checks; the lock's end is named.")
-WRONG_PASSWORD = OpenApiResponse(
-    description="`wrong_password` (the password re-entered is wrong), or `account_locked`."
+LOCKED = OpenApiResponse(
+    AccountErrorSerializer, description="`account_locked`: too many failed password checks; the lock's end is named."
 )
-RESET_ACCEPTED = "If an account has this email, a link to reset its password is on its way."
+WRONG_PASSWORD = OpenApiResponse(
+    AccountErrorSerializer, description="`wrong_password` (the password re-entered is wrong), or `account_locked`."
+)
 
 
 class AccountAnswers:
@@ -99,7 +101,7 @@ class PasswordResetRequestView(APIView):
         serializer = PasswordResetRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.password_reset_request(email=serializer.validated_data["email"])
-        return Response({"detail": RESET_ACCEPTED}, status=status.HTTP_202_ACCEPTED)
+        return Response({"detail": services.RESET_ACCEPTED}, status=status.HTTP_202_ACCEPTED)
 
 
 class PasswordResetConfirmView(AccountAnswers, APIView):
@@ -117,7 +119,9 @@ class PasswordResetConfirmView(AccountAnswers, APIView):
         request=PasswordResetConfirmSerializer,
         responses={
             204: None,
-            400: OpenApiResponse(description="`token`: invalid, used or expired; `new_password`: refused."),
+            400: OpenApiResponse(
+                OpenApiTypes.OBJECT, description="`token`: invalid, used or expired; `new_password`: refused."
+            ),
             403: LOCKED,
         },
     )
@@ -163,7 +167,10 @@ class DeviceView(AccountView):
         description="Revokes the device's token; that device's next request gets 401. The current device "
         "may sign itself out too.",
         request=None,
-        responses={204: None, 404: OpenApiResponse(description="No such device of this account.")},
+        responses={
+            204: None,
+            404: OpenApiResponse(AccountErrorSerializer, description="No such device of this account."),
+        },
     )
     def delete(self, request, user_id, device_id):
         if not services.device_sign_out(user=self.account(), device_id=device_id):

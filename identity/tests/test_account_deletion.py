@@ -150,3 +150,15 @@ def test_another_viewers_export_is_404():
     owner = UserFactory()
 
     assert sign_in(UserFactory()).get(f"/api/identity/users/{owner.pk}/export").status_code == 404
+
+
+def test_an_account_deleted_any_other_way_leaves_analytics_without_identity_too():
+    user = UserFactory()
+    EventFactory(user=user, client_id="evt-9")
+    view_record(user=user, session_id="s-9")
+
+    user.delete()  # as a shell or a management command would
+
+    assert Event.objects.filter(client_id__startswith="erased-", user=None).count() == 1
+    assert ViewSummary.objects.get(session_id="s-9").user_id is None
+    assert not Viewer.objects.filter(user_id=user.pk).exists()

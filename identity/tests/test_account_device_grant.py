@@ -166,3 +166,9 @@ def test_code_requests_are_throttled_per_address(monkeypatch):
     answers = [APIClient().post(START, {}, format="json").status_code for _ in range(3)]
 
     assert answers == [200, 200, 429]
+
+
+def test_a_body_that_does_not_parse_is_invalid_request_in_the_protocols_shape():
+    response = APIClient().post(TOKEN, "{not json", content_type="application/json")
+
+    assert response.status_code == 400 and response.json()["error"] == "invalid_request"

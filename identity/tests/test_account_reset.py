@@ -173,3 +173,27 @@ def test_development_prints_mail_and_production_sends_it_by_smtp_from_the_enviro
         True,
         "tv@example.org",
     ]
+
+
+class BrokenMailServer:
+    """An email backend whose server refuses every connection, as a mail server that is down does."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise ConnectionRefusedError("mail server down")
+
+
+@override_settings(EMAIL_BACKEND="identity.tests.test_account_reset.BrokenMailServer")
+def test_a_mail_server_that_is_down_changes_no_answer(caplog):
+    user = UserFactory()
+
+    reset_known, reset_unknown = ask(user.email), ask("nobody-here@example.org")
+    taken = APIClient().post("/api/identity/users", {"email": user.email, "password": NEW_PASSWORD}, format="json")
+    new = APIClient().post("/api/identity/users", {"email": "new@example.org", "password": NEW_PASSWORD}, format="json")
+
+    assert reset_known.status_code == reset_unknown.status_code == 202
+    assert reset_known.json() == reset_unknown.json()
+    assert taken.status_code == new.status_code == 202 and taken.json() == new.json()
+    assert "could not send" in caplog.text

@@ -109,3 +109,19 @@ def test_availability_windows_in_the_admin_take_only_country_codes(admin_client)
 
     assert lower.status_code == 302 and unassigned.status_code == 200
     assert list(Availability.objects.filter(title=title).values_list("region", flat=True)) == ["DE"]
+
+
+def test_the_user_page_shows_each_tokens_device(admin_client):
+    from rest_framework.test import APIClient
+
+    from identity.tests.factories import TEST_PASSWORD
+
+    viewer = UserFactory()
+    body = {"email": viewer.email, "password": TEST_PASSWORD, "device_name": "Kitchen tablet", "device_type": "tablet"}
+    assert APIClient().post("/api/identity/auth/login", body, format="json").status_code == 200
+    AuthToken.objects.create(user=viewer)  # one without a device
+
+    page = admin_client.get(reverse("admin:identity_user_change", args=[viewer.pk]))
+
+    assert page.status_code == 200
+    assert "Kitchen tablet" in page.content.decode() and "Tablet" in page.content.decode()

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 from knox.models import AuthToken
 from rest_framework.test import APIClient
@@ -45,15 +46,16 @@ def test_registration_creates_a_viewer_who_can_log_in(api_client):
         },
     )
 
-    assert response.status_code == 201
-    body = response.json()
-    assert body["email"] == "new@example.org" and body["country"] == "DE"
-    assert body["plan"] == "basic" and body["max_streams"] == 1
-    assert "password" not in body
+    assert response.status_code == 202
+    assert "password" not in response.json()
     login = api_client.post(
         "/api/identity/auth/login", {"email": "new@example.org", "password": "a-long-enough-secret-42"}
     )
     assert login.status_code == 200
+    body = login.json()["user"]
+    assert body["email"] == "new@example.org" and body["country"] == "DE" and body["time_zone"] == "Europe/Berlin"
+    assert body["plan"] == "basic" and body["max_streams"] == 1 and body["display_name"] == "New"
+    assert [message.subject for message in mail.outbox] == ["Welcome"]
 
 
 @pytest.mark.parametrize(
@@ -77,11 +79,31 @@ def test_registration_rejects_bad_input(api_client, body, field):
     assert not User.objects.filter(email="x@example.org").exists()
 
 
-def test_registration_rejects_a_taken_email(api_client, user):
-    response = api_client.post(USERS, {"email": user.email.upper(), "password": "a-long-enough-secret-42"})
+def test_a_taken_email_gets_the_same_answer_as_a_new_one_and_its_owner_is_told(api_client, user):
+    password = "a-long-enough-secret-42"
 
-    assert response.status_code == 400
-    assert "email" in response.json()
+    taken = api_client.post(USERS, {"email": user.email.upper(), "password": password})
+    new = api_client.post(USERS, {"email": "fresh@example.org", "password": password})
+
+    assert taken.status_code == new.status_code == 202
+    assert taken.json() == new.json()
+    assert [(message.to, message.subject) for message in mail.outbox] == [
+        ([user.email], "You already have an account"),
+        (["fresh@example.org"], "Welcome"),
+    ]
+    user.refresh_from_db()
+    assert user.check_password("correct-horse-battery-staple")  # the taken account is untouched
+    intruder = api_client.post("/api/identity/auth/login", {"email": user.email, "password": password})
+    assert intruder.status_code == 400
+
+
+def test_bad_input_is_400_for_a_taken_email_too(api_client, user):
+    taken = api_client.post(USERS, {"email": user.email, "password": "123"})
+    new = api_client.post(USERS, {"email": "fresh@example.org", "password": "123"})
+
+    assert taken.status_code == new.status_code == 400
+    assert taken.json() == new.json() and "password" in taken.json()
+    assert mail.outbox == []
 
 
 def test_password_similar_to_email_is_rejected(api_client):

@@ -170,7 +170,7 @@ def test_every_answer_of_the_journey_matches_the_schema(openapi, schema):
 
     # The rest of a viewer's account.
     me = f"/api/identity/users/{viewer.pk}"
-    call(anonymous, "post", "/api/identity/users/", {"email": "new@example.org", "password": PASSWORD}, expect=201)
+    call(anonymous, "post", "/api/identity/users/", {"email": "new@example.org", "password": PASSWORD}, expect=202)
     call(anonymous, "post", "/api/identity/users/", {"email": "not-an-email", "password": PASSWORD}, expect=400)
     call(viewer_client, "get", f"{me}/", expect=200)
     call(viewer_client, "patch", f"{me}/", {"display_name": "Vee"}, expect=200)
