@@ -70,9 +70,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so the latency it records covers every other middleware too.
+    "topology.middleware.ServiceMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before anything that authenticates: a browser's preflight carries no credentials.
     "stream.middleware.SignedUrlCorsMiddleware",
+    # Production serves its collected static files itself; development lets runserver do it.
+    *([] if DEBUG else ["whitenoise.middleware.WhiteNoiseMiddleware"]),
     "corsheaders.middleware.CorsMiddleware",
     "streaming_platform.middleware.ApiRequestGuardMiddleware",
     "streaming_platform.middleware.OptionalTrailingSlashMiddleware",
@@ -91,10 +95,6 @@ CONTENT_SECURITY_POLICY = (
     "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
-
-if not DEBUG:
-    # Production serves its collected static files itself; development lets runserver do it.
-    MIDDLEWARE.insert(2, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 # Documented paths answer with or without a trailing slash; never redirect.
 APPEND_SLASH = False
@@ -166,7 +166,14 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}}
+    # redis-py 8 gives every socket a 5 s read timeout, the same as the 5 s blocking pop channels_redis
+    # waits on: an idle WebSocket consumer would then fail after 5 s. A longer read timeout restores it.
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}]},
+        }
+    }
 else:
     # Room for the home feed's per-title cards (Django's default of 300 entries would evict them at once).
     CACHES = {
@@ -239,6 +246,10 @@ REST_FRAMEWORK = {
         "device_approve": os.environ.get("DEVICE_APPROVE_RATE", "10/min"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # How many reverse proxies really stand in front and append to X-Forwarded-For: throttles read the
+    # client address that many hops from the end. 0 (no proxy) ignores the header, which any client can
+    # forge; `manage.py serve` sets 1 for its own nginx.
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0),
 }
 
 REST_KNOX = {
@@ -261,6 +272,18 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "streaming_platform.api.schema.postprocess",
     ],
+    # One schema enum per choice set used under several field names, named once.
+    "ENUM_NAME_OVERRIDES": {
+        "KindEnum": "catalog.models.Kind",  # the name it had before other "kind" fields existed
+        "ImageKindEnum": "catalog.models.ImageKind",
+        "ExtraKindEnum": "catalog.models.ExtraKind",
+        "HomeRowKindEnum": "recommend.home.ROW_KINDS",
+        # The kinds of signed-in device (the stream API's session devices have their own).
+        "SignedInDeviceTypeEnum": "identity.account.models.DeviceType",
+        "StreamDeviceTypeEnum": "stream.models.DeviceType",
+        "StreamPlayerStateEnum": "stream.models.PlayerState",
+        "StreamSessionStatusEnum": "stream.models.SessionStatus",
+    },
 }
 
 # --- Browser clients on other origins (CORS), also the WebSocket's allowed origins ---------------
@@ -325,10 +348,6 @@ IDENTITY_PASSWORD_RESET_URL = os.environ.get(
 IDENTITY_DEVICE_VERIFICATION_URI = os.environ.get("DEVICE_VERIFICATION_URI", "http://localhost:8000/watch/activate")
 IDENTITY_DEVICE_CODE_TTL_S = env_int("DEVICE_CODE_TTL_S", 600)
 IDENTITY_DEVICE_POLL_INTERVAL_S = env_int("DEVICE_POLL_INTERVAL_S", 5)
-# The kinds of signed-in device, one schema enum (the stream API's session devices have their own).
-SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
-    {"SignedInDeviceTypeEnum": "identity.account.models.DeviceType"}
-)
 
 # --- email: printed on the console in development; SMTP from the environment in production ---
 EMAIL_BACKEND = os.environ.get(
@@ -364,8 +383,6 @@ STREAM_DEV_ORIGIN_URL = os.environ.get("STREAM_DEV_ORIGIN_URL", "http://localhos
 STREAM_DELIVERY_TOKEN_TTL_S = env_int("STREAM_DELIVERY_TOKEN_TTL_S", 3600)
 
 # --- topology ---
-# First, so the latency it records covers every other middleware too.
-MIDDLEWARE.insert(0, "topology.middleware.ServiceMetricsMiddleware")
 # Off only to measure what the metrics cost (bench/topology_bench.py).
 TOPOLOGY_METRICS_ENABLED = env_bool("TOPOLOGY_METRICS_ENABLED", True)
 TOPOLOGY_UPDATE_INTERVAL_S = float(os.environ.get("TOPOLOGY_UPDATE_INTERVAL_S", "1"))
@@ -373,14 +390,6 @@ TOPOLOGY_UPDATE_INTERVAL_S = float(os.environ.get("TOPOLOGY_UPDATE_INTERVAL_S", 
 TOPOLOGY_REDIS_PREFIX = os.environ.get("TOPOLOGY_REDIS_PREFIX", "topology")
 # Redis of the shared metrics, when not REDIS_URL itself.
 TOPOLOGY_REDIS_URL = os.environ.get("TOPOLOGY_REDIS_URL", "")
-# One schema enum per choice set the stream API uses under several field names.
-SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
-    {
-        "StreamDeviceTypeEnum": "stream.models.DeviceType",
-        "StreamPlayerStateEnum": "stream.models.PlayerState",
-        "StreamSessionStatusEnum": "stream.models.SessionStatus",
-    }
-)
 
 # --- recommend ---
 # A viewer's cached list counts as fresh this long (new history or a title turning invisible ends it sooner).
@@ -400,10 +409,6 @@ RECOMMEND_HOME_CACHE_S = env_int("RECOMMEND_HOME_CACHE_S", 30)
 # Client events older than this, or further ahead than the allowed clock skew, are refused (seconds).
 ANALYTICS_EVENT_MAX_AGE_S = env_int("ANALYTICS_EVENT_MAX_AGE_S", 7 * 24 * 3600)
 ANALYTICS_EVENT_MAX_FUTURE_S = env_int("ANALYTICS_EVENT_MAX_FUTURE_S", 300)
-if REDIS_URL:
-    # redis-py 8 gives every socket a 5 s read timeout, the same as the 5 s blocking pop channels_redis
-    # waits on: an idle WebSocket consumer would then fail after 5 s. A longer read timeout restores it.
-    CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [{"address": REDIS_URL, "socket_timeout": 30}]
 
 # --- catalog ---
 # Seconds an anonymous (or per-viewer) catalog list page, and a list's total count, may be served from cache.
@@ -411,17 +416,3 @@ CATALOG_LIST_CACHE_S = env_int("CATALOG_LIST_CACHE_S", 30)
 CATALOG_COUNT_CACHE_S = env_int("CATALOG_COUNT_CACHE_S", 60)
 # Prefix of image URLs in API answers (e.g. a CDN origin in front of /api/catalog/images/); empty: same origin.
 CATALOG_IMAGE_BASE_URL = os.environ.get("CATALOG_IMAGE_BASE_URL", "")
-SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
-    {
-        "KindEnum": "catalog.models.Kind",  # the name it had before other "kind" fields existed
-        "ImageKindEnum": "catalog.models.ImageKind",
-        "ExtraKindEnum": "catalog.models.ExtraKind",
-        "HomeRowKindEnum": "recommend.home.ROW_KINDS",
-    }
-)
-
-# --- identity ---
-# How many reverse proxies really stand in front and append to X-Forwarded-For (DRF's NUM_PROXIES):
-# throttles read the client address that many hops from the end. 0 (no proxy) ignores the header, which
-# any client can forge; `manage.py serve` sets 1 for its own nginx.
-REST_FRAMEWORK["NUM_PROXIES"] = env_int("NUM_PROXIES", 0)
