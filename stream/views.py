@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 from stream import cmcd, delivery, heartbeat, playlists, selectors, services, signing, tracks
 from stream.authentication import HeartbeatTokenAuthentication
 from stream.filtersets import PlaybackSessionFilterSet
-from stream.heartbeat import statements
+from stream.heartbeat import live
 from stream.ladder import rung_kbps_of_reported
 from stream.models import EndReason
 from stream.permissions import IsOwnerOrStaffReadOnly, IsStaffForList
@@ -166,6 +166,10 @@ class SessionViewSet(
             services.sessions_reap_idle_if_due()
         return selectors.session_list(include_ended="status" in self.request.query_params)
 
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        return None if page is None else selectors.sessions_live(sessions=page)
+
     def get_object(self):
         session = selectors.session_get(session_id=self.kwargs["pk"], user=self.request.user)
         self.check_object_permissions(self.request, session)
@@ -236,7 +240,7 @@ class SessionViewSet(
         # The hot path (every viewer, every few seconds): the session was read with the token; the service
         # writes it back with one compare-and-set. Whose session it is comes first, before the body is read,
         # so another viewer's session answers 404 whatever the body holds.
-        read = self.heartbeat_read.session if self.heartbeat_read else statements.session_read(pk)
+        read = self.heartbeat_read.session if self.heartbeat_read else live.store().session_read(pk)
         services.session_writable_check(session=read if read is not None and read.pk == pk else None, user=request.user)
         metrics, cmcd_keys = metrics_from_request(request)
         session, applied = session_update_naming_keys(
@@ -271,7 +275,9 @@ class SessionViewSet(
     )
     @action(detail=False, methods=["get"], pagination_class=None, filterset_class=None)
     def mine(self, request):
-        sessions = selectors.sessions_active_for(user=request.user).order_by("-started_at")
+        sessions = selectors.sessions_live(
+            sessions=selectors.sessions_active_for(user=request.user).order_by("-started_at")
+        )
         return Response(ActiveSessionSerializer(sessions, many=True).data)
 
     @extend_schema(request=None, responses={200: SessionSerializer, 404: ErrorSerializer})

@@ -25,3 +25,5 @@ if REDIS_URL:
     )
     CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"{TEST_REDIS_PREFIX}-asgi"
     TOPOLOGY_REDIS_PREFIX = f"{TEST_REDIS_PREFIX}-topology"
+# Live session state, under the run's prefix on whichever Redis a test uses.
+STREAM_LIVE_PREFIX = f"{TEST_REDIS_PREFIX}-stream-live"

@@ -41,3 +41,17 @@ def start(cdn):
         return client.post("/api/stream/sessions", body, format="json")
 
     return _start
+
+
+@pytest.fixture
+def live_redis(redis_url, settings):
+    """Live session state in the suite's Redis (as with REDIS_URL set); its keys are removed afterwards."""
+    from stream.heartbeat import live
+
+    settings.REDIS_URL = redis_url  # of the settings read at run time, only the live-state store's choice
+    store = live.store()
+    store._down_until = 0.0
+    yield store
+    keys = list(store.redis.scan_iter(match=f"{store.prefix}:*", count=1000))
+    if keys:
+        store.redis.delete(*keys)

@@ -1,0 +1,529 @@
+"""Live session state in Redis: one server-side script per metric update, the row written at the edges.
+
+Each active session is a hash `<prefix>:s:<id>` (the fields of `live.LIVE_FIELDS`, plus `checkpoint_at`), and
+one sorted set `<prefix>:seen` ranks the sessions by their last update (the idle reaper's index). A metric
+update is `UPDATE_SCRIPT`: the ownership and status checks, the compare-and-set on the sequence, the position
+and parental-controls gates, the QoE accounting of `apply.apply` and the write, atomically; it says when the
+session's checkpoint is due (every `STREAM_CHECKPOINT_S`, claimed by one worker), which then writes the row.
+The token check is answered from `<prefix>:t:<digest>` (`STREAM_TOKEN_CACHE_S`), deleted at once on logout,
+logout-all and deactivation; an expired token is checked against the database, which refuses it.
+
+When Redis cannot be reached, every operation falls back to the database's store (the row, as of its last
+checkpoint); a checkpoint that finds the row ahead of Redis (updates went to the row meanwhile) reloads the
+session from the row, so nothing is counted twice.
+"""
+
+import json
+import logging
+import time
+from datetime import UTC, datetime, timedelta
+
+import redis
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import BooleanField, DateTimeField, FloatField, ForeignKey
+from django.utils import timezone
+from knox.crypto import hash_token
+from knox.settings import CONSTANTS, knox_settings
+
+from stream.heartbeat import statements
+from stream.heartbeat.live import ACTIVE_ROW_FIELDS, LIVE_FIELDS, DatabaseLiveStore, Outcome, UpdateResult
+from stream.models import PlaybackSession, SessionStatus
+
+logger = logging.getLogger(__name__)
+
+REDIS_TIMEOUT_S = 0.5  # a Redis that does not answer within this is treated as down for this request
+DOWN_RETRY_S = 2.0  # after a failure, the process uses the database for this long before trying Redis again
+ENDED_KEEP_S = 120  # an ended session's hash stays this long, so late updates are refused without a row read
+
+# KEYS: session hash, seen index. ARGV: now, owner id ('' = any), metrics JSON, idle timeout, checkpoint interval,
+# controls checked ('1'), controls period, hash TTL, position slack.
+UPDATE_SCRIPT = """
+local h = KEYS[1]
+local raw = redis.call('HGETALL', h)
+if #raw == 0 then return {'missing'} end
+local s = {}
+for i = 1, #raw, 2 do s[raw[i]] = raw[i + 1] end
+local now = tonumber(ARGV[1])
+local m = cjson.decode(ARGV[3])
+local idle, every = tonumber(ARGV[4]), tonumber(ARGV[5])
+local function given(v) if v == nil or v == cjson.null then return nil end return v end
+local function num(v) if v == nil or v == '' then return nil end return tonumber(v) end
+local function fmt(v) if v == nil then return '' end return string.format('%.17g', v) end
+if ARGV[2] ~= '' and s.user_id ~= ARGV[2] then return {'owner', unpack(raw)} end
+if s.status ~= 'active' then return {'ended', unpack(raw)} end
+local last = tonumber(s.last_sequence)
+local seq = given(m.sequence)
+if seq == nil then seq = last + 1 end
+if seq <= last then return {'stale', unpack(raw)} end
+local pos, dur = given(m.position_s), given(m.duration_s)
+if dur == nil or dur == 0 then dur = num(s.duration_s) end
+if pos ~= nil and dur ~= nil and dur ~= 0 and pos > dur + tonumber(ARGV[9]) then return {'position', unpack(raw)} end
+local seen = tonumber(s.last_seen_at)
+local period = tonumber(ARGV[7])
+if ARGV[6] ~= '1' and math.floor(now / period) ~= math.floor(seen / period) then return {'controls', unpack(raw)} end
+-- apply.account_interval: the time since the last update counts for the state the player was in.
+local secs = math.min(math.max(now - seen, 0), idle)
+local started = s.first_frame_at ~= ''
+if s.state == 'playing' then
+  s.watch_time_s = fmt(tonumber(s.watch_time_s) + secs)
+  local br = num(s.bitrate_kbps)
+  if br ~= nil and br ~= 0 then
+    s.bitrate_time_kbps_s = fmt(tonumber(s.bitrate_time_kbps_s) + br * secs)
+    s.bitrate_time_s = fmt(tonumber(s.bitrate_time_s) + secs)
+  end
+elseif s.state == 'rebuffering' and started then
+  s.rebuffer_duration_s = fmt(tonumber(s.rebuffer_duration_s) + secs)
+end
+-- apply.apply
+local previous = s.state
+local state = given(m.state)
+local rebuffer = given(m.rebuffer)
+if state == nil and rebuffer == 'start' then state = 'rebuffering'
+elseif state == nil and rebuffer == 'end' then state = 'playing' end
+if given(m.fatal_error) then state = 'error'; s.fatal_error = '1' end
+local code = given(m.error_code)
+if code ~= nil and code ~= '' then s.error_code = code end
+if state ~= nil then s.state = state end
+local startup = given(m.startup_time_ms)
+if s.state == 'playing' and s.first_frame_at == '' then
+  s.first_frame_at = fmt(now)
+  if startup == nil then startup = (now - tonumber(s.started_at)) * 1000 end
+  s.startup_time_ms = fmt(startup)
+elseif given(m.startup_time_ms) ~= nil and s.first_frame_at ~= '' then
+  s.startup_time_ms = fmt(given(m.startup_time_ms))
+end
+if s.state == 'rebuffering' and previous ~= 'rebuffering' and s.first_frame_at ~= '' then
+  s.rebuffer_count = fmt(tonumber(s.rebuffer_count) + 1)
+end
+local bitrate = given(m.bitrate_kbps)
+if bitrate ~= nil and bitrate ~= num(s.bitrate_kbps) then
+  if s.bitrate_kbps ~= '' then s.rendition_switches = fmt(tonumber(s.rendition_switches) + 1) end
+  s.bitrate_kbps = fmt(bitrate)
+end
+for _, name in ipairs({'buffer_ms', 'throughput_kbps', 'position_s', 'duration_s'}) do
+  local v = given(m[name])
+  if v ~= nil then s[name] = fmt(v) end
+end
+local dropped = given(m.dropped_frames)
+if dropped ~= nil then s.dropped_frames = fmt(math.max(tonumber(s.dropped_frames), dropped)) end
+s.last_seen_at = fmt(math.max(now, seen))
+s.last_sequence = fmt(seq)
+local due = '0'
+if now - tonumber(s.checkpoint_at) >= every then s.checkpoint_at = fmt(now); due = '1' end
+local out = {}
+for k, v in pairs(s) do out[#out + 1] = k; out[#out + 1] = v end
+redis.call('HSET', h, unpack(out))
+redis.call('EXPIRE', h, tonumber(ARGV[8]))
+redis.call('ZADD', KEYS[2], s.last_seen_at, ARGV[10])
+return {'applied', due, unpack(out)}
+"""
+
+# KEYS: session hash. ARGV: idle cutoff ('' = end whatever its last update). Marks the session ended (later
+# updates are refused) and answers its live values; 'busy' when it was seen since the cutoff.
+END_SCRIPT = """
+local raw = redis.call('HGETALL', KEYS[1])
+if #raw == 0 then return {'missing'} end
+local s = {}
+for i = 1, #raw, 2 do s[raw[i]] = raw[i + 1] end
+if ARGV[1] ~= '' and s.status == 'active' and tonumber(s.last_seen_at) >= tonumber(ARGV[1]) then return {'busy'} end
+redis.call('HSET', KEYS[1], 'status', 'ended')
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
+return {'ok', unpack(raw)}
+"""
+
+# KEYS: session hash, seen index. ARGV: session id, TTL, then field/value pairs. Writes the session unless it is
+# there already (ARGV[3] == '1': replace it, the row being ahead of it).
+SEED_SCRIPT = """
+if ARGV[3] ~= '1' and redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
+return 1
+"""
+
+
+def _codec():
+    """(encoder, decoder) per live field, from the model's field types."""
+    encoders, decoders = {}, {}
+    for name in LIVE_FIELDS:
+        field = PlaybackSession._meta.get_field(name.removesuffix("_id") if name.endswith("_id") else name)
+        if isinstance(field, DateTimeField):
+            encoders[name] = lambda v: "" if v is None else repr(v.timestamp())
+            decoders[name] = lambda v: None if v == "" else datetime.fromtimestamp(float(v), tz=UTC)
+        elif isinstance(field, BooleanField):
+            encoders[name] = lambda v: "1" if v else "0"
+            decoders[name] = lambda v: v == "1"
+        elif isinstance(field, FloatField):
+            encoders[name] = lambda v: "" if v is None else repr(float(v))
+            decoders[name] = lambda v: None if v == "" else float(v)
+        elif isinstance(field, ForeignKey) or field.get_internal_type().endswith("IntegerField"):
+            encoders[name] = lambda v: "" if v is None else str(int(v))
+            decoders[name] = lambda v: None if v == "" else int(float(v))
+        else:
+            encoders[name] = lambda v: "" if v is None else str(v)
+            decoders[name] = str
+    return encoders, decoders
+
+
+_ENCODERS, _DECODERS = _codec()
+
+
+def encode(session: PlaybackSession, *, checkpoint_at: float) -> list[str]:
+    """The session's live fields as field/value pairs of its hash."""
+    pairs = []
+    for name in LIVE_FIELDS:
+        pairs += [name, _ENCODERS[name](getattr(session, name))]
+    return [*pairs, "checkpoint_at", repr(checkpoint_at)]
+
+
+def decode(raw: list) -> dict:
+    """A hash's flat field/value list (bytes) as the live fields' Python values."""
+    values = {}
+    for position in range(0, len(raw), 2):
+        name = raw[position].decode()
+        if name in _DECODERS:
+            values[name] = _DECODERS[name](raw[position + 1].decode())
+    return values
+
+
+_FIELD_ORDER = {field.attname: position for position, field in enumerate(PlaybackSession._meta.concrete_fields)}
+
+
+def session_of(session_id: str, values: dict) -> PlaybackSession:
+    """A session instance holding the live values (the other fields deferred: read from the row on access)."""
+    names = sorted(["id", *values], key=_FIELD_ORDER.__getitem__)
+    given = {"id": session_id, **values}
+    return PlaybackSession.from_db("default", names, [given[name] for name in names])
+
+
+class RedisLiveStore(DatabaseLiveStore):
+    """Live state in Redis; what it cannot do there (Redis down) it does as the database's store does."""
+
+    name = "redis"
+
+    def __init__(self, *, url: str, prefix: str) -> None:
+        self.redis = redis.Redis.from_url(url, socket_timeout=REDIS_TIMEOUT_S, socket_connect_timeout=REDIS_TIMEOUT_S)
+        self.prefix = prefix
+        self.seen_key = f"{prefix}:seen"
+        self._update = self.redis.register_script(UPDATE_SCRIPT)
+        self._end = self.redis.register_script(END_SCRIPT)
+        self._seed = self.redis.register_script(SEED_SCRIPT)
+        self._down_until = 0.0
+
+    # --- reaching Redis ----------------------------------------------------------------------------------
+
+    def _up(self) -> bool:
+        return time.monotonic() >= self._down_until
+
+    def _failed(self, exc: Exception) -> None:
+        logger.warning("Redis unreachable for live session state (%s): using the database", exc)
+        self._down_until = time.monotonic() + DOWN_RETRY_S
+
+    def available(self) -> bool:
+        """Whether Redis answers now (it is then used again at once)."""
+        try:
+            self.redis.ping()
+        except redis.RedisError as exc:
+            self._failed(exc)
+            return False
+        self._down_until = 0.0
+        return True
+
+    def key(self, session_id: str) -> str:
+        return f"{self.prefix}:s:{session_id}"
+
+    def _ttl(self) -> int:
+        return 2 * settings.STREAM_IDLE_TIMEOUT_S + settings.STREAM_CHECKPOINT_S
+
+    # --- tokens ------------------------------------------------------------------------------------------
+
+    def _token_key(self, digest: str) -> str:
+        return f"{self.prefix}:t:{digest}"
+
+    def _user_tokens_key(self, user_id: int) -> str:
+        return f"{self.prefix}:u:{user_id}"
+
+    def authenticate(self, credentials: bytes, *, session_id: str) -> tuple:
+        if not self._up() or knox_settings.AUTO_REFRESH:
+            return super().authenticate(credentials, session_id=session_id)
+        try:
+            text = credentials.decode("utf-8")
+            digest = hash_token(text) if len(text) >= CONSTANTS.TOKEN_KEY_LENGTH else ""
+        except (UnicodeDecodeError, TypeError, ValueError):
+            digest = ""
+        try:
+            pipe = self.redis.pipeline(transaction=False)
+            pipe.get(self._token_key(digest))
+            pipe.hgetall(self.key(session_id))
+            cached, raw = pipe.execute()
+        except redis.RedisError as exc:
+            self._failed(exc)
+            return super().authenticate(credentials, session_id=session_id)
+        user = self._cached_user(cached) if digest and cached else None
+        if user is None:  # not cached, or expired: knox's check against the database (which refuses it, deleting it)
+            user, auth_token, _ = super().authenticate(credentials, session_id=None)
+            self._token_remember(digest, user=user, expiry=auth_token.expiry)
+        else:
+            auth_token = None
+        session = None
+        if raw:
+            flat = [item for pair in raw.items() for item in pair]
+            session = session_of(session_id, decode(flat))
+        else:
+            session = self._seed_from_row(session_id)
+        return user, auth_token, session
+
+    @staticmethod
+    def _cached_user(cached: bytes):
+        user_id, is_staff, expiry = cached.decode().split("|")
+        if expiry and float(expiry) < time.time():
+            return None
+        user = get_user_model()(pk=int(user_id), is_staff=is_staff == "1", is_active=True)
+        user.from_token_cache = True  # only id and is_staff are known: read the account when more is needed
+        return user
+
+    def _token_remember(self, digest: str, *, user, expiry: datetime | None) -> None:
+        ttl = settings.STREAM_TOKEN_CACHE_S
+        if expiry is not None:
+            ttl = min(ttl, int((expiry - timezone.now()).total_seconds()))
+        if not digest or ttl <= 0:
+            return
+        value = f"{user.pk}|{'1' if user.is_staff else '0'}|{expiry.timestamp() if expiry else ''}"
+        try:
+            pipe = self.redis.pipeline(transaction=False)
+            pipe.set(self._token_key(digest), value, ex=ttl)
+            pipe.sadd(self._user_tokens_key(user.pk), digest)
+            pipe.expire(self._user_tokens_key(user.pk), settings.STREAM_TOKEN_CACHE_S)
+            pipe.execute()
+        except redis.RedisError as exc:
+            self._failed(exc)
+
+    def tokens_forget(self, *, user_id: int, digests: list[str] | None) -> None:
+        """Drops cached token checks at once: the given tokens', or (None) every token of the user."""
+        try:
+            if digests is None:
+                digests = [digest.decode() for digest in self.redis.smembers(self._user_tokens_key(user_id))]
+            keys = [self._token_key(digest) for digest in digests]
+            self.redis.delete(*keys, self._user_tokens_key(user_id)) if keys else None
+        except redis.RedisError as exc:
+            # The token is revoked in the database whatever happens here; a Redis that comes back empty has
+            # forgotten it too, and one that was only cut off keeps it at most STREAM_TOKEN_CACHE_S.
+            self._failed(exc)
+
+    # --- sessions ----------------------------------------------------------------------------------------
+
+    def _seed_from_row(self, session_id: str, *, replace: bool = False) -> PlaybackSession | None:
+        session = statements.session_read(session_id)
+        if session is None:
+            return None
+        self._seed_session(session, replace=replace)
+        return session
+
+    def _seed_session(self, session: PlaybackSession, *, replace: bool = False) -> None:
+        """Puts the row's state into Redis (unless a newer one is there, or `replace`)."""
+        ttl = ENDED_KEEP_S if session.status != SessionStatus.ACTIVE else self._ttl()
+        pairs = encode(session, checkpoint_at=time.time())
+        self._seed(keys=[self.key(session.pk)], args=[session.pk, ttl, "1" if replace else "0", *pairs])
+        if session.status == SessionStatus.ACTIVE:
+            self.redis.zadd(self.seen_key, {session.pk: session.last_seen_at.timestamp()})
+
+    def session_read(self, session_id: str) -> PlaybackSession | None:
+        if not self._up():
+            return super().session_read(session_id)
+        try:
+            raw = self.redis.hgetall(self.key(session_id))
+            if not raw:
+                return self._seed_from_row(session_id)
+        except redis.RedisError as exc:
+            self._failed(exc)
+            return super().session_read(session_id)
+        return session_of(session_id, decode([item for pair in raw.items() for item in pair]))
+
+    def update_once(self, *, session_id, metrics, at, user_id, session, controls_checked, slack_s, controls_period_s):
+        if not self._up():
+            return super().update_once(
+                session_id=session_id,
+                metrics=metrics,
+                at=at,
+                user_id=user_id,
+                session=None,
+                controls_checked=controls_checked,
+                slack_s=slack_s,
+                controls_period_s=controls_period_s,
+            )
+        args = [
+            repr(at.timestamp()),
+            "" if user_id is None else str(user_id),
+            json.dumps(metrics, default=str),
+            settings.STREAM_IDLE_TIMEOUT_S,
+            settings.STREAM_CHECKPOINT_S,
+            "1" if controls_checked else "0",
+            controls_period_s,
+            self._ttl(),
+            slack_s,
+            session_id,
+        ]
+        try:
+            answer = self._update(keys=[self.key(session_id), self.seen_key], args=args)
+            if answer[0] == b"missing":
+                if self._seed_from_row(session_id) is None:
+                    return UpdateResult(Outcome.MISSING, None)
+                answer = self._update(keys=[self.key(session_id), self.seen_key], args=args)
+        except redis.RedisError as exc:
+            self._failed(exc)
+            return self.update_once(
+                session_id=session_id,
+                metrics=metrics,
+                at=at,
+                user_id=user_id,
+                session=None,
+                controls_checked=controls_checked,
+                slack_s=slack_s,
+                controls_period_s=controls_period_s,
+            )
+        kind = answer[0].decode()
+        if kind == "missing":
+            return UpdateResult(Outcome.CONFLICT, None)
+        if kind == "applied":
+            live = session_of(session_id, decode(answer[2:]))
+            return UpdateResult(Outcome.APPLIED, live, checkpoint_due=answer[1] == b"1")
+        return UpdateResult(kind, session_of(session_id, decode(answer[1:])))
+
+    def checkpoint(self, session: PlaybackSession) -> None:
+        """Writes the live state to the row; a row ahead of it (updates went there while Redis was away) wins."""
+        if statements.session_checkpoint(session):
+            return
+        row = statements.session_read(session.pk)
+        if row is not None and row.status == SessionStatus.ACTIVE and row.last_sequence > session.last_sequence:
+            try:
+                self._seed_session(row, replace=True)
+            except redis.RedisError as exc:
+                self._failed(exc)
+
+    def started(self, session: PlaybackSession) -> None:
+        if not self._up():
+            return
+        try:
+            self._seed_session(session, replace=True)
+        except redis.RedisError as exc:  # the first update seeds it from the row
+            self._failed(exc)
+
+    def end_begin(self, session_id: str, *, idle_before: datetime | None = None) -> dict | None:
+        if not self._up():
+            return None
+        try:
+            answer = self._end(
+                keys=[self.key(session_id)], args=["" if idle_before is None else idle_before.timestamp(), ENDED_KEEP_S]
+            )
+        except redis.RedisError as exc:
+            self._failed(exc)
+            return None
+        if answer[0] == b"busy":
+            return {"busy": True}
+        if answer[0] == b"missing":
+            return None
+        return decode(answer[1:])
+
+    def end_undo(self, session_id: str) -> None:
+        try:
+            self.redis.hset(self.key(session_id), "status", SessionStatus.ACTIVE.value)
+            self.redis.expire(self.key(session_id), self._ttl())
+        except redis.RedisError as exc:
+            self._failed(exc)
+
+    def end_done(self, session_id: str) -> None:
+        try:
+            pipe = self.redis.pipeline(transaction=False)
+            pipe.hset(self.key(session_id), "status", SessionStatus.ENDED.value)
+            pipe.expire(self.key(session_id), ENDED_KEEP_S)
+            pipe.zrem(self.seen_key, session_id)
+            pipe.execute()
+        except redis.RedisError as exc:
+            self._failed(exc)
+
+    def _live_values(self, session_ids: list[str], fields: list[str]) -> dict[str, dict]:
+        """{session id: its live `fields`} of those with live state (none when Redis is down)."""
+        if not session_ids or not self._up():
+            return {}
+        try:
+            pipe = self.redis.pipeline(transaction=False)
+            for session_id in session_ids:
+                pipe.hmget(self.key(session_id), fields)
+            answers = pipe.execute()
+        except redis.RedisError as exc:
+            self._failed(exc)
+            return {}
+        live = {}
+        for session_id, values in zip(session_ids, answers, strict=True):
+            if values[0] is None:
+                continue
+            live[session_id] = {
+                name: _DECODERS[name](value.decode()) for name, value in zip(fields, values, strict=True)
+            }
+        return live
+
+    def overlay(self, sessions: list[PlaybackSession]) -> list[PlaybackSession]:
+        active = [session for session in sessions if session.status == SessionStatus.ACTIVE]
+        names = [name for name in LIVE_FIELDS if name not in ("user_id", "started_at", "cdn_id")]
+        live = self._live_values([session.pk for session in active], names)
+        for session in active:
+            for name, value in live.get(session.pk, {}).items():
+                if name != "status":
+                    setattr(session, name, value)
+        return sessions
+
+    def idle_ids(self, *, before: datetime, user=None) -> list[str]:
+        if user is not None:
+            candidates = list(
+                PlaybackSession.objects.filter(user=user, status=SessionStatus.ACTIVE).values_list("pk", "last_seen_at")
+            )
+            live = self._live_values([pk for pk, _ in candidates], ["last_seen_at"])
+            return [pk for pk, seen in candidates if live.get(pk, {}).get("last_seen_at", seen) < before]
+        ids: list[str] = []
+        if self._up():
+            try:
+                ids = [pk.decode() for pk in self.redis.zrangebyscore(self.seen_key, "-inf", f"({before.timestamp()}")]
+            except redis.RedisError as exc:
+                self._failed(exc)
+        # Sessions Redis does not know (it restarted, or was away): a live one's row moves every checkpoint.
+        stale_rows = PlaybackSession.objects.filter(
+            status=SessionStatus.ACTIVE, last_seen_at__lt=before - timedelta(seconds=settings.STREAM_CHECKPOINT_S)
+        )
+        known = set(ids)
+        return ids + [pk for pk in stale_rows.values_list("pk", flat=True) if pk not in known]
+
+    def active_rows(self, *, since: datetime) -> list[dict]:
+        if not self._up():
+            return super().active_rows(since=since)
+        try:
+            ids = [pk.decode() for pk in self.redis.zrangebyscore(self.seen_key, since.timestamp(), "+inf")]
+        except redis.RedisError as exc:
+            self._failed(exc)
+            return super().active_rows(since=since)
+        live = self._live_values(ids, [*ACTIVE_ROW_FIELDS, "status"])
+        return [
+            {name: values[name] for name in ACTIVE_ROW_FIELDS}
+            for values in live.values()
+            if values["status"] == SessionStatus.ACTIVE and values["last_seen_at"] >= since
+        ]
+
+    def pathway_report(self, session: PlaybackSession, changes: dict) -> None:
+        if "cdn" in changes:
+            super().pathway_report(session, changes)
+        live = {"cdn_id": str(changes["cdn"].pk)} if "cdn" in changes else {}
+        if changes.get("throughput_kbps") is not None:
+            live["throughput_kbps"] = str(changes["throughput_kbps"])
+        if not live or not self._up():
+            if "cdn" not in changes:
+                super().pathway_report(session, changes)
+            return
+        try:
+            if self.redis.exists(self.key(session.pk)):
+                self.redis.hset(self.key(session.pk), mapping=live)
+            elif "cdn" not in changes:
+                super().pathway_report(session, changes)
+        except redis.RedisError as exc:
+            self._failed(exc)
+            if "cdn" not in changes:
+                super().pathway_report(session, changes)
