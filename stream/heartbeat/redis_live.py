@@ -174,7 +174,9 @@ def encode(session: PlaybackSession, *, checkpoint_at: float) -> list[str]:
     pairs = []
     for name in LIVE_FIELDS:
         pairs += [name, _ENCODERS[name](getattr(session, name))]
-    return [*pairs, "checkpoint_at", repr(checkpoint_at)]
+    # The row's sequence as the last checkpoint (or the seed) left it: a row that moved since was written by the
+    # database path while Redis was away, and wins.
+    return [*pairs, "checkpoint_at", repr(checkpoint_at), "checkpoint_sequence", str(session.last_sequence)]
 
 
 def decode(raw: list) -> dict:
@@ -386,20 +388,27 @@ class RedisLiveStore(DatabaseLiveStore):
         if kind == "missing":
             return UpdateResult(Outcome.CONFLICT, None)
         if kind == "applied":
-            live = session_of(session_id, decode(answer[2:]))
+            flat = answer[2:]
+            live = session_of(session_id, decode(flat))
+            if answer[1] == b"1":
+                live.checkpoint_sequence = int(
+                    float(dict(zip(flat[::2], flat[1::2], strict=True))[b"checkpoint_sequence"])
+                )
             return UpdateResult(Outcome.APPLIED, live, checkpoint_due=answer[1] == b"1")
         return UpdateResult(kind, session_of(session_id, decode(answer[1:])))
 
     def checkpoint(self, session: PlaybackSession) -> None:
-        """Writes the live state to the row; a row ahead of it (updates went there while Redis was away) wins."""
-        if statements.session_checkpoint(session):
-            return
-        row = statements.session_read(session.pk)
-        if row is not None and row.status == SessionStatus.ACTIVE and row.last_sequence > session.last_sequence:
-            try:
+        """Writes the live state to the row; a row written since the last checkpoint (by the database path, while
+        Redis was away) wins: Redis reloads it, losing at most the interval since that checkpoint."""
+        try:
+            if statements.session_checkpoint(session, row_sequence=session.checkpoint_sequence):
+                self.redis.hset(self.key(session.pk), "checkpoint_sequence", str(session.last_sequence))
+                return
+            row = statements.session_read(session.pk)
+            if row is not None and row.status == SessionStatus.ACTIVE:
                 self._seed_session(row, replace=True)
-            except redis.RedisError as exc:
-                self._failed(exc)
+        except redis.RedisError as exc:
+            self._failed(exc)
 
     def started(self, session: PlaybackSession) -> None:
         if not self._up():

@@ -76,8 +76,9 @@ def session_write_if_unchanged(session: PlaybackSession, *, seen_sequence: int) 
 _prepared_checkpoints: dict[str, str] = {}
 
 
-def session_checkpoint(session: PlaybackSession) -> bool:
-    """Writes the live state's WRITTEN_FIELDS to the row unless the row is ahead of it (or the session ended)."""
+def session_checkpoint(session: PlaybackSession, *, row_sequence: int) -> bool:
+    """Writes the live state's WRITTEN_FIELDS to the row if the row is as the last checkpoint left it (its
+    sequence `row_sequence`, still active): not if another path wrote it since."""
     connection = connections[DEFAULT_DB_ALIAS]
     sql = _prepared_checkpoints.get(connection.vendor)
     if sql is None:
@@ -85,11 +86,11 @@ def session_checkpoint(session: PlaybackSession) -> bool:
         written = [cast(Field, meta.get_field(name)) for name in WRITTEN_FIELDS]
         sql = _prepared_checkpoints[connection.vendor] = (
             f"UPDATE {quote(meta.db_table)} SET {', '.join(f'{quote(str(f.column))} = %s' for f in written)} "
-            f"WHERE {quote('id')} = %s AND {quote('last_sequence')} <= %s AND {quote('status')} = %s"
+            f"WHERE {quote('id')} = %s AND {quote('last_sequence')} = %s AND {quote('status')} = %s"
         )
     params = [
         cast(Field, PlaybackSession._meta.get_field(name)).get_db_prep_save(getattr(session, name), connection)
         for name in WRITTEN_FIELDS
     ]
-    params += [session.pk, session.last_sequence, SessionStatus.ACTIVE.value]
+    params += [session.pk, row_sequence, SessionStatus.ACTIVE.value]
     return execute(sql, params, fetch=False) == 1
