@@ -322,7 +322,7 @@ STREAM_IDLE_TIMEOUT_S = env_int("STREAM_IDLE_TIMEOUT_S", 300)  # no update for t
 # With REDIS_URL, live session state is in Redis: the session's row is written at least this often (seconds),
 # a token check is cached this long (revocation drops it at once), under this key prefix.
 STREAM_CHECKPOINT_S = env_int("STREAM_CHECKPOINT_S", 60)
-STREAM_TOKEN_CACHE_S = env_int("STREAM_TOKEN_CACHE_S", 30)
+STREAM_TOKEN_CACHE_S = env_int("STREAM_TOKEN_CACHE_S", 300)
 STREAM_LIVE_PREFIX = os.environ.get("STREAM_LIVE_PREFIX", "stream-live")
 STREAM_CDN_HEALTH_WINDOW_S = env_int("STREAM_CDN_HEALTH_WINDOW_S", 300)  # CDN health looks at this recent window
 STREAM_STEERING_TTL_S = env_int("STREAM_STEERING_TTL_S", 300)  # how long a player keeps a steering manifest

@@ -15,6 +15,7 @@ session from the row, so nothing is counted twice.
 
 import json
 import logging
+import random
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -212,6 +213,7 @@ class RedisLiveStore(DatabaseLiveStore):
         self._end = self.redis.register_script(END_SCRIPT)
         self._seed = self.redis.register_script(SEED_SCRIPT)
         self._down_until = 0.0
+        self._rows_swept_at = float("-inf")
 
     # --- reaching Redis ----------------------------------------------------------------------------------
 
@@ -325,7 +327,8 @@ class RedisLiveStore(DatabaseLiveStore):
     def _seed_session(self, session: PlaybackSession, *, replace: bool = False) -> None:
         """Puts the row's state into Redis (unless a newer one is there, or `replace`)."""
         ttl = ENDED_KEEP_S if session.status != SessionStatus.ACTIVE else self._ttl()
-        pairs = encode(session, checkpoint_at=time.time())
+        # Spread over the interval: sessions seeded together (after a Redis restart) checkpoint apart.
+        pairs = encode(session, checkpoint_at=time.time() - random.uniform(0, settings.STREAM_CHECKPOINT_S))
         self._seed(keys=[self.key(session.pk)], args=[session.pk, ttl, "1" if replace else "0", *pairs])
         if session.status == SessionStatus.ACTIVE:
             self.redis.zadd(self.seen_key, {session.pk: session.last_seen_at.timestamp()})
@@ -495,7 +498,11 @@ class RedisLiveStore(DatabaseLiveStore):
                 ids = [pk.decode() for pk in self.redis.zrangebyscore(self.seen_key, "-inf", f"({before.timestamp()}")]
             except redis.RedisError as exc:
                 self._failed(exc)
-        # Sessions Redis does not know (it restarted, or was away): a live one's row moves every checkpoint.
+        # Sessions Redis does not know (it restarted, or was away): a live one's row moves every checkpoint. That
+        # look at the rows runs once per idle timeout per process; the index answers in between.
+        if time.monotonic() - self._rows_swept_at < settings.STREAM_IDLE_TIMEOUT_S and self._up():
+            return ids
+        self._rows_swept_at = time.monotonic()
         stale_rows = PlaybackSession.objects.filter(
             status=SessionStatus.ACTIVE, last_seen_at__lt=before - timedelta(seconds=settings.STREAM_CHECKPOINT_S)
         )

@@ -50,7 +50,7 @@ def live_redis(redis_url, settings):
 
     settings.REDIS_URL = redis_url  # of the settings read at run time, only the live-state store's choice
     store = live.store()
-    store._down_until = 0.0
+    store._down_until, store._rows_swept_at = 0.0, float("-inf")
     yield store
     keys = list(store.redis.scan_iter(match=f"{store.prefix}:*", count=1000))
     if keys:

@@ -15,7 +15,9 @@ from streaming_platform.tests.servers import private_redis  # noqa: F401 (fixtur
 def store(private_redis, settings):  # noqa: F811
     settings.REDIS_URL = private_redis.url()
     settings.STREAM_CHECKPOINT_S = 60
-    return live.store()
+    store = live.store()
+    store._rows_swept_at = float("-inf")
+    return store
 
 
 def checkpoint_due(store, session_id: str) -> None:
