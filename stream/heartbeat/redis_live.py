@@ -117,7 +117,10 @@ for k, v in pairs(s) do out[#out + 1] = k; out[#out + 1] = v end
 redis.call('HSET', h, unpack(out))
 redis.call('EXPIRE', h, tonumber(ARGV[8]))
 redis.call('ZADD', KEYS[2], s.last_seen_at, ARGV[10])
-return {'applied', due, unpack(out)}
+-- The whole state when the row is to be written (a checkpoint, a fatal error); else what the answer shows.
+if due == '1' or s.fatal_error == '1' then return {'applied', due, unpack(out)} end
+return {'applied', due, 'user_id', s.user_id, 'status', s.status, 'last_sequence', s.last_sequence,
+  'state', s.state, 'position_s', s.position_s, 'fatal_error', s.fatal_error}
 """
 
 # KEYS: session hash. ARGV: idle cutoff ('' = end whatever its last update). Marks the session ended (later
@@ -168,6 +171,7 @@ def _codec():
 
 
 _ENCODERS, _DECODERS = _codec()
+OWNER_FIELDS = ["user_id", "status"]
 
 
 def encode(session: PlaybackSession, *, checkpoint_at: float) -> list[str]:
@@ -259,7 +263,7 @@ class RedisLiveStore(DatabaseLiveStore):
         try:
             pipe = self.redis.pipeline(transaction=False)
             pipe.get(self._token_key(digest))
-            pipe.hgetall(self.key(session_id))
+            pipe.hmget(self.key(session_id), OWNER_FIELDS)  # whose it is: the script reads the rest
             cached, raw = pipe.execute()
         except redis.RedisError as exc:
             self._failed(exc)
@@ -267,16 +271,13 @@ class RedisLiveStore(DatabaseLiveStore):
         user = self._cached_user(cached) if digest and cached else None
         if user is None:  # not cached, or expired: knox's check against the database (which refuses it, deleting it)
             user, auth_token, _ = super().authenticate(credentials, session_id=None)
-            self._token_remember(digest, user=user, expiry=auth_token.expiry)
+            self.token_remember(digest, user=user, expiry=auth_token.expiry)
         else:
             auth_token = None
-        session = None
-        if raw:
-            flat = [item for pair in raw.items() for item in pair]
-            session = session_of(session_id, decode(flat))
-        else:
-            session = self._seed_from_row(session_id)
-        return user, auth_token, session
+        if raw[0] is not None:
+            owner = {name: _DECODERS[name](value.decode()) for name, value in zip(OWNER_FIELDS, raw, strict=True)}
+            return user, auth_token, session_of(session_id, owner)
+        return user, auth_token, self._seed_from_row(session_id)
 
     @staticmethod
     def _cached_user(cached: bytes):
@@ -287,7 +288,8 @@ class RedisLiveStore(DatabaseLiveStore):
         user.from_token_cache = True  # only id and is_staff are known: read the account when more is needed
         return user
 
-    def _token_remember(self, digest: str, *, user, expiry: datetime | None) -> None:
+    def token_remember(self, digest: str, *, user, expiry: datetime | None) -> None:
+        """Caches that the token with this knox digest is the user's, valid until `expiry` (None: no expiry)."""
         ttl = settings.STREAM_TOKEN_CACHE_S
         if expiry is not None:
             ttl = min(ttl, int((expiry - timezone.now()).total_seconds()))
