@@ -221,7 +221,7 @@ def session_update(
             session_id=session_id,
             metrics=metrics,
             at=at,
-            user_id=None if user is None else user.pk,
+            user=user,
             session=session,
             controls_checked=controls_checked,
             slack_s=POSITION_SLACK_S,
@@ -301,7 +301,13 @@ def _viewing_allowed(*, user, at: datetime) -> tuple[bool, str | None]:
 
 
 def _viewing_check(*, session: PlaybackSession, user, at: datetime) -> None:
-    if user is None or user.pk != session.user_id or getattr(user, "from_token_cache", False):
+    # A viewer known from the token cache holds only its id and staff flag: the controls need the account.
+    if (
+        user is None
+        or user.pk != session.user_id
+        or not isinstance(user, get_user_model())
+        or getattr(user, "from_token_cache", False)
+    ):
         user = get_user_model().objects.get(pk=session.user_id)
     allowed, reason = _viewing_allowed(user=user, at=at)
     if not allowed:

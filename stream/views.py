@@ -240,9 +240,22 @@ class SessionViewSet(
         # The hot path (every viewer, every few seconds): the session was read with the token; the service
         # writes it back with one compare-and-set. Whose session it is comes first, before the body is read,
         # so another viewer's session answers 404 whatever the body holds.
-        read = self.heartbeat_read.session if self.heartbeat_read else live.store().session_read(pk)
-        services.session_writable_check(session=read if read is not None and read.pk == pk else None, user=request.user)
-        metrics, cmcd_keys = metrics_from_request(request)
+        # With live state in Redis, the token and owner checks are part of the update's one script (`deferred`):
+        # an update that does not get that far (a bad body) checks them before its 400.
+        deferred = self.heartbeat_read is not None and self.heartbeat_read.deferred
+        read = None
+        if not deferred:
+            read = self.heartbeat_read.session if self.heartbeat_read else live.store().session_read(pk)
+            services.session_writable_check(
+                session=read if read is not None and read.pk == pk else None, user=request.user
+            )
+        try:
+            metrics, cmcd_keys = metrics_from_request(request)
+        except Exception:
+            if deferred:
+                request.user.resolve()  # a bad token is 401 first
+                services.session_writable_check(session=live.store().session_read(pk), user=request.user)
+            raise
         session, applied = session_update_naming_keys(
             session_id=pk, metrics=metrics, cmcd_keys=cmcd_keys, user=request.user, session=read
         )

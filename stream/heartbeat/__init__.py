@@ -22,6 +22,9 @@ class Heartbeat:
 
     user: object
     session: PlaybackSession | None
+    # The token and the session's owner are checked by the update itself (live state in Redis): `user` is then
+    # resolved on first use of anything but `is_authenticated`.
+    deferred: bool = False
 
 
 def authenticate(request, *, session_id: str) -> Heartbeat | None:
@@ -39,4 +42,4 @@ def authenticate(request, *, session_id: str) -> Heartbeat | None:
         request.user, request.auth = AnonymousUser(), None
         raise
     request.user, request.auth = user, auth_token
-    return Heartbeat(user=user, session=session)
+    return Heartbeat(user=user, session=session, deferred=getattr(user, "deferred", False))

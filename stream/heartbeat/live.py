@@ -76,7 +76,7 @@ class DatabaseLiveStore:
         session_id: str,
         metrics: dict,
         at: datetime,
-        user_id: int | None,
+        user,
         session: PlaybackSession | None,
         controls_checked: bool,
         slack_s: float,
@@ -85,7 +85,7 @@ class DatabaseLiveStore:
         session = session if session is not None and session.pk == session_id else statements.session_read(session_id)
         if session is None:
             return UpdateResult(Outcome.MISSING, None)
-        if user_id is not None and session.user_id != user_id:
+        if user is not None and session.user_id != user.pk:
             return UpdateResult(Outcome.OWNER, session)
         if session.status != SessionStatus.ACTIVE:
             return UpdateResult(Outcome.ENDED, session)

@@ -37,32 +37,48 @@ REDIS_TIMEOUT_S = 0.5  # a Redis that does not answer within this is treated as 
 DOWN_RETRY_S = 2.0  # after a failure, the process uses the database for this long before trying Redis again
 ENDED_KEEP_S = 120  # an ended session's hash stays this long, so late updates are refused without a row read
 
-# KEYS: session hash, seen index. ARGV: now, owner id ('' = any), metrics JSON, idle timeout, checkpoint interval,
-# controls checked ('1'), controls period, hash TTL, position slack.
+# KEYS: session hash, seen index, and the bearer token's cached check (when the owner is not known yet). ARGV: now,
+# owner id ('' = any, or known from the token), metrics JSON, idle timeout, checkpoint interval, controls checked
+# ('1'), controls period, hash TTL, position slack, session id. Answers the outcome, the token's user and staff flag
+# (when it checked one), then the session's fields.
 UPDATE_SCRIPT = """
 local h = KEYS[1]
+local now = tonumber(ARGV[1])
+local owner = ARGV[2]
+local staff = ''
+if KEYS[3] then
+  -- The bearer token's cached check (user|staff|expiry): none, or expired, is the database's to answer.
+  local cached = redis.call('GET', KEYS[3])
+  if not cached then return {'token'} end
+  local expiry
+  owner, staff, expiry = string.match(cached, '^([^|]*)|([^|]*)|([^|]*)$')
+  if expiry ~= '' and tonumber(expiry) < now then return {'token'} end
+end
 local raw = redis.call('HGETALL', h)
-if #raw == 0 then return {'missing'} end
+if #raw == 0 then return {'missing', owner, staff} end
 local s = {}
 for i = 1, #raw, 2 do s[raw[i]] = raw[i + 1] end
-local now = tonumber(ARGV[1])
 local m = cjson.decode(ARGV[3])
 local idle, every = tonumber(ARGV[4]), tonumber(ARGV[5])
 local function given(v) if v == nil or v == cjson.null then return nil end return v end
 local function num(v) if v == nil or v == '' then return nil end return tonumber(v) end
 local function fmt(v) if v == nil then return '' end return string.format('%.17g', v) end
-if ARGV[2] ~= '' and s.user_id ~= ARGV[2] then return {'owner', unpack(raw)} end
-if s.status ~= 'active' then return {'ended', unpack(raw)} end
+if owner ~= '' and s.user_id ~= owner then return {'owner', owner, staff, unpack(raw)} end
+if s.status ~= 'active' then return {'ended', owner, staff, unpack(raw)} end
 local last = tonumber(s.last_sequence)
 local seq = given(m.sequence)
 if seq == nil then seq = last + 1 end
-if seq <= last then return {'stale', unpack(raw)} end
+if seq <= last then return {'stale', owner, staff, unpack(raw)} end
 local pos, dur = given(m.position_s), given(m.duration_s)
 if dur == nil or dur == 0 then dur = num(s.duration_s) end
-if pos ~= nil and dur ~= nil and dur ~= 0 and pos > dur + tonumber(ARGV[9]) then return {'position', unpack(raw)} end
+if pos ~= nil and dur ~= nil and dur ~= 0 and pos > dur + tonumber(ARGV[9]) then
+  return {'position', owner, staff, unpack(raw)}
+end
 local seen = tonumber(s.last_seen_at)
 local period = tonumber(ARGV[7])
-if ARGV[6] ~= '1' and math.floor(now / period) ~= math.floor(seen / period) then return {'controls', unpack(raw)} end
+if ARGV[6] ~= '1' and math.floor(now / period) ~= math.floor(seen / period) then
+  return {'controls', owner, staff, unpack(raw)}
+end
 -- apply.account_interval: the time since the last update counts for the state the player was in.
 local secs = math.min(math.max(now - seen, 0), idle)
 local started = s.first_frame_at ~= ''
@@ -118,8 +134,8 @@ redis.call('HSET', h, unpack(out))
 redis.call('EXPIRE', h, tonumber(ARGV[8]))
 redis.call('ZADD', KEYS[2], s.last_seen_at, ARGV[10])
 -- The whole state when the row is to be written (a checkpoint, a fatal error); else what the answer shows.
-if due == '1' or s.fatal_error == '1' then return {'applied', due, unpack(out)} end
-return {'applied', due, 'user_id', s.user_id, 'status', s.status, 'last_sequence', s.last_sequence,
+if due == '1' or s.fatal_error == '1' then return {'applied', owner, staff, due, unpack(out)} end
+return {'applied', owner, staff, due, 'user_id', s.user_id, 'status', s.status, 'last_sequence', s.last_sequence,
   'state', s.state, 'position_s', s.position_s, 'fatal_error', s.fatal_error}
 """
 
@@ -197,6 +213,54 @@ def decode(raw: list) -> dict:
 _FIELD_ORDER = {field.attname: position for position, field in enumerate(PlaybackSession._meta.concrete_fields)}
 
 
+def cached_user(user_id: str, is_staff: str):
+    user = get_user_model()(pk=int(user_id), is_staff=is_staff == "1", is_active=True)
+    user.from_token_cache = True  # only id and is_staff are known: read the account when more is needed
+    return user
+
+
+def token_digest(credentials: bytes) -> str:
+    """knox's digest of a presented token ('' for one that cannot be a token)."""
+    try:
+        text = credentials.decode("utf-8")
+        return hash_token(text) if len(text) >= CONSTANTS.TOKEN_KEY_LENGTH else ""
+    except (UnicodeDecodeError, TypeError, ValueError):
+        return ""
+
+
+class TokenViewer:
+    """The viewer of a bearer token whose check is left to the metric update's script (one round trip).
+
+    Authenticated as far as DRF's permission checks ask; anything else about the viewer resolves the token first
+    (the cache, else knox's check, which refuses a bad token with 401).
+    """
+
+    is_authenticated = True
+    is_anonymous = False
+    deferred = True
+
+    def __init__(self, store: "RedisLiveStore", credentials: bytes) -> None:
+        self._store, self._credentials = store, credentials
+        self.digest = token_digest(credentials)
+        self._user = None
+
+    @property
+    def resolved(self) -> bool:
+        return self._user is not None
+
+    def resolve(self, user=None):
+        if user is not None:
+            self._user = user
+        if self._user is None:
+            self._user = self._store.authenticate_now(self._credentials, session_id="")[0]
+        return self._user
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.resolve(), name)
+
+
 def session_of(session_id: str, values: dict) -> PlaybackSession:
     """A session instance holding the live values (the other fields deferred: read from the row on access)."""
     names = sorted(["id", *values], key=_FIELD_ORDER.__getitem__)
@@ -253,13 +317,16 @@ class RedisLiveStore(DatabaseLiveStore):
         return f"{self.prefix}:u:{user_id}"
 
     def authenticate(self, credentials: bytes, *, session_id: str) -> tuple:
+        """A viewer the update's script checks (its token, the session's owner): nothing is read here."""
         if not self._up() or knox_settings.AUTO_REFRESH:
             return super().authenticate(credentials, session_id=session_id)
-        try:
-            text = credentials.decode("utf-8")
-            digest = hash_token(text) if len(text) >= CONSTANTS.TOKEN_KEY_LENGTH else ""
-        except (UnicodeDecodeError, TypeError, ValueError):
-            digest = ""
+        return TokenViewer(self, credentials), None, None
+
+    def authenticate_now(self, credentials: bytes, *, session_id: str) -> tuple:
+        """(user, auth token or None, the session's owner and status), from the cache or knox's check."""
+        if not self._up() or knox_settings.AUTO_REFRESH:
+            return super().authenticate(credentials, session_id=session_id)
+        digest = token_digest(credentials)
         try:
             pipe = self.redis.pipeline(transaction=False)
             pipe.get(self._token_key(digest))
@@ -284,9 +351,7 @@ class RedisLiveStore(DatabaseLiveStore):
         user_id, is_staff, expiry = cached.decode().split("|")
         if expiry and float(expiry) < time.time():
             return None
-        user = get_user_model()(pk=int(user_id), is_staff=is_staff == "1", is_active=True)
-        user.from_token_cache = True  # only id and is_staff are known: read the account when more is needed
-        return user
+        return cached_user(user_id, is_staff)
 
     def token_remember(self, digest: str, *, user, expiry: datetime | None) -> None:
         """Caches that the token with this knox digest is the user's, valid until `expiry` (None: no expiry)."""
@@ -347,21 +412,27 @@ class RedisLiveStore(DatabaseLiveStore):
             return super().session_read(session_id)
         return session_of(session_id, decode([item for pair in raw.items() for item in pair]))
 
-    def update_once(self, *, session_id, metrics, at, user_id, session, controls_checked, slack_s, controls_period_s):
+    def update_once(self, *, session_id, metrics, at, user, session, controls_checked, slack_s, controls_period_s):
         if not self._up():
+            if isinstance(user, TokenViewer):
+                user.resolve()
             return super().update_once(
                 session_id=session_id,
                 metrics=metrics,
                 at=at,
-                user_id=user_id,
+                user=user,
                 session=None,
                 controls_checked=controls_checked,
                 slack_s=slack_s,
                 controls_period_s=controls_period_s,
             )
+        viewer = user if isinstance(user, TokenViewer) and not user.resolved else None
+        keys = [self.key(session_id), self.seen_key]
+        if viewer is not None:
+            keys.append(self._token_key(viewer.digest))
         args = [
             repr(at.timestamp()),
-            "" if user_id is None else str(user_id),
+            "" if user is None or viewer is not None else str(user.pk),
             json.dumps(metrics, default=str),
             settings.STREAM_IDLE_TIMEOUT_S,
             settings.STREAM_CHECKPOINT_S,
@@ -372,35 +443,48 @@ class RedisLiveStore(DatabaseLiveStore):
             session_id,
         ]
         try:
-            answer = self._update(keys=[self.key(session_id), self.seen_key], args=args)
-            if answer[0] == b"missing":
-                if self._seed_from_row(session_id) is None:
-                    return UpdateResult(Outcome.MISSING, None)
-                answer = self._update(keys=[self.key(session_id), self.seen_key], args=args)
+            answer = self._update(keys=keys, args=args)
         except redis.RedisError as exc:
             self._failed(exc)
             return self.update_once(
                 session_id=session_id,
                 metrics=metrics,
                 at=at,
-                user_id=user_id,
+                user=user,
                 session=None,
                 controls_checked=controls_checked,
                 slack_s=slack_s,
                 controls_period_s=controls_period_s,
             )
         kind = answer[0].decode()
-        if kind == "missing":
-            return UpdateResult(Outcome.CONFLICT, None)
+        again = {
+            "session_id": session_id,
+            "metrics": metrics,
+            "at": at,
+            "user": user,
+            "session": None,
+            "controls_checked": controls_checked,
+            "slack_s": slack_s,
+            "controls_period_s": controls_period_s,
+        }
+        if kind == "token":  # not cached, or expired: knox's check (401 for a bad token), then the update again
+            viewer.resolve()
+            return self.update_once(**again)
+        if viewer is not None:
+            viewer.resolve(cached_user(answer[1].decode(), answer[2].decode()))
+        if kind == "missing":  # not in Redis (yet, or any more): from the row, then the update again
+            if self._seed_from_row(session_id) is None:
+                return UpdateResult(Outcome.MISSING, None)
+            return self.update_once(**again)
         if kind == "applied":
-            flat = answer[2:]
+            flat = answer[4:]
             live = session_of(session_id, decode(flat))
-            if answer[1] == b"1":
+            if answer[3] == b"1":
                 live.checkpoint_sequence = int(
                     float(dict(zip(flat[::2], flat[1::2], strict=True))[b"checkpoint_sequence"])
                 )
-            return UpdateResult(Outcome.APPLIED, live, checkpoint_due=answer[1] == b"1")
-        return UpdateResult(kind, session_of(session_id, decode(answer[1:])))
+            return UpdateResult(Outcome.APPLIED, live, checkpoint_due=answer[3] == b"1")
+        return UpdateResult(kind, session_of(session_id, decode(answer[3:])))
 
     def checkpoint(self, session: PlaybackSession) -> None:
         """Writes the live state to the row; a row written since the last checkpoint (by the database path, while

@@ -103,7 +103,7 @@ def test_a_worker_killed_between_an_update_and_its_checkpoint_costs_one_interval
         session_id=session_id,
         metrics={"sequence": 2, "position_s": 20},
         at=timezone.now(),
-        user_id=user.pk,
+        user=user,
         session=None,
         controls_checked=True,
         slack_s=60.0,

@@ -73,11 +73,24 @@ def test_updates_touch_no_row_and_every_reader_sees_the_live_state(
     assert [(row["id"], row["position_s"]) for row in listed] == [(session_id, 42.5)]
     mine = client.get("/api/stream/sessions/mine").json()
     assert mine[0]["last_seen_at"] == detail["last_seen_at"]
-    health = {
-        row["cdn"]["name"] if isinstance(row.get("cdn"), dict) else row["name"]: row
-        for row in staff_client.get("/api/stream/cdn/status").json()
-    }
+    health = {row["name"]: row for row in staff_client.get("/api/stream/cdn/status").json()}
     assert health["cdn-us"]["active_sessions"] == 1
+
+
+def test_cdn_health_and_the_topology_count_a_session_by_its_live_state(user, movie, start, staff_client):
+    from topology.graph import cdn_nodes
+
+    client, _ = client_for(user)
+    session_id = started(client, movie, start)
+    assert put(client, session_id, {"sequence": 1, "state": "playing", "bitrate_kbps": 3000}).status_code == 200
+    # The row says silent for ten minutes (its last checkpoint); the live state says it just sent an update.
+    PlaybackSession.objects.filter(pk=session_id).update(last_seen_at=timezone.now() - dt.timedelta(minutes=10))
+
+    health = {row["name"]: row for row in staff_client.get("/api/stream/cdn/status").json()}
+
+    assert health["cdn-us"]["active_sessions"] == 1
+    assert {node["label"]: node["active_sessions"] for node in cdn_nodes()}["cdn-us"] == 1
+    assert PlaybackSession.objects.get(pk=session_id).status == "active"  # and the reaper left it alone
 
 
 def test_the_row_is_checkpointed_every_interval_and_at_the_end(user, movie, start, settings):
@@ -267,7 +280,7 @@ def test_the_redis_script_accounts_for_updates_exactly_as_the_database_path(user
                 session_id=twins[name].pk,
                 metrics=metrics,
                 at=at + dt.timedelta(seconds=3 * step),
-                user_id=user.pk,
+                user=user,
                 session=None,
                 controls_checked=True,
                 slack_s=60.0,
