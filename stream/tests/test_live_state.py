@@ -296,3 +296,17 @@ def test_the_redis_script_accounts_for_updates_exactly_as_the_database_path(user
             assert got == pytest.approx(expected), field
         else:
             assert got == expected, field
+
+
+def test_whose_session_it_is_comes_before_the_body_in_redis_too(user, movie, start):
+    client, _ = client_for(user)
+    session_id = started(client, movie, start)
+    stranger, _ = client_for(UserFactory())
+    forged = APIClient()
+    forged.credentials(HTTP_AUTHORIZATION="Bearer " + "x" * 64)
+
+    assert put(stranger, session_id, {"sequence": "not a number"}).status_code == 404
+    assert put(stranger, session_id, {"sequence": 1, "position_s": 5}).status_code == 404
+    assert put(forged, session_id, {"sequence": "not a number"}).status_code == 401
+    assert put(client, session_id, {"sequence": "not a number"}).status_code == 400
+    assert put(client, session_id, {"sequence": 1, "position_s": 5}).status_code == 200
