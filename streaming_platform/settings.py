@@ -324,6 +324,8 @@ STREAM_IDLE_TIMEOUT_S = env_int("STREAM_IDLE_TIMEOUT_S", 300)  # no update for t
 STREAM_CHECKPOINT_S = env_int("STREAM_CHECKPOINT_S", 60)
 STREAM_TOKEN_CACHE_S = env_int("STREAM_TOKEN_CACHE_S", 300)
 STREAM_LIVE_PREFIX = os.environ.get("STREAM_LIVE_PREFIX", "stream-live")
+# Where playing sessions' live state is kept: "redis" (the default with REDIS_URL) or "database" (their rows).
+STREAM_LIVE_STORE = os.environ.get("STREAM_LIVE_STORE", "redis" if REDIS_URL else "database")
 STREAM_CDN_HEALTH_WINDOW_S = env_int("STREAM_CDN_HEALTH_WINDOW_S", 300)  # CDN health looks at this recent window
 STREAM_STEERING_TTL_S = env_int("STREAM_STEERING_TTL_S", 300)  # how long a player keeps a steering manifest
 # Development media (`manage.py media_prepare`, run by `make dev`): cached outside the repository.

@@ -159,11 +159,13 @@ _stores: dict[tuple, object] = {}
 
 
 def store():
-    """The live-state store the settings choose: Redis with `REDIS_URL`, else the database. One per settings."""
-    key = (settings.REDIS_URL, settings.STREAM_LIVE_PREFIX)
+    """The live-state store the settings choose (`STREAM_LIVE_STORE`: Redis by default with `REDIS_URL`, else the
+    database). One per settings."""
+    in_redis = settings.STREAM_LIVE_STORE == "redis" and bool(settings.REDIS_URL)
+    key = (in_redis, settings.REDIS_URL, settings.STREAM_LIVE_PREFIX)
     chosen = _stores.get(key)
     if chosen is None:
-        if settings.REDIS_URL:
+        if in_redis:
             from stream.heartbeat.redis_live import RedisLiveStore
 
             chosen = RedisLiveStore(url=settings.REDIS_URL, prefix=settings.STREAM_LIVE_PREFIX)

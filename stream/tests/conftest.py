@@ -49,6 +49,7 @@ def live_redis(redis_url, settings):
     from stream.heartbeat import live
 
     settings.REDIS_URL = redis_url  # of the settings read at run time, only the live-state store's choice
+    settings.STREAM_LIVE_STORE = "redis"
     store = live.store()
     store._down_until, store._rows_swept_at = 0.0, float("-inf")
     yield store

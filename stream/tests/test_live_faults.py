@@ -13,7 +13,7 @@ from streaming_platform.tests.servers import private_redis  # noqa: F401 (fixtur
 
 @pytest.fixture
 def store(private_redis, settings):  # noqa: F811
-    settings.REDIS_URL = private_redis.url()
+    settings.REDIS_URL, settings.STREAM_LIVE_STORE = private_redis.url(), "redis"
     settings.STREAM_CHECKPOINT_S = 60
     store = live.store()
     store._rows_swept_at = float("-inf")
