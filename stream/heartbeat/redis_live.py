@@ -252,7 +252,7 @@ class TokenViewer:
         if user is not None:
             self._user = user
         if self._user is None:
-            self._user = self._store.authenticate_now(self._credentials, session_id="")[0]
+            self._user = self._store.authenticate_now(self._credentials, session_id=None)[0]
         return self._user
 
     def __getattr__(self, name: str):
@@ -322,16 +322,17 @@ class RedisLiveStore(DatabaseLiveStore):
             return super().authenticate(credentials, session_id=session_id)
         return TokenViewer(self, credentials), None, None
 
-    def authenticate_now(self, credentials: bytes, *, session_id: str) -> tuple:
-        """(user, auth token or None, the session's owner and status), from the cache or knox's check."""
+    def authenticate_now(self, credentials: bytes, *, session_id: str | None) -> tuple:
+        """(user, auth token or None, the session's owner and status, or None), from the cache or knox's check."""
         if not self._up() or knox_settings.AUTO_REFRESH:
             return super().authenticate(credentials, session_id=session_id)
         digest = token_digest(credentials)
         try:
             pipe = self.redis.pipeline(transaction=False)
             pipe.get(self._token_key(digest))
-            pipe.hmget(self.key(session_id), OWNER_FIELDS)  # whose it is: the script reads the rest
-            cached, raw = pipe.execute()
+            if session_id is not None:
+                pipe.hmget(self.key(session_id), OWNER_FIELDS)  # whose it is: the script reads the rest
+            cached, *raw = pipe.execute()
         except redis.RedisError as exc:
             self._failed(exc)
             return super().authenticate(credentials, session_id=session_id)
@@ -341,8 +342,10 @@ class RedisLiveStore(DatabaseLiveStore):
             self.token_remember(digest, user=user, expiry=auth_token.expiry)
         else:
             auth_token = None
-        if raw[0] is not None:
-            owner = {name: _DECODERS[name](value.decode()) for name, value in zip(OWNER_FIELDS, raw, strict=True)}
+        if session_id is None:
+            return user, auth_token, None
+        if raw[0][0] is not None:
+            owner = {name: _DECODERS[name](value.decode()) for name, value in zip(OWNER_FIELDS, raw[0], strict=True)}
             return user, auth_token, session_of(session_id, owner)
         return user, auth_token, self._seed_from_row(session_id)
 

@@ -56,14 +56,26 @@ def test_the_redis_store_is_chosen_by_the_settings(live_redis, settings):
 
 
 def test_updates_touch_no_row_and_every_reader_sees_the_live_state(
-    user, movie, start, staff_client, django_assert_num_queries
+    user, movie, start, staff_client, django_assert_num_queries, monkeypatch
 ):
+    import redis.connection
+
     client, _ = client_for(user)
     session_id = started(client, movie, start)
     assert put(client, session_id, {"sequence": 1, "state": "playing", "bitrate_kbps": 3000}).status_code == 200
+    sent = []
+    send = redis.connection.AbstractConnection.send_packed_command
+    monkeypatch.setattr(
+        redis.connection.AbstractConnection,
+        "send_packed_command",
+        lambda connection, command, *args, **kwargs: sent.append(command) or send(connection, command, *args, **kwargs),
+    )
 
     with django_assert_num_queries(0):  # the token check is cached, the state is in Redis, no checkpoint due
         response = put(client, session_id, {"sequence": 2, "state": "playing", "position_s": 42.5})
+
+    assert len(sent) == 1  # one round trip to Redis: the update's script
+    monkeypatch.undo()
 
     assert response.status_code == 200 and response.json()["position_s"] == 42.5
     assert PlaybackSession.objects.get(pk=session_id).position_s == 0.0  # the row waits for its checkpoint
