@@ -17,18 +17,26 @@ import json
 import logging
 import random
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import redis
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.db.models import BooleanField, DateTimeField, FloatField, ForeignKey
 from django.utils import timezone
-from knox.crypto import hash_token
-from knox.settings import CONSTANTS, knox_settings
+from knox.settings import knox_settings
 
 from stream.heartbeat import statements
 from stream.heartbeat.live import ACTIVE_ROW_FIELDS, LIVE_FIELDS, DatabaseLiveStore, Outcome, UpdateResult
+from stream.heartbeat.redis_scripts import END_SCRIPT, SEED_SCRIPT, UPDATE_SCRIPT
+from stream.heartbeat.redis_values import (
+    DECODERS,
+    OWNER_FIELDS,
+    TokenViewer,
+    cached_user,
+    decode,
+    encode,
+    session_of,
+    token_digest,
+)
 from stream.models import PlaybackSession, SessionStatus
 
 logger = logging.getLogger(__name__)
@@ -36,236 +44,6 @@ logger = logging.getLogger(__name__)
 REDIS_TIMEOUT_S = 0.5  # a Redis that does not answer within this is treated as down for this request
 DOWN_RETRY_S = 2.0  # after a failure, the process uses the database for this long before trying Redis again
 ENDED_KEEP_S = 120  # an ended session's hash stays this long, so late updates are refused without a row read
-
-# KEYS: session hash, seen index, and the bearer token's cached check (when the owner is not known yet). ARGV: now,
-# owner id ('' = any, or known from the token), metrics JSON, idle timeout, checkpoint interval, controls checked
-# ('1'), controls period, hash TTL, position slack, session id. Answers the outcome, the token's user and staff flag
-# (when it checked one), then the session's fields.
-UPDATE_SCRIPT = """
-local h = KEYS[1]
-local now = tonumber(ARGV[1])
-local owner = ARGV[2]
-local staff = ''
-if KEYS[3] then
-  -- The bearer token's cached check (user|staff|expiry): none, or expired, is the database's to answer.
-  local cached = redis.call('GET', KEYS[3])
-  if not cached then return {'token'} end
-  local expiry
-  owner, staff, expiry = string.match(cached, '^([^|]*)|([^|]*)|([^|]*)$')
-  if expiry ~= '' and tonumber(expiry) < now then return {'token'} end
-end
-local raw = redis.call('HGETALL', h)
-if #raw == 0 then return {'missing', owner, staff} end
-local s = {}
-for i = 1, #raw, 2 do s[raw[i]] = raw[i + 1] end
-local m = cjson.decode(ARGV[3])
-local idle, every = tonumber(ARGV[4]), tonumber(ARGV[5])
-local function given(v) if v == nil or v == cjson.null then return nil end return v end
-local function num(v) if v == nil or v == '' then return nil end return tonumber(v) end
-local function fmt(v) if v == nil then return '' end return string.format('%.17g', v) end
-if owner ~= '' and s.user_id ~= owner then return {'owner', owner, staff, unpack(raw)} end
-if s.status ~= 'active' then return {'ended', owner, staff, unpack(raw)} end
-local last = tonumber(s.last_sequence)
-local seq = given(m.sequence)
-if seq == nil then seq = last + 1 end
-if seq <= last then return {'stale', owner, staff, unpack(raw)} end
-local pos, dur = given(m.position_s), given(m.duration_s)
-if dur == nil or dur == 0 then dur = num(s.duration_s) end
-if pos ~= nil and dur ~= nil and dur ~= 0 and pos > dur + tonumber(ARGV[9]) then
-  return {'position', owner, staff, unpack(raw)}
-end
-local seen = tonumber(s.last_seen_at)
-local period = tonumber(ARGV[7])
-if ARGV[6] ~= '1' and math.floor(now / period) ~= math.floor(seen / period) then
-  return {'controls', owner, staff, unpack(raw)}
-end
--- apply.account_interval: the time since the last update counts for the state the player was in.
-local secs = math.min(math.max(now - seen, 0), idle)
-local started = s.first_frame_at ~= ''
-if s.state == 'playing' then
-  s.watch_time_s = fmt(tonumber(s.watch_time_s) + secs)
-  local br = num(s.bitrate_kbps)
-  if br ~= nil and br ~= 0 then
-    s.bitrate_time_kbps_s = fmt(tonumber(s.bitrate_time_kbps_s) + br * secs)
-    s.bitrate_time_s = fmt(tonumber(s.bitrate_time_s) + secs)
-  end
-elseif s.state == 'rebuffering' and started then
-  s.rebuffer_duration_s = fmt(tonumber(s.rebuffer_duration_s) + secs)
-end
--- apply.apply
-local previous = s.state
-local state = given(m.state)
-local rebuffer = given(m.rebuffer)
-if state == nil and rebuffer == 'start' then state = 'rebuffering'
-elseif state == nil and rebuffer == 'end' then state = 'playing' end
-if given(m.fatal_error) then state = 'error'; s.fatal_error = '1' end
-local code = given(m.error_code)
-if code ~= nil and code ~= '' then s.error_code = code end
-if state ~= nil then s.state = state end
-local startup = given(m.startup_time_ms)
-if s.state == 'playing' and s.first_frame_at == '' then
-  s.first_frame_at = fmt(now)
-  if startup == nil then startup = (now - tonumber(s.started_at)) * 1000 end
-  s.startup_time_ms = fmt(startup)
-elseif given(m.startup_time_ms) ~= nil and s.first_frame_at ~= '' then
-  s.startup_time_ms = fmt(given(m.startup_time_ms))
-end
-if s.state == 'rebuffering' and previous ~= 'rebuffering' and s.first_frame_at ~= '' then
-  s.rebuffer_count = fmt(tonumber(s.rebuffer_count) + 1)
-end
-local bitrate = given(m.bitrate_kbps)
-if bitrate ~= nil and bitrate ~= num(s.bitrate_kbps) then
-  if s.bitrate_kbps ~= '' then s.rendition_switches = fmt(tonumber(s.rendition_switches) + 1) end
-  s.bitrate_kbps = fmt(bitrate)
-end
-for _, name in ipairs({'buffer_ms', 'throughput_kbps', 'position_s', 'duration_s'}) do
-  local v = given(m[name])
-  if v ~= nil then s[name] = fmt(v) end
-end
-local dropped = given(m.dropped_frames)
-if dropped ~= nil then s.dropped_frames = fmt(math.max(tonumber(s.dropped_frames), dropped)) end
-s.last_seen_at = fmt(math.max(now, seen))
-s.last_sequence = fmt(seq)
-local due = '0'
-if now - tonumber(s.checkpoint_at) >= every then s.checkpoint_at = fmt(now); due = '1' end
-local out = {}
-for k, v in pairs(s) do out[#out + 1] = k; out[#out + 1] = v end
-redis.call('HSET', h, unpack(out))
-redis.call('EXPIRE', h, tonumber(ARGV[8]))
-redis.call('ZADD', KEYS[2], s.last_seen_at, ARGV[10])
--- The whole state when the row is to be written (a checkpoint, a fatal error); else what the answer shows.
-if due == '1' or s.fatal_error == '1' then return {'applied', owner, staff, due, unpack(out)} end
-return {'applied', owner, staff, due, 'user_id', s.user_id, 'status', s.status, 'last_sequence', s.last_sequence,
-  'state', s.state, 'position_s', s.position_s, 'fatal_error', s.fatal_error}
-"""
-
-# KEYS: session hash. ARGV: idle cutoff ('' = end whatever its last update). Marks the session ended (later
-# updates are refused) and answers its live values; 'busy' when it was seen since the cutoff.
-END_SCRIPT = """
-local raw = redis.call('HGETALL', KEYS[1])
-if #raw == 0 then return {'missing'} end
-local s = {}
-for i = 1, #raw, 2 do s[raw[i]] = raw[i + 1] end
-if ARGV[1] ~= '' and s.status == 'active' and tonumber(s.last_seen_at) >= tonumber(ARGV[1]) then return {'busy'} end
-redis.call('HSET', KEYS[1], 'status', 'ended')
-redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
-return {'ok', unpack(raw)}
-"""
-
-# KEYS: session hash, seen index. ARGV: session id, TTL, then field/value pairs. Writes the session unless it is
-# there already (ARGV[3] == '1': replace it, the row being ahead of it).
-SEED_SCRIPT = """
-if ARGV[3] ~= '1' and redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], unpack(ARGV, 4))
-redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
-return 1
-"""
-
-
-def _codec():
-    """(encoder, decoder) per live field, from the model's field types."""
-    encoders, decoders = {}, {}
-    for name in LIVE_FIELDS:
-        field = PlaybackSession._meta.get_field(name.removesuffix("_id") if name.endswith("_id") else name)
-        if isinstance(field, DateTimeField):
-            encoders[name] = lambda v: "" if v is None else repr(v.timestamp())
-            decoders[name] = lambda v: None if v == "" else datetime.fromtimestamp(float(v), tz=UTC)
-        elif isinstance(field, BooleanField):
-            encoders[name] = lambda v: "1" if v else "0"
-            decoders[name] = lambda v: v == "1"
-        elif isinstance(field, FloatField):
-            encoders[name] = lambda v: "" if v is None else repr(float(v))
-            decoders[name] = lambda v: None if v == "" else float(v)
-        elif isinstance(field, ForeignKey) or field.get_internal_type().endswith("IntegerField"):
-            encoders[name] = lambda v: "" if v is None else str(int(v))
-            decoders[name] = lambda v: None if v == "" else int(float(v))
-        else:
-            encoders[name] = lambda v: "" if v is None else str(v)
-            decoders[name] = str
-    return encoders, decoders
-
-
-_ENCODERS, _DECODERS = _codec()
-OWNER_FIELDS = ["user_id", "status"]
-
-
-def encode(session: PlaybackSession, *, checkpoint_at: float) -> list[str]:
-    """The session's live fields as field/value pairs of its hash."""
-    pairs = []
-    for name in LIVE_FIELDS:
-        pairs += [name, _ENCODERS[name](getattr(session, name))]
-    # The row's sequence as the last checkpoint (or the seed) left it: a row that moved since was written by the
-    # database path while Redis was away, and wins.
-    return [*pairs, "checkpoint_at", repr(checkpoint_at), "checkpoint_sequence", str(session.last_sequence)]
-
-
-def decode(raw: list) -> dict:
-    """A hash's flat field/value list (bytes) as the live fields' Python values."""
-    values = {}
-    for position in range(0, len(raw), 2):
-        name = raw[position].decode()
-        if name in _DECODERS:
-            values[name] = _DECODERS[name](raw[position + 1].decode())
-    return values
-
-
-_FIELD_ORDER = {field.attname: position for position, field in enumerate(PlaybackSession._meta.concrete_fields)}
-
-
-def cached_user(user_id: str, is_staff: str):
-    user = get_user_model()(pk=int(user_id), is_staff=is_staff == "1", is_active=True)
-    user.from_token_cache = True  # only id and is_staff are known: read the account when more is needed
-    return user
-
-
-def token_digest(credentials: bytes) -> str:
-    """knox's digest of a presented token ('' for one that cannot be a token)."""
-    try:
-        text = credentials.decode("utf-8")
-        return hash_token(text) if len(text) >= CONSTANTS.TOKEN_KEY_LENGTH else ""
-    except (UnicodeDecodeError, TypeError, ValueError):
-        return ""
-
-
-class TokenViewer:
-    """The viewer of a bearer token whose check is left to the metric update's script (one round trip).
-
-    Authenticated as far as DRF's permission checks ask; anything else about the viewer resolves the token first
-    (the cache, else knox's check, which refuses a bad token with 401).
-    """
-
-    is_authenticated = True
-    is_anonymous = False
-    deferred = True
-
-    def __init__(self, store: "RedisLiveStore", credentials: bytes) -> None:
-        self._store, self._credentials = store, credentials
-        self.digest = token_digest(credentials)
-        self._user = None
-
-    @property
-    def resolved(self) -> bool:
-        return self._user is not None
-
-    def resolve(self, user=None):
-        if user is not None:
-            self._user = user
-        if self._user is None:
-            self._user = self._store.authenticate_now(self._credentials, session_id=None)[0]
-        return self._user
-
-    def __getattr__(self, name: str):
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return getattr(self.resolve(), name)
-
-
-def session_of(session_id: str, values: dict) -> PlaybackSession:
-    """A session instance holding the live values (the other fields deferred: read from the row on access)."""
-    names = sorted(["id", *values], key=_FIELD_ORDER.__getitem__)
-    given = {"id": session_id, **values}
-    return PlaybackSession.from_db("default", names, [given[name] for name in names])
 
 
 class RedisLiveStore(DatabaseLiveStore):
@@ -345,7 +123,7 @@ class RedisLiveStore(DatabaseLiveStore):
         if session_id is None:
             return user, auth_token, None
         if raw[0][0] is not None:
-            owner = {name: _DECODERS[name](value.decode()) for name, value in zip(OWNER_FIELDS, raw[0], strict=True)}
+            owner = {name: DECODERS[name](value.decode()) for name, value in zip(OWNER_FIELDS, raw[0], strict=True)}
             return user, auth_token, session_of(session_id, owner)
         return user, auth_token, self._seed_from_row(session_id)
 
@@ -560,7 +338,7 @@ class RedisLiveStore(DatabaseLiveStore):
             if values[0] is None:
                 continue
             live[session_id] = {
-                name: _DECODERS[name](value.decode()) for name, value in zip(fields, values, strict=True)
+                name: DECODERS[name](value.decode()) for name, value in zip(fields, values, strict=True)
             }
         return live
 
