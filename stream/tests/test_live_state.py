@@ -322,3 +322,20 @@ def test_whose_session_it_is_comes_before_the_body_in_redis_too(user, movie, sta
     assert put(forged, session_id, {"sequence": "not a number"}).status_code == 401
     assert put(client, session_id, {"sequence": "not a number"}).status_code == 400
     assert put(client, session_id, {"sequence": 1, "position_s": 5}).status_code == 200
+
+
+def test_a_fatal_error_ends_the_session_and_a_late_error_code_is_kept(user, movie, start):
+    client, _ = client_for(user)
+    session_id = started(client, movie, start)
+    assert put(client, session_id, {"sequence": 1, "state": "playing", "position_s": 12}).status_code == 200
+
+    failed = put(client, session_id, {"sequence": 2, "fatal_error": True})
+    late = put(client, session_id, {"sequence": 3, "error_code": "MEDIA_ERR_DECODE"})
+
+    assert (failed.status_code, failed.json()["status"]) == (200, "ended")
+    assert late.status_code == 200
+    row = PlaybackSession.objects.get(pk=session_id)
+    assert (row.end_reason, row.error_code, row.position_s) == ("error", "MEDIA_ERR_DECODE", 12.0)
+    summary = ViewSummary.objects.get(session_id=session_id)
+    assert summary.fatal_error is True
+    assert put(client, session_id, {"sequence": 4, "position_s": 20}).status_code == 409
