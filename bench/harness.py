@@ -125,7 +125,8 @@ def fresh_postgres_database(name: str) -> str:
     import psycopg
 
     server = BENCH_DATABASE.rstrip("/")
-    database = f"bench_{name}"
+    # BENCH_DATABASE_SUFFIX keeps the databases of two checkouts benchmarking on one server apart.
+    database = f"bench_{name}{os.environ.get('BENCH_DATABASE_SUFFIX', '')}"
     with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{database}"')

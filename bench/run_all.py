@@ -4,6 +4,8 @@ Each benchmark measures its own baseline in the same run; this collects the rows
 (throughput as a ratio of that baseline, p95 latency) and every target line ("[met]" / "[MISSED]").
 Full output of each benchmark goes to bench/results/<name>-<engine>.log, and the table (with the date,
 the commit and the machine) to bench/results/latest.md, which the docs link to instead of copying figures.
+A run of some benchmarks (`--only`) replaces only their own section of latest.md ("Latest runs of single
+benchmarks"), so their figures are written down without a full `make bench`.
 
     .venv/bin/python bench/run_all.py [--only catalog_bench stream_bench ...] [--postgres URL]
 
@@ -44,6 +46,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="*", default=None, help="benchmark module names to run")
     parser.add_argument("--postgres", default="", help="a PostgreSQL server URL for the second pass")
+    parser.add_argument("--args", default="", help="arguments passed to every benchmark run (e.g. a shorter run)")
     args = parser.parse_args()
     RESULTS_DIR.mkdir(exist_ok=True)
     rows, targets, failures = [], [], []
@@ -58,7 +61,8 @@ def main() -> int:
         print(f"Running {name} on {engine}...", flush=True)
         started = time.perf_counter()
         env = dict(os.environ, BENCH_DATABASE=args.postgres if engine == "postgresql" else "sqlite")
-        completed = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env)
+        command = [sys.executable, str(script), *args.args.split()]
+        completed = subprocess.run(command, capture_output=True, text=True, env=env)
         output = completed.stdout + completed.stderr
         (RESULTS_DIR / f"{name}-{engine}.log").write_text(output)
         print(f"  finished in {time.perf_counter() - started:.0f} s (exit {completed.returncode})", flush=True)
@@ -67,7 +71,7 @@ def main() -> int:
         for line in completed.stdout.splitlines():
             if line.startswith("BENCHROW "):
                 rows.append(json.loads(line[len("BENCHROW ") :]))
-            elif "[met]" in line or "[MISSED]" in line:
+            elif "[met]" in line or "[MISSED]" in line or "[info]" in line:
                 targets.append(f"{name} [{engine}]: {line.strip()}")
 
     header = f"{'benchmark':<48} {'endpoint':<28} {'req/s':>9} {'x base':>7} {'p95 ms':>9} {'errors':>7}"
@@ -85,7 +89,10 @@ def main() -> int:
         print(f"  FAILED {line}")
     if not args.only:
         LATEST.write_text(latest_markdown(rows, targets, failures, runs=runs))
-        print(f"\nTable written to {LATEST.relative_to(BENCH_DIR.parent)}")
+    else:
+        text = LATEST.read_text() if LATEST.exists() else ""
+        LATEST.write_text(with_section(text, rows, targets, failures, runs, args.args))
+    print(f"\nTable written to {LATEST.relative_to(BENCH_DIR.parent)}")
     return 1 if failures else 0
 
 
@@ -98,8 +105,9 @@ def _commit() -> str:
     return head.stdout.strip() + (" (with uncommitted changes)" if dirty.stdout.strip() else "")
 
 
-def latest_markdown(rows: list[dict], targets: list[str], failures: list[str], *, runs) -> str:
+def latest_markdown(rows: list[dict], targets: list[str], failures: list[str], *, runs, args: str = "") -> str:
     """The same table as printed, as Markdown: the one place the current figures are written down."""
+    arguments = f" (with `{args}`)" if args else ""
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     lines = [
         "# Latest `make bench`",
@@ -109,7 +117,7 @@ def latest_markdown(rows: list[dict], targets: list[str], failures: list[str], *
         f"- date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
         f"- commit: {_commit()}",
         f"- machine: {os.cpu_count()} cores, load average {load:.1f} at the end",
-        f"- runs: {', '.join(f'{name} [{engine}]' for name, engine in runs)}",
+        f"- runs: {', '.join(f'{name} [{engine}]' for name, engine in runs)}{arguments}",
         "",
         "Throughput as a ratio of the baseline measured in the same run; p95 in ms.",
         "",
@@ -126,6 +134,23 @@ def latest_markdown(rows: list[dict], targets: list[str], failures: list[str], *
     if failures:
         lines += ["", "## Failures", ""] + [f"- {line}" for line in failures]
     return "\n".join(lines) + "\n"
+
+
+SECTIONS_HEADING = "## Latest runs of single benchmarks"
+
+
+def with_section(text: str, rows: list[dict], targets: list[str], failures: list[str], runs, args: str = "") -> str:
+    """latest.md with the section of these runs (one per set of benchmark names) written anew, the rest kept."""
+    names = " ".join(sorted({name for name, _ in runs}))
+    begin, end = f"<!-- begin: {names} -->", f"<!-- end: {names} -->"
+    body = latest_markdown(rows, targets, failures, runs=runs, args=args).split("\n", 4)[4]  # without its title lines
+    section = f"{begin}\n### {names}\n\n{body.replace('## Targets', '#### Targets')}{end}\n"
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        return head + section + rest.split(end, 1)[1].lstrip("\n")
+    if SECTIONS_HEADING not in text:
+        text = text.rstrip("\n") + f"\n\n{SECTIONS_HEADING}\n\n"
+    return text.rstrip("\n") + "\n\n" + section
 
 
 if __name__ == "__main__":

@@ -11,3 +11,6 @@ history_changed = Event("history_changed", sender_app="identity")
 preferences_changed = Event("preferences_changed", sender_app="identity")
 # A viewer's parental controls changed, so what they may see changed: payload `user`.
 parental_controls_changed = Event("parental_controls_changed", sender_app="identity")
+# Bearer tokens were revoked (logout, logout everywhere): payload `user`, and `digests` (the revoked tokens'
+# knox digests), None when every token of the user went. Caches of token checks drop them.
+tokens_revoked = Event("tokens_revoked", sender_app="identity")

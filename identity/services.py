@@ -209,12 +209,15 @@ def token_create(*, user: User) -> tuple[AuthToken, str]:
 
 @boundary
 def token_revoke(*, token: AuthToken) -> None:
+    digest = token.digest  # knox's primary key: gone from the instance once deleted
     token.delete()
+    events.tokens_revoked.send_on_commit(user=token.user, digests=[digest])
 
 
 @boundary
 def tokens_revoke_all(*, user: User) -> int:
     deleted, _ = AuthToken.objects.filter(user=user).delete()
+    events.tokens_revoked.send_on_commit(user=user, digests=None)
     return deleted
 
 

@@ -9,6 +9,11 @@ class StreamConfig(ServiceConfig):
     service_label = "Streaming Service"
     calls = ("catalog", "identity", "analytics")
 
+    def ready(self) -> None:
+        from stream import receivers
+
+        receivers.connect()
+
     def seed_demo(self, context) -> None:
         """CDNs in several regions and a history of finished views (after identity's viewers exist)."""
         from stream.demo import demo_seed

@@ -1,15 +1,16 @@
 """Reads of stream data: sessions, live CDN health, CDN choice, steering order and bitrate hints."""
 
 import statistics
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from stream.heartbeat import live
+from stream.heartbeat.live import ACTIVE_ROW_FIELDS
 from stream.models import Cdn, PlaybackSession, SessionStatus
 from streaming_platform.boundary import boundary
 from streaming_platform.errors import NotFound
@@ -93,46 +94,50 @@ def _judge(health: CdnHealth) -> None:
     health.state = CdnState.DEGRADED if reasons else CdnState.HEALTHY
 
 
-def _seen_between(since: datetime, until: datetime, rows: Callable[[QuerySet], QuerySet]) -> QuerySet:
-    """`rows` of the sessions seen at or after `since` (and ended, if at all, by `until`), in one query.
-
-    `last_seen_at` moves with every metric update, so no index holds it: the active sessions are found by
-    status, the ended ones by `ended_at` (only ended sessions have one, and a session is last seen no later
-    than it ends). The two parts are planned apart (UNION ALL, a closed range on `ended_at`), so each uses
-    its index whatever statistics the database holds; an OR, or an open range, loses to a scan of the CDN
-    index in group order.
-    """
-    active = PlaybackSession.objects.filter(status=SessionStatus.ACTIVE, last_seen_at__gte=since)
-    ended = PlaybackSession.objects.filter(ended_at__range=(since, until), last_seen_at__gte=since)
-    return rows(active.order_by()).union(rows(ended.order_by()), all=True)
+def _totals(rows: list[dict], *, since: datetime, alive_since: datetime) -> dict[int, dict]:
+    """Per CDN, what its health counts of `rows` (sessions with their status, viewer, last update and QoE)."""
+    totals: dict[int, dict] = {}
+    viewers: dict[int, set] = {}
+    failed: dict[int, set] = {}
+    for row in rows:
+        cdn_id = row["cdn_id"]
+        total = totals.setdefault(
+            cdn_id, {"active": 0, "sessions": 0, "rebuffer_s": 0.0, "watch_s": 0.0, "startups": []}
+        )
+        total["active"] += row["status"] == SessionStatus.ACTIVE and row["last_seen_at"] >= alive_since
+        if row["last_seen_at"] < since:
+            continue
+        total["sessions"] += 1
+        # Errors count by viewer: one viewer ending four sessions in a second is one failure, not four.
+        viewers.setdefault(cdn_id, set()).add(row["user_id"])
+        if row["fatal_error"]:
+            failed.setdefault(cdn_id, set()).add(row["user_id"])
+        total["rebuffer_s"] += row["rebuffer_duration_s"]
+        total["watch_s"] += row["watch_time_s"]
+        if row["startup_time_ms"] is not None:
+            total["startups"].append(row["startup_time_ms"])
+    for cdn_id, total in totals.items():
+        total["viewers"], total["failed_viewers"] = len(viewers.get(cdn_id, ())), len(failed.get(cdn_id, ()))
+    return totals
 
 
 @boundary
 def cdn_health_list(*, at: datetime | None = None) -> list[CdnHealth]:
-    """Every CDN's live health from the sessions it served in the recent window (three queries)."""
+    """Every CDN's live health: its active sessions as their live state holds them, and those ended in the window.
+
+    The active sessions come from the live-state store (their rows, or Redis); the ended ones from their rows by
+    `ended_at` (only ended sessions have one, and a session is last seen no later than it ends). Three reads.
+    """
     at = at or timezone.now()
     since = at - timedelta(seconds=settings.STREAM_CDN_HEALTH_WINDOW_S)
     alive_since = at - timedelta(seconds=settings.STREAM_IDLE_TIMEOUT_S)
     healths = {cdn.pk: CdnHealth(cdn=cdn) for cdn in Cdn.objects.all()}
-    rows = _seen_between(
-        min(since, alive_since),
-        at,
-        lambda sessions: sessions.values("cdn_id").annotate(
-            active=Count("pk", filter=Q(status=SessionStatus.ACTIVE, last_seen_at__gte=alive_since)),
-            sessions=Count("pk", filter=Q(last_seen_at__gte=since)),
-            # Errors count by viewer: one viewer ending four sessions in a second is one failure, not four.
-            viewers=Count("user", distinct=True, filter=Q(last_seen_at__gte=since)),
-            failed_viewers=Count("user", distinct=True, filter=Q(last_seen_at__gte=since, fatal_error=True)),
-            rebuffer_s=Sum("rebuffer_duration_s", filter=Q(last_seen_at__gte=since), default=0.0),
-            watch_s=Sum("watch_time_s", filter=Q(last_seen_at__gte=since), default=0.0),
-        ),
-    )
-    totals: dict[int, dict] = {}
-    for row in rows:  # a CDN has up to two rows: its active sessions and its ended ones
-        total = totals.setdefault(row.pop("cdn_id"), dict.fromkeys(row, 0))
-        for name, value in row.items():
-            total[name] += value
-    for cdn_id, total in totals.items():
+    active = [
+        {**row, "status": SessionStatus.ACTIVE} for row in live.store().active_rows(since=min(since, alive_since))
+    ]
+    ended = PlaybackSession.objects.filter(ended_at__range=(since, at), last_seen_at__gte=since).order_by()
+    rows = [*active, *ended.values("status", *ACTIVE_ROW_FIELDS)]
+    for cdn_id, total in _totals(rows, since=since, alive_since=alive_since).items():
         health = healths.get(cdn_id)
         if health is None:
             continue
@@ -144,16 +149,7 @@ def cdn_health_list(*, at: datetime | None = None) -> list[CdnHealth]:
             health.error_rate = min(1.0, total["failed_viewers"] / total["viewers"])
         if total["watch_s"]:
             health.rebuffer_pct = 100 * total["rebuffer_s"] / total["watch_s"]
-    startups: dict[int, list[float]] = {}
-    for cdn_id, startup in _seen_between(
-        since,
-        at,
-        lambda sessions: sessions.filter(startup_time_ms__isnull=False).values_list("cdn_id", "startup_time_ms"),
-    ):
-        startups.setdefault(cdn_id, []).append(startup)
-    for cdn_id, values in startups.items():
-        if cdn_id in healths:
-            healths[cdn_id].p95_startup_ms = _p95(values)
+        health.p95_startup_ms = _p95(total["startups"])
     for health in healths.values():
         _judge(health)
     return list(healths.values())
@@ -190,7 +186,13 @@ def session_get(*, session_id: str, user=None) -> PlaybackSession:
         raise NotFound(SESSION_NOT_FOUND)
     if user is not None:
         owner_or_staff_check(user, session.user_id, write=False, not_found=SESSION_NOT_FOUND)
-    return session
+    return live.store().overlay([session])[0]
+
+
+@boundary
+def sessions_live(*, sessions: list[PlaybackSession]) -> list[PlaybackSession]:
+    """The sessions (a page of `session_list`, `sessions_active_for`) with their live state: position, QoE."""
+    return live.store().overlay(list(sessions))
 
 
 @boundary
@@ -223,10 +225,8 @@ def initial_bitrate_hint(*, region: str, device_type: str, at: datetime | None =
 @boundary
 def active_watch_seconds(*, user) -> float:
     """Seconds played so far in the viewer's running sessions (not yet in their recorded daily watch time)."""
-    total = PlaybackSession.objects.filter(user=user, status=SessionStatus.ACTIVE).aggregate(
-        total=Sum("watch_time_s", default=0.0)
-    )["total"]
-    return float(total)
+    running = live.store().overlay(list(PlaybackSession.objects.filter(user=user, status=SessionStatus.ACTIVE)))
+    return float(sum(session.watch_time_s for session in running))
 
 
 @boundary

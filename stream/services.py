@@ -14,8 +14,9 @@ from catalog.models import Episode, Kind, Title
 from catalog.selectors import episode_of_show
 from identity.services import account_lock
 from stream import selectors
-from stream.heartbeat import statements
-from stream.heartbeat.apply import account_interval, apply
+from stream.heartbeat import live
+from stream.heartbeat.apply import WRITTEN_FIELDS, account_interval
+from stream.heartbeat.live import Outcome
 from stream.ladder import RUNGS_BY_KBPS, Rung, hevc_ladder_for, ladder_for, max_height_for
 from stream.models import Cdn, EndReason, PlaybackSession, SessionStatus
 from streaming_platform.boundary import boundary
@@ -137,20 +138,22 @@ def session_start(
     ladder = ladder_for(max_height)
     hevc_ladder = hevc_ladder_for(max_height=max_height, plan_max_height=user.max_height, device_hevc=device_hevc)
     hint = selectors.initial_bitrate_hint(region=region, device_type=device_type, at=at)
+    store = live.store()
     with transaction.atomic():
         account_lock(user=user)
         sessions_reap_idle(at=at, user=user)
-        active = list(selectors.sessions_active_for(user=user).order_by("started_at"))
+        active = store.overlay(list(selectors.sessions_active_for(user=user).order_by("started_at")))
         # A device plays one stream: starting again on it (a reload, a crash, a new title) takes over its
-        # session instead of waiting for the idle timeout with a 409.
-        for previous in [session for session in active if session.device_id == device_id]:
-            session_end(session_id=previous.pk, reason=EndReason.REPLACED, at=at)
-            active.remove(previous)
-        if len(active) >= user.max_streams:
-            raise TooManyStreams(max_streams=user.max_streams, active_sessions=active)
+        # session instead of waiting for the idle timeout with a 409. Everything that may refuse comes first.
+        replaced = [session for session in active if session.device_id == device_id]
+        others = [session for session in active if session.device_id != device_id]
+        if len(others) >= user.max_streams:
+            raise TooManyStreams(max_streams=user.max_streams, active_sessions=others)
         ranked = selectors.cdns_ranked(region=region, healths=selectors.cdn_health_list(at=at))
         if not ranked:
             raise NoCdnAvailable()
+        for previous in replaced:
+            session_end(session_id=previous.pk, reason=EndReason.REPLACED, at=at)
         session = PlaybackSession(
             user=user,
             title=title,
@@ -171,6 +174,7 @@ def session_start(
         session.position_s = session.start_position_s = resume or 0.0
         session.full_clean(exclude=["user", "title", "episode", "cdn"], validate_constraints=False)
         session.save(force_insert=True)
+        transaction.on_commit(lambda: store.started(session))
     return StartedSession(session=session, ladder=[*ladder, *hevc_ladder], resume_position_s=resume)
 
 
@@ -214,27 +218,39 @@ def session_update(
     write miss; the update is then re-read and re-applied.
     """
     at = at or timezone.now()
-    given_sequence = metrics.get("sequence")
-    for attempt in range(UPDATE_ATTEMPTS):
-        if attempt or session is None or session.pk != session_id:
-            session = statements.session_read(session_id)
-        session = session_writable_check(session=session, user=user)
-        if session.status != SessionStatus.ACTIVE:
+    store, controls_checked = live.store(), False
+    for _attempt in range(UPDATE_ATTEMPTS):
+        result = store.update_once(
+            session_id=session_id,
+            metrics=metrics,
+            at=at,
+            user=user,
+            session=session,
+            controls_checked=controls_checked,
+            slack_s=POSITION_SLACK_S,
+            controls_period_s=CONTROLS_CHECK_S,
+        )
+        if result.kind == Outcome.CONFLICT:
+            session = None  # read it again
+            continue
+        session = session_writable_check(session=result.session, user=user)
+        if result.kind == Outcome.ENDED:
             return _after_end(session, metrics)
-        # Without a sequence number (CMCD v1, or JSON without one), updates apply in arrival order.
-        sequence = given_sequence if given_sequence is not None else session.last_sequence + 1
-        if sequence <= session.last_sequence:
+        if result.kind == Outcome.STALE:
             return session, False
-        _position_check(session, metrics)
-        if _controls_check_due(session, at):
+        if result.kind == Outcome.POSITION:
+            _position_check(session, metrics)
+        if result.kind == Outcome.CONTROLS:
+            # Before the write: a viewer past their limit gets nothing more recorded.
             _viewing_check(session=session, user=user, at=at)
-        seen_sequence = session.last_sequence
-        apply(session, {**metrics, "sequence": sequence} if given_sequence is None else metrics, at)
-        # No full_clean: the values were range-checked on the way in and the row's relations never change here.
-        if statements.session_write_if_unchanged(session, seen_sequence=seen_sequence):
+            controls_checked = True
+            continue
+        if result.kind == Outcome.APPLIED:
             break
     else:
         raise Conflict("The session is being updated concurrently; send the update again.")
+    if result.checkpoint_due:
+        store.checkpoint(session)
     if session.fatal_error:
         session = session_end(session_id=session.pk, reason=EndReason.ERROR, at=at)
     elif metrics.get("quit"):
@@ -248,6 +264,8 @@ def _after_end(session: PlaybackSession, metrics: dict) -> tuple[PlaybackSession
     The code is kept on the session (its summary shows it); the view's analytics summary was recorded at the end.
     """
     code = metrics.get("error_code")
+    if code:  # the live state may say ended before the row does (the end is being recorded): the row decides
+        session = PlaybackSession.objects.get(pk=session.pk)
     if session.end_reason == EndReason.ERROR and code and not session.error_code:
         PlaybackSession.objects.filter(pk=session.pk, error_code="").update(error_code=code)
         session.error_code = code
@@ -286,7 +304,13 @@ def _viewing_allowed(*, user, at: datetime) -> tuple[bool, str | None]:
 
 
 def _viewing_check(*, session: PlaybackSession, user, at: datetime) -> None:
-    if user is None or user.pk != session.user_id:
+    # A viewer known from the token cache holds only its id and staff flag: the controls need the account.
+    if (
+        user is None
+        or user.pk != session.user_id
+        or not isinstance(user, get_user_model())
+        or getattr(user, "from_token_cache", False)
+    ):
         user = get_user_model().objects.get(pk=session.user_id)
     allowed, reason = _viewing_allowed(user=user, at=at)
     if not allowed:
@@ -315,7 +339,7 @@ def session_pathway_report(
         if cdn is not None:
             changes["cdn"] = cdn
     if changes and session.is_active:
-        PlaybackSession.objects.filter(pk=session.pk, status=SessionStatus.ACTIVE).update(**changes)
+        live.store().pathway_report(session, changes)
         for name, value in changes.items():
             setattr(session, name, value)
 
@@ -354,10 +378,27 @@ def session_end(*, session_id: str, reason: str, at: datetime | None = None) -> 
     The first call closes the running aggregates, records the viewer's progress through identity and the
     view's quality summary through analytics, in one transaction; later calls return the ended session.
     """
+    at = at or timezone.now()
+    store = live.store()
+    # The live state is marked ended first: an update after this point is refused, one before it is counted.
+    idle_before = at - timedelta(seconds=settings.STREAM_IDLE_TIMEOUT_S) if reason == EndReason.IDLE else None
+    values = store.end_begin(session_id, idle_before=idle_before)
+    if values and values.get("busy"):  # the reaper's view was stale: the player is still sending updates
+        return PlaybackSession.objects.get(pk=session_id)
+    try:
+        ended = _session_end_recorded(session_id=session_id, reason=reason, at=at, live_values=values or {})
+    except BaseException:
+        if values is not None:
+            store.end_undo(session_id)
+        raise
+    transaction.on_commit(lambda: store.end_done(session_id))
+    return ended
+
+
+def _session_end_recorded(*, session_id: str, reason: str, at: datetime, live_values: dict) -> PlaybackSession:
     from analytics.services import view_summary_record
     from identity.services import history_record
 
-    at = at or timezone.now()
     with transaction.atomic():
         session = (
             PlaybackSession.objects.select_for_update(of=("self",))
@@ -366,6 +407,9 @@ def session_end(*, session_id: str, reason: str, at: datetime | None = None) -> 
         )
         if session.status != SessionStatus.ACTIVE:
             return session
+        for name in WRITTEN_FIELDS:
+            if name in live_values:
+                setattr(session, name, live_values[name])
         if reason == EndReason.IDLE:
             # The view ended when the player went silent, not when the reaper noticed.
             ended_at = session.last_seen_at
@@ -386,11 +430,7 @@ def session_end(*, session_id: str, reason: str, at: datetime | None = None) -> 
             status=session.status,
             end_reason=session.end_reason,
             ended_at=session.ended_at,
-            position_s=session.position_s,
-            watch_time_s=session.watch_time_s,
-            rebuffer_duration_s=session.rebuffer_duration_s,
-            bitrate_time_kbps_s=session.bitrate_time_kbps_s,
-            bitrate_time_s=session.bitrate_time_s,
+            **{name: getattr(session, name) for name in WRITTEN_FIELDS},
         )
         if not flipped:
             return PlaybackSession.objects.get(pk=session.pk)
@@ -434,15 +474,11 @@ def session_end(*, session_id: str, reason: str, at: datetime | None = None) -> 
 def sessions_reap_idle(*, at: datetime | None = None, user=None) -> int:
     """Ends, as idle, the active sessions (of `user`, or everyone's) with no update within the idle timeout."""
     at = at or timezone.now()
-    idle = PlaybackSession.objects.filter(
-        status=SessionStatus.ACTIVE, last_seen_at__lt=at - timedelta(seconds=settings.STREAM_IDLE_TIMEOUT_S)
-    )
-    if user is not None:
-        idle = idle.filter(user=user)
+    before = at - timedelta(seconds=settings.STREAM_IDLE_TIMEOUT_S)
     ended = 0
-    for session_id in list(idle.values_list("pk", flat=True)):
-        session_end(session_id=session_id, reason=EndReason.IDLE, at=at)
-        ended += 1
+    for session_id in live.store().idle_ids(before=before, user=user):
+        if session_end(session_id=session_id, reason=EndReason.IDLE, at=at).end_reason == EndReason.IDLE:
+            ended += 1
     return ended
 
 

@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 from stream import cmcd, delivery, heartbeat, playlists, selectors, services, signing, tracks
 from stream.authentication import HeartbeatTokenAuthentication
 from stream.filtersets import PlaybackSessionFilterSet
-from stream.heartbeat import statements
+from stream.heartbeat import live
 from stream.ladder import rung_kbps_of_reported
 from stream.models import EndReason
 from stream.permissions import IsStaffForList
@@ -167,6 +167,10 @@ class SessionViewSet(
             services.sessions_reap_idle_if_due()
         return selectors.session_list(include_ended="status" in self.request.query_params)
 
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        return None if page is None else selectors.sessions_live(sessions=page)
+
     def get_object(self):
         session = selectors.session_get(session_id=self.kwargs["pk"], user=self.request.user)
         self.check_object_permissions(self.request, session)
@@ -237,9 +241,22 @@ class SessionViewSet(
         # The hot path (every viewer, every few seconds): the session was read with the token; the service
         # writes it back with one compare-and-set. Whose session it is comes first, before the body is read,
         # so another viewer's session answers 404 whatever the body holds.
-        read = self.heartbeat_read.session if self.heartbeat_read else statements.session_read(pk)
-        services.session_writable_check(session=read if read is not None and read.pk == pk else None, user=request.user)
-        metrics, cmcd_keys = metrics_from_request(request)
+        # With live state in Redis, the token and owner checks are part of the update's one script (`deferred`):
+        # an update that does not get that far (a bad body) checks them before its 400.
+        deferred = self.heartbeat_read is not None and self.heartbeat_read.deferred
+        read = None
+        if not deferred:
+            read = self.heartbeat_read.session if self.heartbeat_read else live.store().session_read(pk)
+            services.session_writable_check(
+                session=read if read is not None and read.pk == pk else None, user=request.user
+            )
+        try:
+            metrics, cmcd_keys = metrics_from_request(request)
+        except Exception:
+            if deferred:
+                request.user.resolve()  # a bad token is 401 first
+                services.session_writable_check(session=live.store().session_read(pk), user=request.user)
+            raise
         session, applied = session_update_naming_keys(
             session_id=pk, metrics=metrics, cmcd_keys=cmcd_keys, user=request.user, session=read
         )
@@ -272,7 +289,9 @@ class SessionViewSet(
     )
     @action(detail=False, methods=["get"], pagination_class=None, filterset_class=None)
     def mine(self, request):
-        sessions = selectors.sessions_active_for(user=request.user).order_by("-started_at")
+        sessions = selectors.sessions_live(
+            sessions=selectors.sessions_active_for(user=request.user).order_by("-started_at")
+        )
         return Response(ActiveSessionSerializer(sessions, many=True).data)
 
     @extend_schema(request=None, responses={200: SessionSerializer, 404: ErrorSerializer})

@@ -25,7 +25,7 @@ def remove_call_listener(listener: CallListener) -> None:
         _listeners.remove(listener)
 
 
-def measured_call(caller: str, callee: str, name: str, func, *args, **kwargs):
+def measured_call(caller: str, callee: str, name: str, func, /, *args, **kwargs):
     """Calls `func`, reporting the call from `caller` to `callee` to the listeners (when there are any)."""
     if caller == callee or not _listeners:
         return func(*args, **kwargs)

@@ -369,6 +369,13 @@ STREAM_SIGNING_KEY = os.environ.get("STREAM_SIGNING_KEY", SECRET_KEY)
 STREAM_URL_TTL_S = env_int("STREAM_URL_TTL_S", 6 * 3600)  # lifetime of a signed playlist URL
 STREAM_HEARTBEAT_INTERVAL_S = env_int("STREAM_HEARTBEAT_INTERVAL_S", 10)  # how often players send metrics
 STREAM_IDLE_TIMEOUT_S = env_int("STREAM_IDLE_TIMEOUT_S", 300)  # no update for this long ends a session
+# With REDIS_URL, live session state is in Redis: the session's row is written at least this often (seconds),
+# a token check is cached this long (revocation drops it at once), under this key prefix.
+STREAM_CHECKPOINT_S = env_int("STREAM_CHECKPOINT_S", 60)
+STREAM_TOKEN_CACHE_S = env_int("STREAM_TOKEN_CACHE_S", 300)
+STREAM_LIVE_PREFIX = os.environ.get("STREAM_LIVE_PREFIX", "stream-live")
+# Where playing sessions' live state is kept: "redis" (the default with REDIS_URL) or "database" (their rows).
+STREAM_LIVE_STORE = os.environ.get("STREAM_LIVE_STORE", "redis" if REDIS_URL else "database")
 STREAM_CDN_HEALTH_WINDOW_S = env_int("STREAM_CDN_HEALTH_WINDOW_S", 300)  # CDN health looks at this recent window
 STREAM_STEERING_TTL_S = env_int("STREAM_STEERING_TTL_S", 300)  # how long a player keeps a steering manifest
 # Development media (`manage.py media_prepare`, run by `make dev`): cached outside the repository.

@@ -25,3 +25,8 @@ if REDIS_URL:
     )
     CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"{TEST_REDIS_PREFIX}-asgi"
     TOPOLOGY_REDIS_PREFIX = f"{TEST_REDIS_PREFIX}-topology"
+# Live session state, under the run's prefix on whichever Redis a test uses. The suite's tests of sessions read
+# their rows after each update: they run on the database's store, also under `make test-scale`; the tests of
+# the Redis store ask for it (fixture `live_redis`), and the servers tests start use the project's settings.
+STREAM_LIVE_PREFIX = f"{TEST_REDIS_PREFIX}-stream-live"
+STREAM_LIVE_STORE = "database"

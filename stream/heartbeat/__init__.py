@@ -2,8 +2,9 @@
 
 Players send an update every few seconds, so this path is tuned for cost (see docs/services/stream.md). Its
 parts: `token` (knox's bearer-token check), `statements` (the reads and the compare-and-set write, prepared
-once), `apply` (the accounting, and `WRITTEN_FIELDS`, the one list of what an update changes). The session
-endpoints' view calls `authenticate` for a metric update; `stream.services.session_update` does the rest.
+once), `apply` (the accounting, and `WRITTEN_FIELDS`, the one list of what an update changes), `live` (which
+store holds a playing session's live state: the row, or Redis with `redis_live`). The session endpoints' view
+calls `authenticate` for a metric update; `stream.services.session_update` does the rest.
 """
 
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AnonymousUser
 from rest_framework.exceptions import AuthenticationFailed
 
-from stream.heartbeat import token
+from stream.heartbeat import live, token
 from stream.models import PlaybackSession
 
 
@@ -21,6 +22,9 @@ class Heartbeat:
 
     user: object
     session: PlaybackSession | None
+    # The token and the session's owner are checked by the update itself (live state in Redis): `user` is then
+    # resolved on first use of anything but `is_authenticated`.
+    deferred: bool = False
 
 
 def authenticate(request, *, session_id: str) -> Heartbeat | None:
@@ -33,9 +37,9 @@ def authenticate(request, *, session_id: str) -> Heartbeat | None:
     if credentials is None:
         return None
     try:
-        user, auth_token, session = token.check(credentials, session_id=session_id)
+        user, auth_token, session = live.store().authenticate(credentials, session_id=session_id)
     except AuthenticationFailed:
         request.user, request.auth = AnonymousUser(), None
         raise
     request.user, request.auth = user, auth_token
-    return Heartbeat(user=user, session=session)
+    return Heartbeat(user=user, session=session, deferred=getattr(user, "deferred", False))

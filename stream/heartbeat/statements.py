@@ -71,3 +71,26 @@ def session_write_if_unchanged(session: PlaybackSession, *, seen_sequence: int) 
     ]
     params += [session.pk, seen_sequence, SessionStatus.ACTIVE.value]
     return execute(sql, params, fetch=False) == 1
+
+
+_prepared_checkpoints: dict[str, str] = {}
+
+
+def session_checkpoint(session: PlaybackSession, *, row_sequence: int) -> bool:
+    """Writes the live state's WRITTEN_FIELDS to the row if the row is as the last checkpoint left it (its
+    sequence `row_sequence`, still active): not if another path wrote it since."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    sql = _prepared_checkpoints.get(connection.vendor)
+    if sql is None:
+        meta, quote = PlaybackSession._meta, connection.ops.quote_name
+        written = [cast(Field, meta.get_field(name)) for name in WRITTEN_FIELDS]
+        sql = _prepared_checkpoints[connection.vendor] = (
+            f"UPDATE {quote(meta.db_table)} SET {', '.join(f'{quote(str(f.column))} = %s' for f in written)} "
+            f"WHERE {quote('id')} = %s AND {quote('last_sequence')} = %s AND {quote('status')} = %s"
+        )
+    params = [
+        cast(Field, PlaybackSession._meta.get_field(name)).get_db_prep_save(getattr(session, name), connection)
+        for name in WRITTEN_FIELDS
+    ]
+    params += [session.pk, row_sequence, SessionStatus.ACTIVE.value]
+    return execute(sql, params, fetch=False) == 1

@@ -75,3 +75,18 @@ def media_settings(settings, tiny_media):
     settings.STREAM_MEDIA_DIR, settings.STREAM_MEDIA_CLIP_S, settings.STREAM_MEDIA_RUNGS_KBPS = tiny_media, 4, [145]
     settings.STREAM_DEV_ORIGIN = True
     return settings
+
+
+@pytest.fixture
+def live_redis(redis_url, settings):
+    """Live session state in the suite's Redis (as with REDIS_URL set); its keys are removed afterwards."""
+    from stream.heartbeat import live
+
+    settings.REDIS_URL = redis_url  # of the settings read at run time, only the live-state store's choice
+    settings.STREAM_LIVE_STORE = "redis"
+    store = live.store()
+    store._down_until, store._rows_swept_at = 0.0, float("-inf")
+    yield store
+    keys = list(store.redis.scan_iter(match=f"{store.prefix}:*", count=1000))
+    if keys:
+        store.redis.delete(*keys)

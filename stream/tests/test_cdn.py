@@ -210,3 +210,32 @@ def test_failures_of_several_viewers_take_a_cdn_down(api_client):
         ended(cdn)
 
     assert status_of(api_client)["edge-a"]["state"] == "down"
+
+
+def test_a_service_call_measured_by_the_topology_may_take_an_argument_called_name(db):
+    """`cdn_upsert(name=...)` called from another service while the topology measures calls (as when served)."""
+    from stream import services
+    from streaming_platform.boundary import add_call_listener, measured_call, remove_call_listener
+
+    calls = []
+
+    def listener(caller, callee, name, elapsed, ok):
+        calls.append((caller, callee, name, ok))
+
+    add_call_listener(listener)
+    try:
+        cdn = measured_call(
+            "bench",
+            "stream",
+            "cdn_upsert",
+            services.cdn_upsert,
+            name="cdn-measured",
+            base_url="https://cdn.example",
+            regions=[],
+            capacity=10,
+        )
+    finally:
+        remove_call_listener(listener)
+
+    assert cdn.name == "cdn-measured"
+    assert ("bench", "stream", "cdn_upsert", True) in calls
