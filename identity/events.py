@@ -11,3 +11,5 @@ history_changed = Event("history_changed", sender_app="identity")
 preferences_changed = Event("preferences_changed", sender_app="identity")
 # A viewer's parental controls changed, so what they may see changed: payload `user`.
 parental_controls_changed = Event("parental_controls_changed", sender_app="identity")
+# A profile was deleted with its history and list: payload `user` (the account) and `profile_id`.
+profile_deleted = Event("profile_deleted", sender_app="identity")

@@ -30,3 +30,15 @@ def account_for(request, user_id: int, *, write: bool) -> User:
     if write:
         raise PermissionDenied("Staff may read another viewer's records but not change them.")
     return account
+
+
+KIDS_REFUSAL = "A kids profile cannot do this; switch to another profile of the account."
+
+
+def kids_profile_refuse(request) -> None:
+    """403 when the caller acts for a kids profile: account settings, the plan, other profiles and PINs are
+    not theirs to read or change."""
+    from identity.selectors import acts_as_kids
+
+    if acts_as_kids(request.user):
+        raise PermissionDenied(KIDS_REFUSAL, code="kids_profile")

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from identity import views
+from identity import profile_views, views
 from streaming_platform.api.routers import ServiceRouter
 from streaming_platform.api.status import status_path
 
@@ -31,5 +31,18 @@ urlpatterns = [
     path(f"{account}/controls/pin/unlock/", views.PinUnlockView.as_view(), name="controls-pin-unlock"),
     path(f"{account}/plan/", views.PlanView.as_view(), name="plan"),
     path(f"{account}/viewing-allowed/", views.ViewingAllowedView.as_view(), name="viewing-allowed"),
+    path(f"{account}/profiles/", profile_views.ProfileListView.as_view(), name="profiles"),
+    path(f"{account}/profiles/<int:profile_id>/", profile_views.ProfileDetailView.as_view(), name="profile"),
+    path(
+        f"{account}/profiles/<int:profile_id>/select/",
+        profile_views.ProfileSelectView.as_view(),
+        name="profile-select",
+    ),
+    path(f"{account}/profiles/<int:profile_id>/pin/", profile_views.ProfilePinView.as_view(), name="profile-pin"),
+    path(
+        f"{account}/profiles/<int:profile_id>/controls/",
+        profile_views.ProfileControlsView.as_view(),
+        name="profile-controls",
+    ),
     *router.urls,
 ]

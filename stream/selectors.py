@@ -216,11 +216,13 @@ def initial_bitrate_hint(*, region: str, device_type: str, at: datetime | None =
 
 
 @boundary
-def active_watch_seconds(*, user) -> float:
-    """Seconds played so far in the viewer's running sessions (not yet in their recorded daily watch time)."""
-    total = PlaybackSession.objects.filter(user=user, status=SessionStatus.ACTIVE).aggregate(
-        total=Sum("watch_time_s", default=0.0)
-    )["total"]
+def active_watch_seconds(*, user, profile=None) -> float:
+    """Seconds played so far in the running sessions of the account (of `profile` only, when given): not yet
+    in the recorded daily watch time."""
+    running = PlaybackSession.objects.filter(user=user, status=SessionStatus.ACTIVE)
+    if profile is not None:
+        running = running.filter(profile=profile)
+    total = running.aggregate(total=Sum("watch_time_s", default=0.0))["total"]
     return float(total)
 
 

@@ -33,7 +33,7 @@ def test_user_pages_load(admin_client):
     assert changelist.status_code == change.status_code == add.status_code == history.status_code == 200
     assert "kid@example.org" in changelist.content.decode()
     page = change.content.decode()
-    for inline in ("parental_controls", "preferences", "auth_token_set", "watch_history"):
+    for inline in ("profiles", "auth_token_set", "watch_history"):
         assert f'name="{inline}-TOTAL_FORMS"' in page
     assert 'name="watch_history-INITIAL_FORMS" value="4"' in page
     assert "pin_hash" not in page
@@ -109,3 +109,15 @@ def test_availability_windows_in_the_admin_take_only_country_codes(admin_client)
 
     assert lower.status_code == 302 and unassigned.status_code == 200
     assert list(Availability.objects.filter(title=title).values_list("region", flat=True)) == ["DE"]
+
+
+def test_profile_page_shows_its_controls_and_preferences(admin_client):
+    from identity.tests.factories import KidsProfileFactory
+
+    kid = KidsProfileFactory(name="Robin")
+
+    page = admin_client.get(reverse("admin:identity_profile_change", args=[kid.pk]))
+
+    assert page.status_code == 200
+    assert 'name="parental_controls-TOTAL_FORMS"' in page.content.decode()
+    assert 'name="preferences-TOTAL_FORMS"' in page.content.decode()
