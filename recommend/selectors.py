@@ -26,7 +26,7 @@ from catalog.selectors import (
     titles_visible_to,
     viewer_region,
 )
-from identity.selectors import history_interactions, user_list
+from identity.selectors import history_interactions, profile_of, user_list
 from recommend import engine
 from recommend.models import RecommendationList, RecommenderModel
 from streaming_platform.boundary import boundary
@@ -169,7 +169,8 @@ def catalogue_for_model() -> engine.Catalogue:
 
 @boundary
 def recommendation_list_for(*, user) -> RecommendationList | None:
-    return RecommendationList.objects.filter(user_id=user.pk).first()
+    """The cached list of the profile `user` acts for."""
+    return RecommendationList.objects.filter(profile=profile_of(user)).first()
 
 
 def recommendation_list_is_fresh(

@@ -16,7 +16,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from catalog.selectors import title_cards, title_names, titles_exist_after, titles_visible_to, viewer_region
-from identity.selectors import favourite_genre_ids_for, history_interactions, user_list
+from identity.selectors import favourite_genre_ids_for, history_interactions, profile_of, user_list
 from recommend import engine
 from recommend.models import RecommendationList, RecommenderModel, RecommenderState
 from recommend.selectors import (
@@ -134,7 +134,8 @@ def recommender_rebuild_if_due() -> bool:
 
 @boundary
 def recommendations_invalidate(*, user) -> None:
-    """New history for `user`: their cached list is stale, and the model may be due for a rebuild."""
+    """New history for `user`: the cached lists of the account's profiles are stale, and the model may be due
+    for a rebuild."""
     with transaction.atomic():
         RecommendationList.objects.filter(user_id=user.pk).update(invalidated=True)
         if not RecommenderState.objects.filter(pk=1).update(new_history=F("new_history") + 1):
@@ -146,8 +147,8 @@ def recommendations_invalidate(*, user) -> None:
 
 
 def _viewer_history(user) -> dict[str, np.ndarray]:
-    """The viewer's history rows folded per title: strongest like, latest time, started or not."""
-    rows = history_arrays(history_interactions().filter(user_id=user.pk))
+    """The acting profile's history rows folded per title: strongest like, latest time, started or not."""
+    rows = history_arrays(history_interactions().filter(profile=profile_of(user)))
     weights = engine.like_weights(rows["progress"], rows["completed"], rows["rating"], rows["watch_count"])
     titles, inverse = np.unique(rows["title_id"], return_inverse=True)
     folded_weight = np.zeros(len(titles), dtype=np.float32)
@@ -278,6 +279,7 @@ def recommendations_generate(*, user, now: dt.datetime | None = None) -> Recomme
     ttl = dt.timedelta(seconds=settings.RECOMMEND_TTL_S)
     recommendations = RecommendationList(
         user_id=user.pk,
+        profile=profile_of(user),
         items=items,
         generated_at=now,
         fresh_until=now + ttl,
@@ -288,7 +290,7 @@ def recommendations_generate(*, user, now: dt.datetime | None = None) -> Recomme
     RecommendationList.objects.bulk_create(
         [recommendations],
         update_conflicts=True,
-        unique_fields=["user"],
+        unique_fields=["profile"],
         update_fields=["items", "generated_at", "fresh_until", "invalidated", "model"],
     )
     return recommendations

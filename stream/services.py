@@ -418,6 +418,7 @@ def session_end(*, session_id: str, reason: str, at: datetime | None = None) -> 
         view_summary_record(
             session_id=session.pk,
             user=session.user,
+            profile=session.profile,
             title=session.title,
             episode=session.episode,
             region=session.region,

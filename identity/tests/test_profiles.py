@@ -246,3 +246,22 @@ def client_token_digest(client: APIClient) -> str:
     from knox.crypto import hash_token
 
     return hash_token(client._credentials["HTTP_AUTHORIZATION"].split()[1])
+
+
+def test_analytics_carry_the_profile_and_keep_its_events_without_it_once_deleted(django_capture_on_commit_callbacks):
+    from analytics.models import Event
+
+    account = UserFactory()
+    kids = KidsProfileFactory(account=account)
+    client, _ = signed_in(account)
+    client.post(f"{base(account)}/{kids.pk}/select", {})
+    event = {"id": "e1", "type": "page_view", "time": "2026-12-01T10:00:00Z", "properties": {"page": "home"}}
+    assert client.post("/api/analytics/events", [event], format="json").status_code == 201
+    assert Event.objects.get(client_id="e1").profile == kids
+
+    parent, _ = signed_in(account)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert parent.delete(f"{base(account)}/{kids.pk}").status_code == 204
+
+    kept = Event.objects.get(client_id="e1")
+    assert kept.user == account and kept.profile is None

@@ -1,0 +1,56 @@
+"""Recommendations are per profile: each one's own history, each one's own controls."""
+
+import pytest
+from knox.models import AuthToken
+from rest_framework.test import APIClient
+
+from catalog.models import Maturity
+from identity.tests.factories import KidsProfileFactory, ProfileFactory
+from recommend.models import RecommendationList
+from recommend.services import recommender_build
+from recommend.tests.factories import CompletedWatchFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def acting_as(profile) -> APIClient:
+    instance, token = AuthToken.objects.create(user=profile.account)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    client.post(f"/api/identity/users/{profile.account_id}/profiles/{profile.pk}/select", {})
+    return client
+
+
+def ids(response) -> list[int]:
+    return [item["title"]["id"] for item in response.json()["results"]]
+
+
+def test_each_profile_gets_its_own_list_from_its_own_history(world, user):
+    scifi, drama = world["scifi"], world["drama"]
+    partner = ProfileFactory(account=user)
+    CompletedWatchFactory(user=user, title=scifi[0])
+    CompletedWatchFactory(user=user, title=scifi[1])
+    CompletedWatchFactory(user=user, profile=partner, title=drama[0])
+    CompletedWatchFactory(user=user, profile=partner, title=drama[1])
+    recommender_build()
+
+    mine = acting_as(user.profiles.get(is_main=True)).get(f"/api/recommend/users/{user.pk}", {"limit": 3})
+    theirs = acting_as(partner).get(f"/api/recommend/users/{user.pk}", {"limit": 3})
+
+    assert set(ids(mine)) <= {t.pk for t in scifi[2:]}
+    assert set(ids(theirs)) <= {t.pk for t in drama[2:]}
+    assert theirs.json()["results"][0]["reason"] in {"Because you watched Quiet Lives", "Because you watched Harbour"}
+    assert RecommendationList.objects.filter(user=user).count() == 2
+
+
+def test_a_kids_profile_is_never_recommended_what_its_controls_hide(world, user):
+    for title in world["scifi"][:3]:
+        title.maturity_rating = Maturity.G
+        title.save()
+    kids = KidsProfileFactory(account=user)
+    CompletedWatchFactory(user=user, title=world["scifi"][0])  # the main profile's
+    recommender_build()
+
+    listed = ids(acting_as(kids).get(f"/api/recommend/users/{user.pk}", {"limit": 100}))
+
+    assert listed and set(listed) <= {t.pk for t in world["scifi"][:3]}
