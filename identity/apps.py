@@ -12,11 +12,14 @@ class IdentityConfig(ServiceConfig):
     calls = ("catalog", "analytics", "recommend")
 
     def ready(self) -> None:
+        from catalog.listing import listed_provider_register
         from catalog.restrictions import restrictions_provider_register
+        from identity.library import list_title_ids_among
         from identity.selectors import content_restrictions_for
 
-        # The catalog applies a viewer's parental controls without importing identity.
+        # The catalog applies a viewer's parental controls, and marks their My List, without importing identity.
         restrictions_provider_register(content_restrictions_for)
+        listed_provider_register(list_title_ids_among)
 
     def seed_demo(self, context) -> None:
         from identity.demo_data import demo_identity_seed

@@ -13,3 +13,5 @@ preferences_changed = Event("preferences_changed", sender_app="identity")
 parental_controls_changed = Event("parental_controls_changed", sender_app="identity")
 # A profile was deleted with its history and list: payload `user` (the account) and `profile_id`.
 profile_deleted = Event("profile_deleted", sender_app="identity")
+# A profile's My List changed (added, removed, reordered): payload `user` (the account) and `profile_id`.
+list_changed = Event("list_changed", sender_app="identity")

@@ -295,3 +295,21 @@ class LoginFailures(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email}: {self.failures} failures"
+
+
+class ListEntry(models.Model):
+    """A title on a profile's My List; `position` is the viewer's own order (lowest first)."""
+
+    profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="list_entries")
+    title = models.ForeignKey("catalog.Title", on_delete=models.CASCADE, related_name="+")
+    position = models.IntegerField(default=0)
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-added_at", "-id"]
+        verbose_name_plural = "list entries"
+        indexes = [models.Index(fields=["profile", "-added_at"]), models.Index(fields=["profile", "position"])]
+        constraints = [models.UniqueConstraint(fields=["profile", "title"], name="identity_list_one_entry_per_title")]
+
+    def __str__(self) -> str:
+        return f"{self.title} on the list of {self.profile}"

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from identity import profile_views, views
+from identity import library_views, profile_views, views
 from streaming_platform.api.routers import ServiceRouter
 from streaming_platform.api.status import status_path
 
@@ -44,5 +44,8 @@ urlpatterns = [
         profile_views.ProfileControlsView.as_view(),
         name="profile-controls",
     ),
+    path(f"{account}/list/", library_views.ListView.as_view(), name="list"),
+    path(f"{account}/list/order/", library_views.ListOrderView.as_view(), name="list-order"),
+    path(f"{account}/list/<int:title_id>/", library_views.ListEntryView.as_view(), name="list-entry"),
     *router.urls,
 ]

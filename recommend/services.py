@@ -16,6 +16,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from catalog.selectors import title_cards, title_names, titles_exist_after, titles_visible_to, viewer_region
+from identity.library import list_title_ids_for
 from identity.selectors import favourite_genre_ids_for, history_interactions, profile_of, user_list
 from recommend import engine
 from recommend.models import RecommendationList, RecommenderModel, RecommenderState
@@ -35,6 +36,8 @@ MAX_LIMIT = 100
 KEPT_MODELS = 2
 # A rebuild that has not finished after this long is presumed dead, and another process may start one.
 REBUILD_CLAIM_TIMEOUT = dt.timedelta(minutes=30)
+# A title on My List is a like, weaker than one watched past a quarter (engine.like_weights' scale, 0..1).
+LIST_LIKE_WEIGHT = 0.2
 
 
 # --- the model ---------------------------------------------------------------------------------------
@@ -158,7 +161,16 @@ def _viewer_history(user) -> dict[str, np.ndarray]:
     started = np.zeros(len(titles), dtype=bool)
     progress = np.nan_to_num(rows["progress"], nan=0.0)
     np.logical_or.at(started, inverse, rows["completed"] | (progress >= STARTED_AT_PROGRESS))
-    return {"title_ids": titles, "weights": folded_weight, "times": latest, "started": started}
+    # My List: a weak like for titles not watched, and never recommended back (they are already kept).
+    listed = np.setdiff1d(np.array(list_title_ids_for(user=user), dtype=np.int64), titles)
+    now = timezone.now().timestamp()
+    return {
+        "title_ids": np.concatenate([titles, listed]),
+        "weights": np.concatenate([folded_weight, np.full(len(listed), LIST_LIKE_WEIGHT, dtype=np.float32)]),
+        "times": np.concatenate([latest, np.full(len(listed), now)]),
+        "started": np.concatenate([started, np.ones(len(listed), dtype=bool)]),
+        "listed_only": listed,
+    }
 
 
 def _reason(
@@ -170,12 +182,16 @@ def _reason(
     model: engine.Model,
     favourites: set[int],
     has_history: bool,
+    listed_only: set[int] | None = None,
 ) -> str:
     genre_ids = set(
         model.genre_ids[model.genres.indices[model.genres.indptr[position] : model.genres.indptr[position + 1]]]
     )
     if has_history and because >= 0 and scored.collaborative[position] >= scored.content[position] * 0.5:
-        return f"Because you watched {names.get(int(model.title_ids[because]), 'a title you liked')}"
+        because_id = int(model.title_ids[because])
+        if listed_only and because_id in listed_only:
+            return f"Because {names.get(because_id, 'a title')} is on your list"
+        return f"Because you watched {names.get(because_id, 'a title you liked')}"
     if favourites & genre_ids:
         return "Matches your favourite genres"
     if has_history and scored.content[position] > 0:
@@ -244,6 +260,7 @@ def recommendations_generate(*, user, now: dt.datetime | None = None) -> Recomme
             break
     chosen = engine.diversify(np.array(visible_positions, dtype=np.int64), model, limit=size)
 
+    listed_only = set(history["listed_only"].tolist())
     because = scored.because(chosen)
     because_ids = {int(model.title_ids[b]) for b in because if b >= 0}
     names = title_names(title_ids=because_ids)
@@ -251,7 +268,16 @@ def recommendations_generate(*, user, now: dt.datetime | None = None) -> Recomme
         {
             "title_id": int(model.title_ids[p]),
             "score": round(float(scores[p]), 4),
-            "reason": _reason(p, b, scored, names=names, model=model, favourites=favourites, has_history=has_history),
+            "reason": _reason(
+                p,
+                b,
+                scored,
+                names=names,
+                model=model,
+                favourites=favourites,
+                has_history=has_history,
+                listed_only=listed_only,
+            ),
         }
         for p, b in zip(chosen, because, strict=True)
     ]

@@ -54,3 +54,20 @@ def test_a_kids_profile_is_never_recommended_what_its_controls_hide(world, user)
     listed = ids(acting_as(kids).get(f"/api/recommend/users/{user.pk}", {"limit": 100}))
 
     assert listed and set(listed) <= {t.pk for t in world["scifi"][:3]}
+
+
+def test_my_list_is_a_like_with_its_own_reason_and_is_not_recommended_back(world, user):
+    from identity.library import list_add
+
+    scifi = world["scifi"]
+    list_add(user=user, title=scifi[0])
+    list_add(user=user, title=scifi[1])
+    recommender_build()
+
+    response = acting_as(user.profiles.get(is_main=True)).get(f"/api/recommend/users/{user.pk}", {"limit": 100})
+
+    listed = ids(response)
+    assert scifi[0].pk not in listed and scifi[1].pk not in listed
+    assert set(listed[:3]) <= {t.pk for t in scifi[2:]}
+    reasons = {"Because Nebula is on your list", "Because Orbit is on your list"}
+    assert response.json()["results"][0]["reason"] in reasons

@@ -165,6 +165,13 @@ MATRIX: dict[tuple[str, str], Row] = {
         USER + "/controls/pin/unlock/", OWNER_NO_CONTENT, lambda w: {"password": PASSWORD}, kids=KIDS_REFUSED
     ),
     ("identity:plan", "put"): Row(USER + "/plan/", (401, 403, 404, 200), lambda w: {"plan": "premium"}),
+    # My List: the acting profile's own (the kids profile's is empty, so removing is 404 there).
+    ("identity:list", "get"): Row(USER + "/list/", OWNER_READ),
+    ("identity:list", "post"): Row(USER + "/list/", (401, 200, 404, 403), lambda w: {"title": w.title.pk}, kids=201),
+    ("identity:list-entry", "delete"): Row(USER + "/list/{title}/", OWNER_NO_CONTENT, kids=404),
+    ("identity:list-order", "put"): Row(
+        USER + "/list/order/", OWNER_NO_CONTENT, lambda w: {"titles": [w.title.pk]}, kids=400
+    ),
     # Profiles: a kids profile lists them (the picker) and selects one, and nothing else.
     ("identity:profiles", "get"): Row(USER + "/profiles/", OWNER_READ),
     ("identity:profiles", "post"): Row(
@@ -318,7 +325,6 @@ def world(db) -> World:
         ProfileFactory,
         UserFactory,
         WatchHistoryFactory,
-        main_profile,
     )
     from stream.tests.factories import PlaybackSessionFactory
 
@@ -342,10 +348,20 @@ def world(db) -> World:
         session=PlaybackSessionFactory(user=owner, title=title),
         person=person,
         poster=title.images.get(kind="poster"),
-        main_profile=main_profile(owner),
+        main_profile=list_entry(owner, title),
         extra_profile=ProfileFactory(account=owner, name="Second"),
         kids_profile=KidsProfileFactory(account=owner, name="Kid"),
     )
+
+
+def list_entry(owner, title):
+    """The owner's main profile, with `title` on its list."""
+    from identity.models import ListEntry
+    from identity.tests.factories import main_profile
+
+    profile = main_profile(owner)
+    ListEntry.objects.create(profile=profile, title=title)
+    return profile
 
 
 def client_for(identity: str, world: World) -> APIClient:

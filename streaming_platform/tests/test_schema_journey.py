@@ -195,6 +195,14 @@ def test_every_answer_of_the_journey_matches_the_schema(openapi, schema):
     call(viewer_client, "post", f"{me}/controls/pin/unlock/", {"password": "wrong"}, expect=403)
     call(viewer_client, "post", f"{me}/controls/pin/unlock/", {"password": PASSWORD}, expect=204)
     call(viewer_client, "delete", f"{me}/controls/pin/", {"pin": "4321"})
+    # My List.
+    call(viewer_client, "post", f"{me}/list/", {"title": movie.pk}, expect=201)
+    call(viewer_client, "post", f"{me}/list/", {"title": movie.pk}, expect=200)
+    call(viewer_client, "post", f"{me}/list/", {"title": 999999}, expect=400)
+    call(viewer_client, "get", f"{me}/list/", {"order": "own"}, expect=200)
+    call(viewer_client, "put", f"{me}/list/order/", {"titles": [movie.pk]}, expect=204)
+    call(viewer_client, "get", "/api/catalog/movies/", expect=200)
+    call(viewer_client, "delete", f"{me}/list/{movie.pk}/", expect=204)
     # The household: profiles, a kids one, the lock and the switch.
     profiles = f"{me}/profiles"
     call(viewer_client, "get", f"{profiles}/", expect=200)
