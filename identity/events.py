@@ -15,3 +15,5 @@ parental_controls_changed = Event("parental_controls_changed", sender_app="ident
 profile_deleted = Event("profile_deleted", sender_app="identity")
 # A profile's My List changed (added, removed, reordered): payload `user` (the account) and `profile_id`.
 list_changed = Event("list_changed", sender_app="identity")
+# A profile rated a title, changed or removed a rating: payload `user` (the account) and `profile_id`.
+rating_changed = Event("rating_changed", sender_app="identity")

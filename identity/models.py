@@ -313,3 +313,29 @@ class ListEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} on the list of {self.profile}"
+
+
+class RatingValue(models.TextChoices):
+    DOWN = "down", "Not for me"
+    UP = "up", "I like this"
+    LOVE = "love", "Love this"
+
+
+class Rating(models.Model):
+    """A profile's thumbs on a title, given from its page or after watching; separate from history."""
+
+    profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="ratings")
+    title = models.ForeignKey("catalog.Title", on_delete=models.CASCADE, related_name="+")
+    value = models.CharField(max_length=4, choices=RatingValue.choices)
+    rated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-rated_at", "-id"]
+        indexes = [models.Index(fields=["profile", "-rated_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["profile", "title"], name="identity_rating_one_per_title"),
+            models.CheckConstraint(condition=models.Q(value__in=["down", "up", "love"]), name="identity_rating_value"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.profile} rated {self.title}: {self.value}"

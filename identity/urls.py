@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from identity import library_views, profile_views, views
+from identity import library_views, profile_views, rating_views, views
 from streaming_platform.api.routers import ServiceRouter
 from streaming_platform.api.status import status_path
 
@@ -47,5 +47,7 @@ urlpatterns = [
     path(f"{account}/list/", library_views.ListView.as_view(), name="list"),
     path(f"{account}/list/order/", library_views.ListOrderView.as_view(), name="list-order"),
     path(f"{account}/list/<int:title_id>/", library_views.ListEntryView.as_view(), name="list-entry"),
+    path(f"{account}/ratings/", rating_views.RatingListView.as_view(), name="ratings"),
+    path(f"{account}/ratings/<int:title_id>/", rating_views.RatingView.as_view(), name="rating"),
     *router.urls,
 ]

@@ -15,5 +15,6 @@ def connect() -> None:
         identity_events.preferences_changed,
         identity_events.parental_controls_changed,
         identity_events.list_changed,
+        identity_events.rating_changed,
     ):
         event.connect(viewer_changed)

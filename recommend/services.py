@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from catalog.selectors import title_cards, title_names, titles_exist_after, titles_visible_to, viewer_region
 from identity.library import list_title_ids_for
+from identity.ratings import rating_values_for
 from identity.selectors import favourite_genre_ids_for, history_interactions, profile_of, user_list
 from recommend import engine
 from recommend.models import RecommendationList, RecommenderModel, RecommenderState
@@ -38,6 +39,10 @@ KEPT_MODELS = 2
 REBUILD_CLAIM_TIMEOUT = dt.timedelta(minutes=30)
 # A title on My List is a like, weaker than one watched past a quarter (engine.like_weights' scale, 0..1).
 LIST_LIKE_WEIGHT = 0.2
+# Thumbs: love > up > a title finished (1.0) > one watched past a quarter; a thumbs-down is no like at all.
+RATING_LIKE_WEIGHTS = {"love": 1.6, "up": 1.3}
+# How much a thumbs-down title's close neighbours lose, as a share of the best score.
+DISLIKE_NEIGHBOUR_PENALTY = 0.5
 
 
 # --- the model ---------------------------------------------------------------------------------------
@@ -161,15 +166,33 @@ def _viewer_history(user) -> dict[str, np.ndarray]:
     started = np.zeros(len(titles), dtype=bool)
     progress = np.nan_to_num(rows["progress"], nan=0.0)
     np.logical_or.at(started, inverse, rows["completed"] | (progress >= STARTED_AT_PROGRESS))
-    # My List: a weak like for titles not watched, and never recommended back (they are already kept).
-    listed = np.setdiff1d(np.array(list_title_ids_for(user=user), dtype=np.int64), titles)
+    # Ratings and My List: titles rated or kept without being watched join the history; none of them is
+    # recommended back (they are known already).
     now = timezone.now().timestamp()
+    thumbs = rating_values_for(user=user)
+    rated = np.setdiff1d(np.array(sorted(thumbs), dtype=np.int64), titles)
+    listed = np.setdiff1d(np.array(list_title_ids_for(user=user), dtype=np.int64), np.concatenate([titles, rated]))
+    titles = np.concatenate([titles, rated, listed])
+    weights = np.concatenate(
+        [folded_weight, np.zeros(len(rated), dtype=np.float32), np.full(len(listed), LIST_LIKE_WEIGHT, np.float32)]
+    )
+    latest = np.concatenate([latest, np.full(len(rated) + len(listed), now)])
+    started = np.concatenate([started, np.ones(len(rated) + len(listed), dtype=bool)])
+    disliked = np.zeros(len(titles), dtype=bool)
+    for index, title_id in enumerate(titles.tolist()):
+        thumb = thumbs.get(title_id)
+        if thumb == "down":
+            weights[index], disliked[index] = 0.0, True
+        elif thumb in RATING_LIKE_WEIGHTS:
+            weights[index] = max(float(weights[index]), RATING_LIKE_WEIGHTS[thumb])
     return {
-        "title_ids": np.concatenate([titles, listed]),
-        "weights": np.concatenate([folded_weight, np.full(len(listed), LIST_LIKE_WEIGHT, dtype=np.float32)]),
-        "times": np.concatenate([latest, np.full(len(listed), now)]),
-        "started": np.concatenate([started, np.ones(len(listed), dtype=bool)]),
+        "title_ids": titles,
+        "weights": weights,
+        "times": latest,
+        "started": started,
+        "disliked": disliked,
         "listed_only": listed,
+        "liked_rated": np.array([t for t, v in thumbs.items() if v in RATING_LIKE_WEIGHTS], dtype=np.int64),
     }
 
 
@@ -183,12 +206,15 @@ def _reason(
     favourites: set[int],
     has_history: bool,
     listed_only: set[int] | None = None,
+    liked_rated: set[int] | None = None,
 ) -> str:
     genre_ids = set(
         model.genre_ids[model.genres.indices[model.genres.indptr[position] : model.genres.indptr[position + 1]]]
     )
     if has_history and because >= 0 and scored.collaborative[position] >= scored.content[position] * 0.5:
         because_id = int(model.title_ids[because])
+        if liked_rated and because_id in liked_rated:
+            return f"Because you liked {names.get(because_id, 'a title')}"
         if listed_only and because_id in listed_only:
             return f"Because {names.get(because_id, 'a title')} is on your list"
         return f"Because you watched {names.get(because_id, 'a title you liked')}"
@@ -242,8 +268,15 @@ def recommendations_generate(*, user, now: dt.datetime | None = None) -> Recomme
     )
     has_history = bool((history["weights"][known] > 0).any())
     scores = scored.scores.copy()
-    scores[positions[known & history["started"]]] = -np.inf
-    excluded = set(history["title_ids"][history["started"]].tolist())
+    disliked = positions[known & history["disliked"]]
+    if len(disliked):
+        # A thumbs-down: its close neighbours lose weight, and it is never recommended.
+        penalty = np.asarray(model.neighbours[disliked].sum(axis=0)).ravel()
+        if penalty.max() > 0:
+            peak = float(scores[np.isfinite(scores)].max()) if np.isfinite(scores).any() else 1.0
+            scores = scores - DISLIKE_NEIGHBOUR_PENALTY * peak * (penalty / penalty.max())
+    scores[positions[known & (history["started"] | history["disliked"])]] = -np.inf
+    excluded = set(history["title_ids"][history["started"] | history["disliked"]].tolist())
 
     # Walk down the ranking until enough visible titles are found (visibility is one query per batch).
     order = np.argsort(-scores, kind="stable")
@@ -261,6 +294,7 @@ def recommendations_generate(*, user, now: dt.datetime | None = None) -> Recomme
     chosen = engine.diversify(np.array(visible_positions, dtype=np.int64), model, limit=size)
 
     listed_only = set(history["listed_only"].tolist())
+    liked_rated = set(history["liked_rated"].tolist())
     because = scored.because(chosen)
     because_ids = {int(model.title_ids[b]) for b in because if b >= 0}
     names = title_names(title_ids=because_ids)
@@ -277,6 +311,7 @@ def recommendations_generate(*, user, now: dt.datetime | None = None) -> Recomme
                 favourites=favourites,
                 has_history=has_history,
                 listed_only=listed_only,
+                liked_rated=liked_rated,
             ),
         }
         for p, b in zip(chosen, because, strict=True)

@@ -43,3 +43,21 @@ def test_each_account_gets_a_main_profile_holding_its_history_controls_and_prefe
     assert new.get_model("identity", "DailyWatchTime").objects.get().profile_id == main.pk
     histories = new.get_model("identity", "WatchHistory").objects.values_list("user_id", "profile__account_id")
     assert all(user_id == account_id for user_id, account_id in histories)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_history_ratings_become_thumbs_5_love_4_up_2_or_less_down_3_none():
+    titles = TitleFactory.create_batch(5)
+    old = migrate([("identity", "0009_ratings")])
+    User = old.get_model("identity", "User")
+    Profile = old.get_model("identity", "Profile")
+    WatchHistory = old.get_model("identity", "WatchHistory")
+    viewer = User.objects.create(email="rater@example.org")
+    profile = Profile.objects.create(account=viewer, name="Rater", is_main=True)
+    for title, rating in zip(titles, [5.0, 4.0, 3.0, 2.0, 0.5], strict=True):
+        WatchHistory.objects.create(user=viewer, profile=profile, title_id=title.pk, rating=rating)
+
+    new = migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+    thumbs = dict(new.get_model("identity", "Rating").objects.values_list("title_id", "value"))
+    assert thumbs == {titles[0].pk: "love", titles[1].pk: "up", titles[3].pk: "down", titles[4].pk: "down"}

@@ -71,3 +71,20 @@ def test_my_list_is_a_like_with_its_own_reason_and_is_not_recommended_back(world
     assert set(listed[:3]) <= {t.pk for t in scifi[2:]}
     reasons = {"Because Nebula is on your list", "Because Orbit is on your list"}
     assert response.json()["results"][0]["reason"] in reasons
+
+
+def test_thumbs_shape_the_list_liked_titles_give_their_reason_and_a_thumbs_down_is_never_recommended(world, user):
+    from identity.ratings import rating_set
+
+    scifi, drama = world["scifi"], world["drama"]
+    rating_set(user=user, title=scifi[0], value="love")
+    rating_set(user=user, title=drama[5], value="down")
+    CompletedWatchFactory(user=user, title=drama[0])
+    recommender_build()
+
+    response = acting_as(user.profiles.get(is_main=True)).get(f"/api/recommend/users/{user.pk}", {"limit": 100})
+
+    listed = ids(response)
+    assert drama[5].pk not in listed and scifi[0].pk not in listed
+    assert set(listed[:2]) <= {t.pk for t in scifi[1:]}  # love outweighs a finished drama
+    assert response.json()["results"][0]["reason"] == "Because you liked Nebula"

@@ -172,6 +172,13 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("identity:list-order", "put"): Row(
         USER + "/list/order/", OWNER_NO_CONTENT, lambda w: {"titles": [w.title.pk]}, kids=400
     ),
+    # Ratings: the acting profile's own (the kids profile rated nothing).
+    ("identity:ratings", "get"): Row(USER + "/ratings/", OWNER_READ),
+    ("identity:rating", "get"): Row(USER + "/ratings/{title}/", OWNER_READ, kids=404),
+    ("identity:rating", "put"): Row(
+        USER + "/ratings/{title}/", (401, 200, 404, 403), lambda w: {"rating": "up"}, kids=201
+    ),
+    ("identity:rating", "delete"): Row(USER + "/ratings/{title}/", OWNER_NO_CONTENT, kids=404),
     # Profiles: a kids profile lists them (the picker) and selects one, and nothing else.
     ("identity:profiles", "get"): Row(USER + "/profiles/", OWNER_READ),
     ("identity:profiles", "post"): Row(
@@ -355,12 +362,13 @@ def world(db) -> World:
 
 
 def list_entry(owner, title):
-    """The owner's main profile, with `title` on its list."""
-    from identity.models import ListEntry
+    """The owner's main profile, with `title` on its list and rated."""
+    from identity.models import ListEntry, Rating
     from identity.tests.factories import main_profile
 
     profile = main_profile(owner)
     ListEntry.objects.create(profile=profile, title=title)
+    Rating.objects.create(profile=profile, title=title, value="love")
     return profile
 
 

@@ -203,6 +203,14 @@ def test_every_answer_of_the_journey_matches_the_schema(openapi, schema):
     call(viewer_client, "put", f"{me}/list/order/", {"titles": [movie.pk]}, expect=204)
     call(viewer_client, "get", "/api/catalog/movies/", expect=200)
     call(viewer_client, "delete", f"{me}/list/{movie.pk}/", expect=204)
+    # Ratings.
+    call(viewer_client, "put", f"{me}/ratings/{movie.pk}/", {"rating": "up"}, expect=201)
+    call(viewer_client, "put", f"{me}/ratings/{movie.pk}/", {"rating": "love"}, expect=200)
+    call(viewer_client, "put", f"{me}/ratings/{movie.pk}/", {"rating": "meh"}, expect=400)
+    call(viewer_client, "get", f"{me}/ratings/{movie.pk}/", expect=200)
+    call(viewer_client, "get", f"{me}/ratings/", expect=200)
+    call(viewer_client, "delete", f"{me}/ratings/{movie.pk}/", expect=204)
+    call(viewer_client, "get", f"{me}/ratings/{movie.pk}/", expect=404)
     # The household: profiles, a kids one, the lock and the switch.
     profiles = f"{me}/profiles"
     call(viewer_client, "get", f"{profiles}/", expect=200)
