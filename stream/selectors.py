@@ -181,11 +181,34 @@ def cdns_ranked(*, region: str, healths: list[CdnHealth] | None = None) -> list[
 
 @boundary
 def session_get(*, session_id: str, user=None) -> PlaybackSession:
-    """A session by id; with `user`, only the owner's (or any for staff). 404 otherwise."""
+    """A session by id; with `user`, only the owner's (or any for staff; a kids profile only its own). 404
+    otherwise."""
     session = PlaybackSession.objects.select_related("cdn").filter(pk=session_id).first()
     if session is None or (user is not None and not user.is_staff and session.user_id != user.pk):
         raise Http404("No playback session matches the given id.")
+    if user is not None and not user.is_staff and not _shown_to_profile(session.profile_id, user):
+        raise Http404("No playback session matches the given id.")
     return session
+
+
+def _shown_to_profile(profile_id: int | None, user) -> bool:
+    """The account's sessions are every profile's to see, except from a kids profile: only its own."""
+    from identity.selectors import profile_of
+
+    profile = profile_of(user)
+    return profile is None or not profile.is_kids or profile.pk == profile_id
+
+
+@boundary
+def sessions_mine(*, user) -> QuerySet[PlaybackSession]:
+    """The active sessions the caller sees as theirs: the account's (a kids profile's own only)."""
+    from identity.selectors import profile_of
+
+    sessions = sessions_active_for(user=user)
+    profile = profile_of(user)
+    if profile is not None and profile.is_kids:
+        sessions = sessions.filter(profile=profile)
+    return sessions
 
 
 @boundary

@@ -271,7 +271,7 @@ class SessionViewSet(
     )
     @action(detail=False, methods=["get"], pagination_class=None, filterset_class=None)
     def mine(self, request):
-        sessions = selectors.sessions_active_for(user=request.user).order_by("-started_at")
+        sessions = selectors.sessions_mine(user=request.user).order_by("-started_at")
         return Response(ActiveSessionSerializer(sessions, many=True).data)
 
     @extend_schema(request=None, responses={200: SessionSerializer, 404: ErrorSerializer})

@@ -265,3 +265,21 @@ def test_analytics_carry_the_profile_and_keep_its_events_without_it_once_deleted
 
     kept = Event.objects.get(client_id="e1")
     assert kept.user == account and kept.profile is None
+
+
+def test_a_kids_profile_sees_and_ends_only_its_own_sessions():
+    from stream.tests.factories import PlaybackSessionFactory
+
+    account = UserFactory()
+    kids = KidsProfileFactory(account=account)
+    parents = PlaybackSessionFactory(user=account)
+    own = PlaybackSessionFactory(user=account, profile=kids)
+    client, _ = signed_in(account)
+    client.post(f"{base(account)}/{kids.pk}/select", {})
+
+    mine = [s["id"] for s in client.get("/api/stream/sessions/mine").json()]
+
+    assert mine == [own.pk]
+    assert client.get(f"/api/stream/sessions/{parents.pk}").status_code == 404
+    assert client.delete(f"/api/stream/sessions/{parents.pk}").status_code == 404
+    assert client.get(f"/api/stream/sessions/{own.pk}").status_code == 200

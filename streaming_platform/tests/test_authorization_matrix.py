@@ -222,11 +222,12 @@ MATRIX: dict[tuple[str, str], Row] = {
         lambda w: {"title": w.title.pk, "device": {"type": "web", "id": f"d-{uuid.uuid4().hex[:6]}"}},
     ),
     ("stream:session-mine", "get"): Row("/api/stream/sessions/mine/", (401, 200, 200, 200)),  # each their own
-    ("stream:session-detail", "get"): Row("/api/stream/sessions/{session}/", OWNER_READ),
+    # The session is the main profile's: a kids profile of the account sees only its own.
+    ("stream:session-detail", "get"): Row("/api/stream/sessions/{session}/", OWNER_READ, kids=404),
     ("stream:session-detail", "put"): Row(
         "/api/stream/sessions/{session}/", OWNER_WRITE_OK, lambda w: {"sequence": 1, "position_s": 30}
     ),
-    ("stream:session-detail", "delete"): Row("/api/stream/sessions/{session}/", OWNER_WRITE_OK),
+    ("stream:session-detail", "delete"): Row("/api/stream/sessions/{session}/", OWNER_WRITE_OK, kids=404),
     # Playlist and steering are authorized by their signature alone: players fetch them without the token.
     ("stream:session-manifest", "get"): Row(
         "/api/stream/sessions/{session}/manifest.m3u8?{signed:stream:session-manifest}", ANYONE
