@@ -13,6 +13,7 @@ from catalog.models import Episode, Kind, Maturity, Title
 from catalog.selectors import titles_visible_to
 from identity.models import DailyWatchTime, ParentalControls, Plan, Preferences, Profile, User, WatchHistory
 from identity.profile_selectors import profile_bind, profile_of
+from identity.ratings import ratings_from_history_create
 from identity.services import profile_main_ensure, user_zone
 
 STAFF_EMAIL = "admin@example.org"
@@ -110,6 +111,7 @@ def demo_identity_seed(*, rng: random.Random, users: int, days: int, stdout=None
             profile_bind(account, profile)
             rows = _demo_history(account, rng=rng, days=days, now=now)
             WatchHistory.objects.bulk_create(rows)
+            ratings_from_history_create(rows=rows)
             seeded += len(rows)
             if profile.is_kids:
                 # Most of today's allowance used, so the daily limit is close and easy to show.

@@ -55,6 +55,29 @@ def rating_of(*, user, title_id: int) -> Rating | None:
     return ratings_for(user=user).filter(title_id=title_id).first()
 
 
+def thumb_of_stars(stars: float) -> str | None:
+    """The thumbs of an old 0-5 rating: 5 love, 4 up, 2 or less down, 3 none."""
+    if stars >= 5:
+        return RatingValue.LOVE
+    if stars >= 4:
+        return RatingValue.UP
+    if stars <= 2:
+        return RatingValue.DOWN
+    return None
+
+
+@boundary
+def ratings_from_history_create(*, rows) -> int:
+    """Thumbs for history rows that carry a 0-5 rating (bulk seeding); existing ratings are kept."""
+    ratings = [
+        Rating(profile_id=row.profile_id, title_id=row.title_id, value=thumb, rated_at=row.last_watched_at)
+        for row in rows
+        if row.rating is not None and (thumb := thumb_of_stars(row.rating)) is not None
+    ]
+    Rating.objects.bulk_create(ratings, ignore_conflicts=True)
+    return len(ratings)
+
+
 @boundary
 def rating_values_for(*, user) -> dict[int, str]:
     """{title id: down | up | love} of the acting profile (the recommender's input)."""

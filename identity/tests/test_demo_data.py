@@ -18,7 +18,7 @@ from identity.demo_data import (
     STAFF_PASSWORD,
     demo_identity_seed,
 )
-from identity.models import ParentalControls, Profile, User, WatchHistory
+from identity.models import ParentalControls, Profile, Rating, User, WatchHistory
 
 pytestmark = pytest.mark.django_db
 
@@ -51,6 +51,8 @@ def test_seed_creates_staff_household_and_viewers_with_history():
     controls = ParentalControls.objects.get(profile=kid)
     assert controls.max_maturity == Maturity.PG and controls.block_unrated and controls.daily_limit_minutes == 120
     assert all(WatchHistory.objects.filter(profile=profile).exists() for profile in profiles)
+    rated = WatchHistory.objects.filter(rating__gte=4).values_list("profile_id", "title_id").first()
+    assert rated is None or Rating.objects.filter(profile_id=rated[0], title_id=rated[1]).exists()
     kid_history = WatchHistory.objects.filter(profile=kid).select_related("title")
     assert kid_history.exists()
     assert all(entry.title.maturity_rating in (Maturity.G, Maturity.PG) for entry in kid_history)
