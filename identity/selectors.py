@@ -12,12 +12,14 @@ from catalog.restrictions import UNRESTRICTED, ContentRestrictions
 from catalog.selectors import episodes_of_shows
 from identity.models import DailyWatchTime, ParentalControls, Preferences, User, WatchHistory
 from identity.profile_selectors import (  # noqa: F401 - other services read profiles through this module
+    SESSION_PROFILE_KEY,
     acts_as_kids,
     profile_bind,
     profile_bind_of_session,
     profile_get,
     profile_main_of,
     profile_of,
+    profile_session_note,
     profile_token_note,
     profiles_of,
 )

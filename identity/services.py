@@ -33,9 +33,12 @@ from identity.models import (
 from identity.profile_selectors import profile_bind, profile_of
 from identity.profile_services import (  # noqa: F401 - other services change profiles through this module
     ProfileConflict,
+    ProfilePinLocked,
+    ProfilePinWrong,
     profile_create,
     profile_delete,
     profile_main_ensure,
+    profile_select,
     profiles_main_create_many,
 )
 from streaming_platform.boundary import boundary

@@ -8,6 +8,7 @@ from stream import pages
 urlpatterns = [
     path("", pages.watch_index, name="index"),
     path("login/", pages.WatchLoginView.as_view(), name="login"),
+    path("profiles/", pages.watch_profiles, name="profiles"),
     path("logout/", LogoutView.as_view(next_page="stream_pages:login"), name="logout"),
     path("<int:title_id>", pages.watch, name="watch"),
     path("<int:title_id>/", pages.watch),
