@@ -1,10 +1,12 @@
 """Offline quality of the recommender on MovieLens 100K against standard baselines, in one run on one split.
 
-    .venv/bin/python bench/recommend_eval.py [ML_100K_DIR] [--holdout 0.2]
+    .venv/bin/python bench/recommend_eval.py [ML_100K_DIR] [--holdout 0.2] [--split viewer|global]
 
-Each viewer's ratings are split by time: the latest 20% (at least one) are held out. The rest is imported
-through `manage.py import_movielens` into a fresh database, the model is built with `build_recommender`,
-and every viewer's top 10 comes from `recommendations_serve`, the function behind
+Each viewer's ratings are split by time: the latest 20% (at least one) are held out. With `--split global`
+one date cuts everything instead: the ratings before it train, the latest 20% of all ratings test (viewers
+with no rating before the cut are left out), so no recommender can lean on a viewer's own recent past.
+The training rows are imported through `manage.py import_movielens` into a fresh database, the model is
+built with `build_recommender`, and every viewer's top 10 comes from `recommendations_serve`, the function behind
 `GET /api/recommend/users/<id>` (same visibility filter, same exclusions, same diversity rule). Peers learn
 from the same training ratings: popularity, `implicit` ALS (64 factors), `implicit` item-KNN (cosine,
 K=100) and EASE (lambda 250). Reports Precision@10, Recall@10, NDCG@10, HitRate@10 and catalog coverage.
@@ -52,6 +54,12 @@ def time_split(users: np.ndarray, items: np.ndarray, times: np.ndarray, holdout:
         if held < len(rows):
             train[rows[-held:]] = False
     return train
+
+
+def global_split(times: np.ndarray, holdout: float) -> np.ndarray:
+    """True for training rows: everything rated before the date that leaves the latest `holdout` share after."""
+    cut = np.quantile(times, 1.0 - holdout)
+    return times < cut
 
 
 def metrics(recommended: dict[int, list[int]], held_out: dict[int, set[int]], n_items: int) -> dict[str, float]:
@@ -168,13 +176,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("directory", nargs="?", type=Path, default=DEFAULT_DIR)
     parser.add_argument("--holdout", type=float, default=0.2, help="Share of each viewer's latest ratings held out.")
+    parser.add_argument(
+        "--split", choices=("viewer", "global"), default="viewer", help="per viewer's time, or one global date"
+    )
     args = parser.parse_args()
 
     lines, users, items, times = read_ratings(args.directory)
-    train = time_split(users, items, times, args.holdout)
+    train = (
+        time_split(users, items, times, args.holdout) if args.split == "viewer" else global_split(times, args.holdout)
+    )
+    trained_users = set(users[train].tolist())
     held_out: dict[int, set[int]] = {}
     for user, item in zip(users[~train], items[~train], strict=True):
-        held_out.setdefault(int(user), set()).add(int(item))
+        if int(user) in trained_users:
+            held_out.setdefault(int(user), set()).add(int(item))
     item_lines = (args.directory / "ml-100k.item").read_text(encoding="utf-8", errors="replace").splitlines()
     item_ids = np.array(sorted(int(line.split("\t")[0]) for line in item_lines[1:] if line.strip()))
     print(
@@ -196,7 +211,8 @@ def main() -> None:
     best_peer = max((name for name in table if not name.startswith("ours")), key=lambda name: table[name]["ndcg"])
     ours_figures = table["ours (recommend service)"]
 
-    print(f"\n== Recommend quality, MovieLens 100K, time split (latest {args.holdout:.0%} held out), @{K} ==")
+    split = "time split per viewer" if args.split == "viewer" else "global time cut"
+    print(f"\n== Recommend quality, MovieLens 100K, {split} (latest {args.holdout:.0%} held out), @{K} ==")
     header = f"{'model':<36} {'P@10':>7} {'R@10':>7} {'NDCG@10':>8} {'HR@10':>7} {'coverage':>9} {'NDCG x best':>12}"
     print(header)
     print("-" * len(header))
