@@ -21,6 +21,14 @@ class Event(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
+    profile = models.ForeignKey(
+        "identity.Profile",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The account's profile it happened to; empty for account-wide events and deleted profiles.",
+    )
     region = models.CharField(max_length=2, blank=True)
     title = models.ForeignKey("catalog.Title", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     episode = models.ForeignKey("catalog.Episode", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
@@ -53,6 +61,15 @@ class ViewSummary(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    profile = models.ForeignKey(
+        "identity.Profile",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The profile that watched; empty once that profile is deleted.",
+    )
+
     title = models.ForeignKey("catalog.Title", on_delete=models.CASCADE, related_name="+")
     episode = models.ForeignKey("catalog.Episode", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     region = models.CharField(max_length=2)

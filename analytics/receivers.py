@@ -6,7 +6,7 @@ from identity import events as identity_events
 
 
 def login_record(*, user, **_) -> None:
-    server_event_record(type="login", user=user)
+    server_event_record(type="login", user=user, account_wide=True)
 
 
 def history_update_record(*, user, entry, watched_at, **_) -> None:

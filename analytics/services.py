@@ -22,6 +22,7 @@ from analytics.models import Event, EventSource, Viewer, ViewSummary
 from analytics.reports.figures import COMPLETION_THRESHOLD, view_reach
 from analytics.rollups import activity_add, db_value, hour_of, rollups_rebuild, view_add
 from catalog.selectors import episode_show_ids, title_ids_visible
+from identity.selectors import profile_of
 from streaming_platform.boundary import boundary
 from streaming_platform.errors import Invalid
 
@@ -63,6 +64,7 @@ def _events_insert(rows: list[dict], *, source: str) -> int:
         "occurred_at",
         "received_at",
         "user_id",
+        "profile_id",
         "region",
         "title_id",
         "episode_id",
@@ -86,7 +88,7 @@ def _events_insert(rows: list[dict], *, source: str) -> int:
     params = [
         (
             row["client_id"], row["type"], source, adapt_time(row["occurred_at"]), received_at, row["user_id"],
-            row["region"], row["title_id"], row["episode_id"], row["session_id"], row["device_type"],
+            row["profile_id"], row["region"], row["title_id"], row["episode_id"], row["session_id"], row["device_type"],
             adapt_json(row["properties"]),
         )
         for row in rows
@@ -142,10 +144,12 @@ def events_ingest(*, user, events: list) -> IngestResult:
         errors.sort(key=lambda e: e["index"])
         raise EventBatchInvalid(errors)
     region = user.country
+    profile = profile_of(user)
     rows = []
     activity = set()
     for _, event in cleaned:
         event["user_id"] = user.pk
+        event["profile_id"] = profile.pk if profile is not None else None
         event["region"] = region
         rows.append(event)
         activity.add((hour_of(event["occurred_at"]), user.pk, region, event["device_type"]))
@@ -165,8 +169,12 @@ def server_event_record(
     occurred_at: datetime | None = None,
     event_id: str | None = None,
     device_type: str = "",
+    account_wide: bool = False,
 ) -> Event:
-    """Records an event another service observed (login, history_update, search, ...)."""
+    """Records an event another service observed (login, history_update, search, ...).
+
+    It carries the profile `user` acts for, unless it is `account_wide` (a login).
+    """
     from django.core.exceptions import ValidationError
 
     if type not in SERVER_EVENT_TYPES:
@@ -177,6 +185,7 @@ def server_event_record(
         source=EventSource.SERVER,
         occurred_at=occurred_at or timezone.now(),
         user=user if user is not None and user.is_authenticated else None,
+        profile=None if account_wide else profile_of(user),
         region=getattr(user, "country", "") or "",
         title=title,
         device_type=device_type,
@@ -214,6 +223,7 @@ def view_summary_record(
     error_code: str = "",
     position_s: float = 0,
     duration_s: float | None = None,
+    profile=None,
 ) -> ViewSummary:
     """Stores the quality summary of a finished view and adds it to the rollups; once per session id."""
     existing = ViewSummary.objects.filter(session_id=str(session_id)).first()
@@ -225,6 +235,7 @@ def view_summary_record(
     view = ViewSummary(
         session_id=str(session_id),
         user=user if user is not None and user.is_authenticated else None,
+        profile=profile,
         title=title,
         episode=episode,
         region=(region or getattr(user, "country", "") or "").upper(),

@@ -144,9 +144,13 @@ def kid_token() -> str:
 
     from catalog.models import Maturity
     from identity.models import ParentalControls, User
+    from identity.selectors import profile_main_of
 
     kid, _ = User.objects.get_or_create(email="kid@bench.example", defaults={"country": "US"})
-    ParentalControls.objects.update_or_create(user=kid, defaults={"max_maturity": Maturity.PG, "block_unrated": True})
+    ParentalControls.objects.update_or_create(
+        profile=profile_main_of(account=kid),
+        defaults={"user": kid, "max_maturity": Maturity.PG, "block_unrated": True},
+    )
     _, token = AuthToken.objects.create(user=kid)
     return token
 

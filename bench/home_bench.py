@@ -46,6 +46,8 @@ def load(titles: int, viewers: int, history: int, rng: random.Random) -> list[di
     from catalog.models import Availability, Genre, Kind, Title
     from catalog.services import generated_artwork_create
     from identity.models import Preferences, User, WatchHistory
+    from identity.selectors import profile_main_of
+    from identity.services import profiles_main_create_many
     from recommend.models import FeaturedTitle
     from recommend.services import recommender_build
 
@@ -97,6 +99,7 @@ def load(titles: int, viewers: int, history: int, rng: random.Random) -> list[di
                 User(email=f"home-{n}@example.org", password=password, country="US" if n % 4 else "GB")
                 for n in range(start, min(start + BATCH, viewers))
             )
+            main_of = profiles_main_create_many(accounts=batch)
             rows = []
             for account in batch:
                 for title in rng.sample(popular if rng.random() < 0.7 else catalog, history):
@@ -104,6 +107,7 @@ def load(titles: int, viewers: int, history: int, rng: random.Random) -> list[di
                     rows.append(
                         WatchHistory(
                             user=account,
+                            profile=main_of[account.pk],
                             title=title,
                             duration_s=float(title.runtime_s),
                             position_s=0.0 if finished else float(rng.randint(600, title.runtime_s - 60)),
@@ -116,7 +120,9 @@ def load(titles: int, viewers: int, history: int, rng: random.Random) -> list[di
         accounts.extend(batch)
         print(f"  {len(accounts)}/{viewers} viewers", flush=True)
     sampled = rng.sample(accounts, min(SAMPLED_VIEWERS, len(accounts)))
-    preferences = Preferences.objects.bulk_create(Preferences(user=account) for account in sampled)
+    preferences = Preferences.objects.bulk_create(
+        Preferences(user=account, profile=profile_main_of(account=account)) for account in sampled
+    )
     Preferences.favourite_genres.through.objects.bulk_create(
         Preferences.favourite_genres.through(preferences_id=item.pk, genre_id=genre.pk)
         for item in preferences

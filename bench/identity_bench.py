@@ -40,6 +40,7 @@ def load(users: int, history: int, rng: random.Random) -> list[dict]:
 
     from catalog.models import Availability, Kind, Title
     from identity.models import User, WatchHistory
+    from identity.services import profiles_main_create_many
 
     started = time.perf_counter()
     now = timezone.now()
@@ -53,6 +54,7 @@ def load(users: int, history: int, rng: random.Random) -> list[dict]:
         accounts = User.objects.bulk_create(
             User(email=f"bench-{n}@example.org", password=password, country="US") for n in range(users)
         )
+        main_of = profiles_main_create_many(accounts=accounts)
         rows = []
         for account in accounts:
             for title in rng.sample(titles, history):
@@ -60,6 +62,7 @@ def load(users: int, history: int, rng: random.Random) -> list[dict]:
                 rows.append(
                     WatchHistory(
                         user=account,
+                        profile=main_of[account.pk],
                         title=title,
                         duration_s=float(title.runtime_s),
                         position_s=0.0 if finished else float(rng.randint(600, 3500)),

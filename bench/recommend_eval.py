@@ -1,16 +1,15 @@
-"""Offline quality of the recommender on MovieLens 100K against standard baselines, in one run on two splits.
+"""Offline quality of the recommender on MovieLens 100K against standard baselines, on two time splits.
 
     .venv/bin/python bench/recommend_eval.py [ML_100K_DIR] [--holdout 0.2] [--split viewer|global|both]
 
-Two time splits, each reported on its own:
-- per viewer: each viewer's latest 20% of ratings (at least one) are held out, the rest trains;
-- global: one date cuts all ratings, the latest 20% of them are held out and every rating before the date
-  trains; only viewers with ratings on both sides are scored. Nothing a viewer did after the cut is known,
-  so a model cannot lean on a viewer's own recent past, nor on what the others watched meanwhile.
+`both` (the default, what `make bench` runs) evaluates each split in a process of its own, so each starts
+from a fresh database.
 
-For each split the training ratings are imported
-through `manage.py import_movielens` into a fresh database, the model is built with `build_recommender`,
-and every viewer's top 10 comes from `recommendations_serve`, the function behind
+Each viewer's ratings are split by time: the latest 20% (at least one) are held out. With `--split global`
+one date cuts everything instead: the ratings before it train, the latest 20% of all ratings test (viewers
+with no rating before the cut are left out), so no recommender can lean on a viewer's own recent past.
+The training rows are imported through `manage.py import_movielens` into a fresh database, the model is
+built with `build_recommender`, and every viewer's top 10 comes from `recommendations_serve`, the function behind
 `GET /api/recommend/users/<id>` (same visibility filter, same exclusions, same diversity rule). Peers learn
 from the same training ratings: popularity, `implicit` ALS (64 factors), `implicit` item-KNN (cosine,
 K=100) and EASE (lambda 250). Reports Precision@10, Recall@10, NDCG@10, HitRate@10 and catalog coverage.
@@ -22,6 +21,7 @@ import argparse
 import io
 import math
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -61,8 +61,8 @@ def time_split(users: np.ndarray, items: np.ndarray, times: np.ndarray, holdout:
 
 
 def global_split(times: np.ndarray, holdout: float) -> np.ndarray:
-    """True for training rows: every rating before the date after which the latest `holdout` share falls."""
-    cut = np.quantile(times, 1 - holdout)
+    """True for training rows: everything rated before the date that leaves the latest `holdout` share after."""
+    cut = np.quantile(times, 1.0 - holdout)
     return times < cut
 
 
@@ -176,22 +176,37 @@ def our_engine(train_dir: Path, held_out_users: list[int]) -> tuple[dict[int, li
     return recommended, timings
 
 
-def evaluate(args, split: str, lines, users, items, times, item_ids) -> None:
-    """Trains everything on one split's training rows and prints the table and the targets."""
-    if split == "global":
-        train = global_split(times, args.holdout)
-        described = f"global time cut (ratings after the {1 - args.holdout:.0%} quantile date held out)"
-    else:
-        train = time_split(users, items, times, args.holdout)
-        described = f"per-viewer time split (each viewer's latest {args.holdout:.0%} held out)"
-    trained_users = set(np.unique(users[train]).tolist())
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("directory", nargs="?", type=Path, default=DEFAULT_DIR)
+    parser.add_argument("--holdout", type=float, default=0.2, help="Share of each viewer's latest ratings held out.")
+    parser.add_argument(
+        "--split",
+        choices=("viewer", "global", "both"),
+        default="both",
+        help="per viewer's time, one global date, or each in turn",
+    )
+    args = parser.parse_args()
+    if args.split == "both":
+        for split in ("viewer", "global"):
+            command = [sys.executable, __file__, str(args.directory), "--holdout", str(args.holdout), "--split", split]
+            subprocess.run(command, check=True)
+        return
+
+    lines, users, items, times = read_ratings(args.directory)
+    train = (
+        time_split(users, items, times, args.holdout) if args.split == "viewer" else global_split(times, args.holdout)
+    )
+    trained_users = set(users[train].tolist())
     held_out: dict[int, set[int]] = {}
     for user, item in zip(users[~train], items[~train], strict=True):
         if int(user) in trained_users:
             held_out.setdefault(int(user), set()).add(int(item))
+    item_lines = (args.directory / "ml-100k.item").read_text(encoding="utf-8", errors="replace").splitlines()
+    item_ids = np.array(sorted(int(line.split("\t")[0]) for line in item_lines[1:] if line.strip()))
     print(
-        f"\n{described}: {int(train.sum())} ratings train, {int((~train).sum())} held out, "
-        f"{len(held_out)} viewers scored."
+        f"MovieLens at {args.directory}: {len(users)} ratings, {len(np.unique(users))} viewers, {len(item_ids)} "
+        f"titles; {int(train.sum())} for training, {int((~train).sum())} held out (latest {args.holdout:.0%})."
     )
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -208,7 +223,8 @@ def evaluate(args, split: str, lines, users, items, times, item_ids) -> None:
     best_peer = max((name for name in table if not name.startswith("ours")), key=lambda name: table[name]["ndcg"])
     ours_figures = table["ours (recommend service)"]
 
-    print(f"\n== Recommend quality, MovieLens 100K, {described}, @{K} ==")
+    split = "time split per viewer" if args.split == "viewer" else "global time cut"
+    print(f"\n== Recommend quality, MovieLens 100K, {split} (latest {args.holdout:.0%} held out), @{K} ==")
     header = f"{'model':<36} {'P@10':>7} {'R@10':>7} {'NDCG@10':>8} {'HR@10':>7} {'coverage':>9} {'NDCG x best':>12}"
     print(header)
     print("-" * len(header))
@@ -226,27 +242,11 @@ def evaluate(args, split: str, lines, users, items, times, item_ids) -> None:
     ndcg_ratio = ours_figures["ndcg"] / table[best_peer]["ndcg"]
     met = ndcg_ratio >= 1.05
     print(
-        f"  [{'met' if met else 'MISSED'}] {split} split: NDCG@10 >= 1.05x best peer ({best_peer}): {ndcg_ratio:.3f}x"
+        f"  [{'met' if met else 'MISSED'}] {args.split} split: NDCG@10 >= 1.05x best peer ({best_peer}): "
+        f"{ndcg_ratio:.3f}x"
     )
     met = ours_figures["coverage"] >= 0.25
-    print(f"  [{'met' if met else 'MISSED'}] {split} split: coverage >= 0.25: {ours_figures['coverage']:.3f}")
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("directory", nargs="?", type=Path, default=DEFAULT_DIR)
-    parser.add_argument("--holdout", type=float, default=0.2, help="Share of the ratings held out.")
-    parser.add_argument("--split", choices=["viewer", "global", "both"], default="both")
-    args = parser.parse_args()
-
-    lines, users, items, times = read_ratings(args.directory)
-    item_lines = (args.directory / "ml-100k.item").read_text(encoding="utf-8", errors="replace").splitlines()
-    item_ids = np.array(sorted(int(line.split("\t")[0]) for line in item_lines[1:] if line.strip()))
-    print(
-        f"MovieLens at {args.directory}: {len(users)} ratings, {len(np.unique(users))} viewers, {len(item_ids)} titles."
-    )
-    for split in ("viewer", "global") if args.split == "both" else (args.split,):
-        evaluate(args, split, lines, users, items, times, item_ids)
+    print(f"  [{'met' if met else 'MISSED'}] {args.split} split: coverage >= 0.25: {ours_figures['coverage']:.3f}")
 
 
 if __name__ == "__main__":

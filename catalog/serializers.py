@@ -64,6 +64,9 @@ class TitleCardSerializer(serializers.ModelSerializer):
     maturity_rating = MaturityField(allow_null=True)
     genres = GenreSerializer(many=True)
     images = ImagesField(placeholder_kind=ImageKind.POSTER)
+    in_list = serializers.SerializerMethodField(
+        help_text="On the signed-in caller's My List (their profile's); null for anonymous callers."
+    )
 
     class Meta:
         model = Title
@@ -79,7 +82,12 @@ class TitleCardSerializer(serializers.ModelSerializer):
             "popularity",
             "genres",
             "images",
+            "in_list",
         ]
+
+    @extend_schema_field(serializers.BooleanField(allow_null=True))
+    def get_in_list(self, title) -> bool | None:
+        return None  # set for the whole page at once by catalog.listing.listed_mark
 
 
 class CreditSerializer(serializers.ModelSerializer):

@@ -26,6 +26,7 @@ from rest_framework.views import APIView
 from catalog import artwork, selectors
 from catalog.caching import cached, declared_parameters, list_cache_seconds, viewer_key
 from catalog.filtersets import SearchFilterSet, TitleFilterSet
+from catalog.listing import listed_mark
 from catalog.models import Genre, ImageKind, Kind, Title
 from catalog.pagination import CachedCountPagination
 from catalog.regions import region_code_normalize
@@ -50,6 +51,11 @@ SEARCH_TYPES = ("titles", "people", "genres")
 
 class CatalogViewMixin:
     permission_classes = [AllowAny]
+    marks_listed = False  # answers title cards: each gets the caller's `in_list` flag
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        return listed_mark(request.user, response) if self.marks_listed else response
 
     @property
     def region_param(self) -> str | None:
@@ -67,6 +73,7 @@ class TitleViewSet(CatalogViewMixin, mixins.ListModelMixin, mixins.RetrieveModel
     """Visible titles of one kind: a paginated, filterable list and a detail page."""
 
     kind: str = ""
+    marks_listed = True
     pagination_class = CachedCountPagination
     detail_serializer_class = TitleDetailSerializer
     filter_backends = [DjangoFilterBackend]
@@ -157,6 +164,7 @@ class SearchView(CatalogViewMixin, ListAPIView):
     """
 
     serializer_class = TitleCardSerializer
+    marks_listed = True
     filter_backends = [DjangoFilterBackend]
     filterset_class = SearchFilterSet
     queryset = Title.objects.none()
@@ -251,6 +259,7 @@ class GenreDetailView(CatalogViewMixin, ListAPIView):
     """A genre and a page of its titles the viewer may see, with the same filters and ordering as the lists."""
 
     serializer_class = TitleCardSerializer
+    marks_listed = True
     pagination_class = GenreDetailPagination
     filter_backends = [DjangoFilterBackend]
     filterset_class = GenreTitleFilterSet

@@ -11,7 +11,7 @@ from django.urls import reverse
 from knox.models import AuthToken
 
 from identity import services
-from identity.models import LoginFailures, ParentalControls, Preferences, User, WatchHistory
+from identity.models import LoginFailures, ParentalControls, Preferences, Profile, User, WatchHistory
 from identity.throttles import LoginAddressThrottle
 
 
@@ -85,7 +85,8 @@ class UserChangeForm(DjangoUserChangeForm):
 
 class ParentalControlsInline(admin.StackedInline):
     model = ParentalControls
-    exclude = ["pin_hash"]  # the hash is of no use to an operator; the viewer sets the PIN through the API
+    fk_name = "profile"
+    exclude = ["pin_hash", "user"]  # the hash is of no use to an operator; the viewer sets the PIN through the API
     extra = 0
     can_delete = True
     filter_horizontal = ["blocked_genres"]
@@ -98,8 +99,24 @@ class ParentalControlsInline(admin.StackedInline):
 
 class PreferencesInline(admin.StackedInline):
     model = Preferences
+    fk_name = "profile"
+    exclude = ["user"]
     extra = 0
     filter_horizontal = ["favourite_genres"]
+
+
+class ProfileInline(admin.TabularInline):
+    """The account's profiles; each one's controls and preferences are on its own page."""
+
+    model = Profile
+    extra = 0
+    fields = ["name", "avatar", "is_main", "is_kids", "language", "has_pin", "created_at"]
+    readonly_fields = ["is_main", "has_pin", "created_at"]
+    show_change_link = True
+
+    @admin.display(boolean=True, description="locked")
+    def has_pin(self, obj) -> bool:
+        return obj.has_pin
 
 
 class AuthTokenInline(admin.TabularInline):
@@ -172,7 +189,7 @@ class UserAdmin(DjangoUserAdmin):
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2", "plan", "country"]})]
-    inlines = [ParentalControlsInline, PreferencesInline, AuthTokenInline, WatchHistoryInline]
+    inlines = [ProfileInline, AuthTokenInline, WatchHistoryInline]
     actions = ["revoke_tokens"]
 
     def get_inlines(self, request, obj):
@@ -185,10 +202,25 @@ class UserAdmin(DjangoUserAdmin):
         self.message_user(request, f"Revoked {revoked} token(s).", messages.SUCCESS)
 
 
+@admin.register(Profile)
+class ProfileAdmin(admin.ModelAdmin):
+    """A profile with its parental controls and preferences."""
+
+    list_display = ["name", "account", "is_main", "is_kids", "language", "created_at"]
+    list_filter = ["is_main", "is_kids"]
+    search_fields = ["name", "account__email"]
+    raw_id_fields = ["account"]
+    exclude = ["pin_hash"]
+    readonly_fields = ["is_main", "pin_failures", "pin_locked_at"]
+    list_select_related = ["account"]
+    inlines = [ParentalControlsInline, PreferencesInline]
+
+
 @admin.register(WatchHistory)
 class WatchHistoryAdmin(admin.ModelAdmin):
     list_display = [
         "user",
+        "profile",
         "title",
         "episode",
         "position_s",
@@ -201,8 +233,8 @@ class WatchHistoryAdmin(admin.ModelAdmin):
     ]
     list_filter = ["completed", "hidden_from_continue_watching", "title__kind"]
     search_fields = ["user__email", "title__title"]
-    raw_id_fields = ["user", "title", "episode"]
-    list_select_related = ["user", "title", "episode__season__show"]
+    raw_id_fields = ["user", "profile", "title", "episode"]
+    list_select_related = ["user", "profile", "title", "episode__season__show"]
     date_hierarchy = "last_watched_at"
 
 

@@ -11,18 +11,24 @@ from django.utils import timezone
 
 from catalog.models import Episode, Kind, Maturity, Title
 from catalog.selectors import titles_visible_to
-from identity.models import DailyWatchTime, ParentalControls, Plan, Preferences, User, WatchHistory
-from identity.services import user_zone
+from identity.models import DailyWatchTime, ParentalControls, Plan, Preferences, Profile, User, WatchHistory
+from identity.profile_selectors import profile_bind, profile_of
+from identity.ratings import ratings_from_history_create
+from identity.services import profile_main_ensure, user_zone
 
 STAFF_EMAIL = "admin@example.org"
 STAFF_PASSWORD = "streaming-admin-demo"
 DEMO_PASSWORD = "demo-viewer-password"
 KIDS_PIN = "1234"
-HOUSEHOLD = [
-    # email, display name, plan, is the restricted kids' account
-    ("parent@example.org", "Sam Parent", Plan.PREMIUM, False),
-    ("partner@example.org", "Alex Parent", Plan.PREMIUM, False),
-    ("kid@example.org", "Kid", Plan.PREMIUM, True),
+# The household: one account, three profiles. The main profile (Sam) is locked with PROFILE_PIN, so the
+# kids profile cannot switch into it; the kids profile's controls are changed only with KIDS_PIN.
+HOUSEHOLD_EMAIL = "parent@example.org"
+HOUSEHOLD_NAME = "Sam Parent"
+PROFILE_PIN = "1234"
+HOUSEHOLD_PROFILES = [
+    # name, is the kids profile
+    ("Alex", False),
+    ("Kid", True),
 ]
 # Regions with a typical time zone and how often demo viewers come from them.
 REGIONS = [
@@ -64,15 +70,24 @@ def demo_identity_seed(*, rng: random.Random, users: int, days: int, stdout=None
         if not User.objects.filter(email=STAFF_EMAIL).exists():
             User.objects.create_superuser(STAFF_EMAIL, STAFF_PASSWORD, display_name="Operator")
             created += 1
-        accounts = []
-        for email, name, plan, is_kid in HOUSEHOLD:
-            account, made = _account_ensure(
-                email=email, display_name=name, plan=plan, country="US", time_zone="America/New_York"
-            )
-            created += made
-            if made and is_kid:
-                _kids_controls_create(account)
-            accounts.append(account)
+        household, made = _account_ensure(
+            email=HOUSEHOLD_EMAIL,
+            display_name=HOUSEHOLD_NAME,
+            plan=Plan.PREMIUM,
+            country="US",
+            time_zone="America/New_York",
+        )
+        created += made
+        viewers = [(household, profile_main_ensure(account=household))]
+        if made:
+            Profile.objects.filter(pk=viewers[0][1].pk).update(name="Sam", pin_hash=make_password(PROFILE_PIN))
+        for name, is_kids in HOUSEHOLD_PROFILES:
+            profile = Profile.objects.filter(account=household, name=name).first()
+            if profile is None:
+                profile = Profile.objects.create(account=household, name=name, is_kids=is_kids)
+                if is_kids:
+                    _kids_controls_create(household, profile)
+            viewers.append((household, profile))
         for number in range(1, users + 1):
             country, zone, _ = rng.choices(REGIONS, weights=[weight for *_, weight in REGIONS])[0]
             plan = rng.choices([plan for plan, _ in PLANS], weights=[weight for _, weight in PLANS])[0]
@@ -84,21 +99,26 @@ def demo_identity_seed(*, rng: random.Random, users: int, days: int, stdout=None
                 time_zone=zone,
             )
             created += made
+            main = profile_main_ensure(account=account)
             if made:
-                Preferences.objects.create(user=account, audio_languages=[LANGUAGES[country]])
-            accounts.append(account)
+                Preferences.objects.create(user=account, profile=main, audio_languages=[LANGUAGES[country]])
+            viewers.append((account, main))
 
         seeded = 0
-        for account in accounts:
-            if WatchHistory.objects.filter(user=account).exists():
+        for account, profile in viewers:
+            if WatchHistory.objects.filter(profile=profile).exists():
                 continue
+            profile_bind(account, profile)
             rows = _demo_history(account, rng=rng, days=days, now=now)
             WatchHistory.objects.bulk_create(rows)
+            ratings_from_history_create(rows=rows)
             seeded += len(rows)
-            if account.email == "kid@example.org":
+            if profile.is_kids:
                 # Most of today's allowance used, so the daily limit is close and easy to show.
                 today = now.astimezone(user_zone(account)).date()
-                DailyWatchTime.objects.get_or_create(user=account, day=today, defaults={"watched_s": 100 * 60})
+                DailyWatchTime.objects.get_or_create(
+                    profile=profile, day=today, defaults={"user": account, "watched_s": 100 * 60}
+                )
     _say(stdout, f"Identity: {created} accounts created, {seeded} history entries added.")
     return created
 
@@ -125,9 +145,10 @@ def _demo_password_hash() -> str:
     return make_password(DEMO_PASSWORD)
 
 
-def _kids_controls_create(account: User) -> None:
+def _kids_controls_create(account: User, profile: Profile) -> None:
     ParentalControls.objects.create(
         user=account,
+        profile=profile,
         max_maturity=Maturity.PG,
         block_unrated=True,
         viewing_start=dt.time(7, 0),
@@ -138,7 +159,9 @@ def _kids_controls_create(account: User) -> None:
 
 
 def _demo_history(account: User, *, rng: random.Random, days: int, now: dt.datetime) -> list[WatchHistory]:
-    """A plausible history: some movies finished or half-watched, a few shows followed episode by episode."""
+    """A plausible history of the profile `account` acts for: some movies finished or half-watched, a few
+    shows followed episode by episode."""
+    profile = profile_of(account)
     visible = list(titles_visible_to(account).order_by("id").values_list("id", "kind", "runtime_s"))
     if not visible:
         return []
@@ -158,6 +181,7 @@ def _demo_history(account: User, *, rng: random.Random, days: int, now: dt.datet
         rows.append(
             WatchHistory(
                 user=account,
+                profile=profile,
                 title_id=title_id,
                 duration_s=duration,
                 position_s=0.0 if finished else round(duration * rng.uniform(0.1, 0.85)),
@@ -190,6 +214,7 @@ def _demo_history(account: User, *, rng: random.Random, days: int, now: dt.datet
             rows.append(
                 WatchHistory(
                     user=account,
+                    profile=profile,
                     title_id=show_id,
                     episode=episode,
                     duration_s=duration,
@@ -254,6 +279,25 @@ def movielens_import(*, directory: Path, stdout=None) -> tuple[int, int]:
     _say(stdout, f"Identity: {len(user_ids)} MovieLens users, {len(new_users)} created.")
 
     account_ids = dict(User.objects.filter(email__in=emails.values()).values_list("email", "id"))
+    with transaction.atomic():
+        with_main = set(
+            Profile.objects.filter(account_id__in=account_ids.values(), is_main=True).values_list(
+                "account_id", flat=True
+            )
+        )
+        Profile.objects.bulk_create(
+            [
+                Profile(
+                    account_id=account_id, name=f"MovieLens viewer {email.split('-', 1)[1].split('@')[0]}", is_main=True
+                )
+                for email, account_id in account_ids.items()
+                if account_id not in with_main
+            ],
+            batch_size=BATCH_SIZE,
+        )
+    main_of = dict(
+        Profile.objects.filter(account_id__in=account_ids.values(), is_main=True).values_list("account_id", "id")
+    )
     account_by_user = {user_id: account_ids[email] for user_id, email in emails.items() if email in account_ids}
     title_by_item = {
         str(item): title_id
@@ -279,6 +323,7 @@ def movielens_import(*, directory: Path, stdout=None) -> tuple[int, int]:
         rows.append(
             WatchHistory(
                 user_id=account_id,
+                profile_id=main_of[account_id],
                 title_id=title_id,
                 position_s=0.0,
                 completed=True,

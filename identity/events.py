@@ -14,3 +14,9 @@ parental_controls_changed = Event("parental_controls_changed", sender_app="ident
 # Bearer tokens were revoked (logout, logout everywhere): payload `user`, and `digests` (the revoked tokens'
 # knox digests), None when every token of the user went. Caches of token checks drop them.
 tokens_revoked = Event("tokens_revoked", sender_app="identity")
+# A profile was deleted with its history and list: payload `user` (the account) and `profile_id`.
+profile_deleted = Event("profile_deleted", sender_app="identity")
+# A profile's My List changed (added, removed, reordered): payload `user` (the account) and `profile_id`.
+list_changed = Event("list_changed", sender_app="identity")
+# A profile rated a title, changed or removed a rating: payload `user` (the account) and `profile_id`.
+rating_changed = Event("rating_changed", sender_app="identity")

@@ -1,9 +1,10 @@
-"""Identity data: accounts and plans, preferences, parental controls, watch history, login failures."""
+"""Identity data: accounts and plans, profiles, preferences, parental controls, watch history, login failures."""
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from catalog.regions import RegionCodeField
@@ -70,6 +71,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return self.email
 
+    def refresh_from_db(self, *args, **kwargs) -> None:
+        super().refresh_from_db(*args, **kwargs)
+        # The profile this object acts for stays; what was read through it (its controls) is read again.
+        profile = self.__dict__.get("_identity_active_profile")
+        if profile is not None:
+            profile._state.fields_cache.clear()
+            profile.account = self
+
     @property
     def max_streams(self) -> int:
         return PLAN_LIMITS[self.plan]["max_streams"]
@@ -79,10 +88,68 @@ class User(AbstractBaseUser, PermissionsMixin):
         return PLAN_LIMITS[self.plan]["max_height"]
 
 
+# An account holds at most this many profiles (the main one included).
+PROFILES_PER_ACCOUNT_MAX = 5
+
+
+class Profile(models.Model):
+    """One viewer of a household account: what is personal (history, controls, preferences) belongs here.
+
+    The plan, the concurrent-stream limit, the email and the password stay on the account. Every account
+    has exactly one main profile, which cannot be deleted nor made a kids profile.
+    """
+
+    account = models.ForeignKey(User, on_delete=models.CASCADE, related_name="profiles")
+    name = models.CharField(max_length=50)
+    avatar = models.CharField(max_length=64, blank=True, help_text="Key of an avatar image the clients know.")
+    is_main = models.BooleanField(default=False)
+    is_kids = models.BooleanField(default=False)
+    language = models.CharField(max_length=8, blank=True, help_text="ISO 639-1 code of the interface language.")
+    pin_hash = models.CharField(max_length=128, blank=True, help_text="The 4-digit profile lock, hashed; empty: none.")
+    pin_failures = models.PositiveSmallIntegerField(default=0, help_text="Wrong PINs since the last right one.")
+    pin_locked_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set after too many wrong PINs; setting the PIN again (password) unlocks."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["account_id", "-is_main", "id"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), "account", name="identity_profile_name_unique_in_account"),
+            models.UniqueConstraint(
+                fields=["account"], condition=models.Q(is_main=True), name="identity_profile_one_main_per_account"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(is_main=True, is_kids=True), name="identity_profile_main_is_not_kids"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.account})"
+
+    @property
+    def has_pin(self) -> bool:
+        return bool(self.pin_hash)
+
+
+class TokenProfile(models.Model):
+    """The profile a bearer token acts for, once the viewer selected one; a token without a row acts for the
+    account's main profile."""
+
+    token = models.OneToOneField(
+        "knox.AuthToken", on_delete=models.CASCADE, primary_key=True, related_name="profile_binding"
+    )
+    profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="token_bindings")
+
+    def __str__(self) -> str:
+        return f"token {self.token_id[:8]} acts for {self.profile}"
+
+
 class Preferences(models.Model):
     """What the viewer likes; the Recommend service falls back on it for a viewer with no history."""
 
-    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="preferences")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", help_text="The profile's account.")
+    profile = models.OneToOneField(Profile, on_delete=models.CASCADE, related_name="preferences")
     favourite_genres = models.ManyToManyField("catalog.Genre", related_name="+", blank=True)
     audio_languages = models.JSONField(default=list, blank=True, help_text="ISO 639-1 codes, most preferred first.")
     subtitle_languages = models.JSONField(default=list, blank=True, help_text="ISO 639-1 codes, most preferred first.")
@@ -95,7 +162,7 @@ class Preferences(models.Model):
         verbose_name_plural = "preferences"
 
     def __str__(self) -> str:
-        return f"Preferences of {self.user}"
+        return f"Preferences of {self.profile}"
 
 
 # Monday is 0, as in datetime.date.weekday().
@@ -107,9 +174,10 @@ def all_weekdays() -> list[int]:
 
 
 class ParentalControls(models.Model):
-    """Per-account limits: what may be seen (a catalog restriction) and when and how long (checked at stream start)."""
+    """Per-profile limits: what may be seen (a catalog restriction) and when and how long (checked at stream start)."""
 
-    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="parental_controls")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", help_text="The profile's account.")
+    profile = models.OneToOneField(Profile, on_delete=models.CASCADE, related_name="parental_controls")
     max_maturity = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Highest catalog maturity allowed (catalog.models.Maturity); empty: none."
     )
@@ -141,7 +209,7 @@ class ParentalControls(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Parental controls of {self.user}"
+        return f"Parental controls of {self.profile}"
 
     @property
     def has_pin(self) -> bool:
@@ -149,9 +217,10 @@ class ParentalControls(models.Model):
 
 
 class WatchHistory(models.Model):
-    """One row per viewer and title (or episode), kept up to date as they watch."""
+    """One row per profile and title (or episode), kept up to date as they watch."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="watch_history")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="watch_history", help_text="The account.")
+    profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="watch_history")
     title = models.ForeignKey("catalog.Title", on_delete=models.CASCADE, related_name="+")
     episode = models.ForeignKey("catalog.Episode", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     position_s = models.FloatField(
@@ -170,19 +239,20 @@ class WatchHistory(models.Model):
         verbose_name_plural = "watch history"
         indexes = [
             models.Index(fields=["user", "-last_watched_at"]),
+            models.Index(fields=["profile", "-last_watched_at"]),
             models.Index(fields=["title", "user"]),
         ]
         constraints = [
             # NULL never equals NULL in a unique index, so the episode-less row needs its own constraint.
             models.UniqueConstraint(
-                fields=["user", "title", "episode"],
+                fields=["profile", "title", "episode"],
                 condition=models.Q(episode__isnull=False),
-                name="identity_history_one_per_episode",
+                name="identity_history_one_per_profile_episode",
             ),
             models.UniqueConstraint(
-                fields=["user", "title"],
+                fields=["profile", "title"],
                 condition=models.Q(episode__isnull=True),
-                name="identity_history_one_per_title",
+                name="identity_history_one_per_profile_title",
             ),
             models.CheckConstraint(
                 condition=models.Q(duration_s__isnull=True) | models.Q(position_s__lte=models.F("duration_s")),
@@ -195,15 +265,18 @@ class WatchHistory(models.Model):
 
 
 class DailyWatchTime(models.Model):
-    """Seconds watched per viewer and calendar day in their time zone; the daily limit reads it."""
+    """Seconds watched per profile and calendar day in the account's time zone; the daily limit reads it."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="daily_watch_time")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="daily_watch_time", help_text="The account.")
+    profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="daily_watch_time")
     day = models.DateField()
     watched_s = models.FloatField(default=0.0, validators=[MinValueValidator(0.0)])
 
     class Meta:
         ordering = ["-day"]
-        constraints = [models.UniqueConstraint(fields=["user", "day"], name="identity_daily_watch_time_unique_day")]
+        constraints = [
+            models.UniqueConstraint(fields=["profile", "day"], name="identity_daily_watch_time_unique_profile_day")
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} on {self.day}: {self.watched_s:.0f} s"
@@ -222,6 +295,50 @@ class LoginFailures(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email}: {self.failures} failures"
+
+
+class ListEntry(models.Model):
+    """A title on a profile's My List; `position` is the viewer's own order (lowest first)."""
+
+    profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="list_entries")
+    title = models.ForeignKey("catalog.Title", on_delete=models.CASCADE, related_name="+")
+    position = models.IntegerField(default=0)
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-added_at", "-id"]
+        verbose_name_plural = "list entries"
+        indexes = [models.Index(fields=["profile", "-added_at"]), models.Index(fields=["profile", "position"])]
+        constraints = [models.UniqueConstraint(fields=["profile", "title"], name="identity_list_one_entry_per_title")]
+
+    def __str__(self) -> str:
+        return f"{self.title} on the list of {self.profile}"
+
+
+class RatingValue(models.TextChoices):
+    DOWN = "down", "Not for me"
+    UP = "up", "I like this"
+    LOVE = "love", "Love this"
+
+
+class Rating(models.Model):
+    """A profile's thumbs on a title, given from its page or after watching; separate from history."""
+
+    profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="ratings")
+    title = models.ForeignKey("catalog.Title", on_delete=models.CASCADE, related_name="+")
+    value = models.CharField(max_length=4, choices=RatingValue.choices)
+    rated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-rated_at", "-id"]
+        indexes = [models.Index(fields=["profile", "-rated_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["profile", "title"], name="identity_rating_one_per_title"),
+            models.CheckConstraint(condition=models.Q(value__in=["down", "up", "love"]), name="identity_rating_value"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.profile} rated {self.title}: {self.value}"
 
 
 # The account package's models (devices, sign-in with a code) belong to this app.

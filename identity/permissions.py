@@ -3,7 +3,7 @@
 from rest_framework.permissions import BasePermission
 
 from identity.models import User
-from streaming_platform.errors import NotFound
+from streaming_platform.errors import Forbidden, NotFound
 from streaming_platform.ownership import owner_or_staff_check
 
 
@@ -34,3 +34,15 @@ def account_for(request, user_id: int | str, *, write: bool) -> User:
         raise NotFound("No User matches the given query.")
     owner_or_staff_check(request.user, account.pk, write=write)
     return account
+
+
+KIDS_REFUSAL = "A kids profile cannot do this; switch to another profile of the account."
+
+
+def kids_profile_refuse(request) -> None:
+    """403 when the caller acts for a kids profile: account settings, the plan, other profiles and PINs are
+    not theirs to read or change."""
+    from identity.selectors import acts_as_kids
+
+    if acts_as_kids(request.user):
+        raise Forbidden(KIDS_REFUSAL, code="kids_profile")

@@ -11,17 +11,30 @@ from catalog.models import Episode, Kind, Maturity, Title
 from catalog.restrictions import UNRESTRICTED, ContentRestrictions
 from catalog.selectors import episodes_of_shows
 from identity.models import DailyWatchTime, ParentalControls, Preferences, User, WatchHistory
+from identity.profile_selectors import (  # noqa: F401 - other services read profiles through this module
+    SESSION_PROFILE_KEY,
+    acts_as_kids,
+    profile_bind,
+    profile_bind_of_session,
+    profile_get,
+    profile_main_of,
+    profile_of,
+    profile_session_note,
+    profile_token_note,
+    profiles_of,
+)
 from streaming_platform.boundary import boundary
 
 WEEKDAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
 def _controls_of(user) -> ParentalControls | None:
-    """The user's controls; the related-object cache makes a second call in one request free."""
-    if user is None or not user.is_authenticated:
+    """The acting profile's controls; the related-object cache makes a second call in one request free."""
+    profile = profile_of(user)
+    if profile is None:
         return None
     try:
-        return user.parental_controls
+        return profile.parental_controls
     except ParentalControls.DoesNotExist:
         return None
 
@@ -54,7 +67,7 @@ def _within_hours(now: time, start: time, end: time) -> bool:
 
 @boundary
 def daily_watch_seconds(*, user, day) -> float:
-    row = DailyWatchTime.objects.filter(user=user, day=day).only("watched_s").first()
+    row = DailyWatchTime.objects.filter(profile=profile_of(user), day=day).only("watched_s").first()
     return row.watched_s if row else 0.0
 
 
@@ -91,7 +104,7 @@ def resume_position_for(*, user, title: Title, episode: Episode | None = None) -
     if user is None or not user.is_authenticated:
         return None
     position = (
-        WatchHistory.objects.filter(user=user, title=title, episode=episode)
+        WatchHistory.objects.filter(profile=profile_of(user), title=title, episode=episode)
         .values_list("position_s", flat=True)
         .first()
     )
@@ -116,13 +129,13 @@ def history_interactions() -> QuerySet[WatchHistory]:
 
 @boundary
 def history_for(*, user) -> QuerySet[WatchHistory]:
-    """One viewer's history, newest first, with what a list shows already joined.
+    """The acting profile's history, newest first, with what a list shows already joined.
 
     Titles the viewer's parental controls hide are left out, as everywhere else (entries from before the
     controls were set must not show their names); regional availability is not applied: a title that left
     the region was still watched.
     """
-    history = WatchHistory.objects.filter(user=user)
+    history = WatchHistory.objects.filter(profile=profile_of(user))
     restrictions = content_restrictions_for(user)
     if not restrictions.is_unrestricted:
         history = history.filter(title__in=restrictions.apply(Title.objects.all()))
@@ -135,15 +148,18 @@ def history_for(*, user) -> QuerySet[WatchHistory]:
 
 @boundary
 def preferences_for(*, user) -> Preferences:
-    """The viewer's preferences (defaults, unsaved, when they never set any)."""
-    preferences = Preferences.objects.filter(user=user).prefetch_related("favourite_genres").first()
-    return preferences or Preferences(user=user)
+    """The acting profile's preferences (defaults, unsaved, when they never set any)."""
+    profile = profile_of(user)
+    preferences = Preferences.objects.filter(profile=profile).prefetch_related("favourite_genres").first()
+    return preferences or Preferences(user=user, profile=profile)
 
 
 @boundary
 def favourite_genre_ids_for(*, user) -> list[int]:
     return list(
-        Preferences.favourite_genres.through.objects.filter(preferences__user=user).values_list("genre_id", flat=True)
+        Preferences.favourite_genres.through.objects.filter(preferences__profile=profile_of(user)).values_list(
+            "genre_id", flat=True
+        )
     )
 
 
@@ -180,7 +196,7 @@ def continue_watching_for(*, user, limit: int | None = None) -> list[ContinueWat
     from catalog.selectors import titles_visible_to
 
     candidates = list(
-        WatchHistory.objects.filter(user=user, hidden_from_continue_watching=False)
+        WatchHistory.objects.filter(profile=profile_of(user), hidden_from_continue_watching=False)
         .filter(Q(position_s__gt=0) | Q(title__kind=Kind.SHOW, episode__isnull=False, completed=True))
         .select_related("title", "episode__season")
         .order_by("-last_watched_at", "-id")

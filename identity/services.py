@@ -20,7 +20,27 @@ from catalog.regions import region_code_normalize
 from catalog.selectors import genres_with_ids
 from identity import events
 from identity.languages import ISO_639_1_CODES
-from identity.models import DailyWatchTime, LoginFailures, ParentalControls, Plan, Preferences, User, WatchHistory
+from identity.models import (
+    DailyWatchTime,
+    LoginFailures,
+    ParentalControls,
+    Plan,
+    Preferences,
+    Profile,
+    User,
+    WatchHistory,
+)
+from identity.profile_selectors import profile_bind, profile_of
+from identity.profile_services import (  # noqa: F401 - other services change profiles through this module
+    ProfileConflict,
+    ProfilePinLocked,
+    ProfilePinWrong,
+    profile_create,
+    profile_delete,
+    profile_main_ensure,
+    profile_select,
+    profiles_main_create_many,
+)
 from streaming_platform.boundary import boundary
 
 logger = logging.getLogger(__name__)
@@ -98,6 +118,7 @@ def user_register(
     try:
         with transaction.atomic():
             user.save()
+            profile_main_ensure(account=user)
     except IntegrityError as exc:
         raise ValidationError({"email": [EMAIL_TAKEN]}) from exc
     return user
@@ -251,9 +272,10 @@ def preferences_update(
     autoplay_next_episode: bool | None = None,
     autoplay_previews: bool | None = None,
 ) -> Preferences:
-    """Sets the given preferences (None leaves one unchanged); unknown genres or languages are rejected."""
+    """Sets the acting profile's preferences (None leaves one unchanged); unknown genres or languages are rejected."""
+    profile = profile_of(user)
     with transaction.atomic():
-        preferences, _ = Preferences.objects.select_for_update().get_or_create(user=user)
+        preferences, _ = Preferences.objects.select_for_update().get_or_create(profile=profile, defaults={"user": user})
         if audio_languages is not None:
             preferences.audio_languages = _validate_languages("audio_languages", audio_languages)
         if subtitle_languages is not None:
@@ -278,7 +300,7 @@ def preferences_update(
 
 
 class WrongPin(Exception):
-    """The account has a PIN and the one given is missing or wrong."""
+    """The acting profile's controls have a PIN and the one given is missing or wrong."""
 
 
 class PinLocked(Exception):
@@ -296,7 +318,7 @@ def _pin_attempt(*, user: User, pin: str | None) -> bool:
     guesses cannot pass the bound; the right PIN gives the slot back.
     """
     with transaction.atomic():
-        controls = ParentalControls.objects.select_for_update().filter(user=user).first()
+        controls = ParentalControls.objects.select_for_update().filter(profile=profile_of(user)).first()
         if controls is None or not controls.pin_hash:
             return True
         if controls.pin_locked_at is not None:
@@ -326,7 +348,7 @@ def parental_pin_verify(*, user: User, pin: str | None) -> bool:
 @boundary
 def parental_pin_unlock(*, user: User) -> None:
     """Lifts the PIN lock; the caller has just checked the account password."""
-    ParentalControls.objects.filter(user=user).update(pin_failures=0, pin_locked_at=None)
+    ParentalControls.objects.filter(profile=profile_of(user)).update(pin_failures=0, pin_locked_at=None)
 
 
 _UNSET = object()
@@ -336,6 +358,7 @@ _UNSET = object()
 def parental_controls_update(
     *,
     user: User,
+    profile: Profile | None = None,
     pin: str | None = None,
     max_maturity=_UNSET,
     block_unrated=_UNSET,
@@ -345,10 +368,16 @@ def parental_controls_update(
     viewing_end=_UNSET,
     daily_limit_minutes=_UNSET,
 ) -> ParentalControls:
-    """Changes the given controls; once the account has a PIN, `pin` must be it (else WrongPin or PinLocked)."""
+    """Changes the given controls of the acting profile (or `profile`); once they have a PIN, `pin` must be it
+    (else WrongPin or PinLocked)."""
+    if profile is not None:
+        profile_bind(user, profile)
     _require_pin(user=user, pin=pin)
+    profile = profile_of(user)
     with transaction.atomic():
-        controls, _ = ParentalControls.objects.select_for_update().get_or_create(user=user)
+        controls, _ = ParentalControls.objects.select_for_update().get_or_create(
+            profile=profile, defaults={"user": user}
+        )
         values = {
             "max_maturity": max_maturity,
             "block_unrated": block_unrated,
@@ -372,6 +401,7 @@ def parental_controls_update(
         controls.save()
         if genres is not None:
             controls.blocked_genres.set(genres)
+    profile.parental_controls = controls  # what this request reads from now on
     events.parental_controls_changed.send_on_commit(user=user)
     return controls
 
@@ -383,7 +413,9 @@ def parental_pin_set(*, user: User, pin: str, current_pin: str | None = None) ->
         raise ValidationError({"pin": ["The PIN is exactly 4 digits."]})
     _require_pin(user=user, pin=current_pin)
     with transaction.atomic():
-        controls, _ = ParentalControls.objects.select_for_update().get_or_create(user=user)
+        controls, _ = ParentalControls.objects.select_for_update().get_or_create(
+            profile=profile_of(user), defaults={"user": user}
+        )
         controls.pin_hash = make_password(str(pin))
         controls.pin_failures = 0
         controls.pin_locked_at = None
@@ -395,7 +427,7 @@ def parental_pin_set(*, user: User, pin: str, current_pin: str | None = None) ->
 def parental_pin_clear(*, user: User, current_pin: str | None) -> None:
     """Removes the PIN (the current one is required)."""
     _require_pin(user=user, pin=current_pin)
-    ParentalControls.objects.filter(user=user).update(
+    ParentalControls.objects.filter(profile=profile_of(user)).update(
         pin_hash="", pin_failures=0, pin_locked_at=None, updated_at=timezone.now()
     )
 
@@ -421,8 +453,10 @@ def history_record(
     watched_at: datetime | None = None,
     watched_s: float = 0.0,
     rating: float | None = None,
+    profile: Profile | None = None,
 ) -> WatchHistory:
-    """Records progress on a title or episode (one row each, upserted) with the resume rules.
+    """Records progress of the acting profile (or `profile`, a playback session's) on a title or episode
+    (one row each, upserted) with the resume rules.
 
     Below 5% of the duration no resume point is kept; from 90%, or for items shorter than 300 s, the
     item counts as watched (watch_count goes up once per viewing) and leaves continue-watching.
@@ -450,12 +484,16 @@ def history_record(
         errors["rating"] = ["Ratings run from 0 to 5."]
     if errors:
         raise ValidationError(errors)
+    if profile is not None:
+        profile_bind(user, profile)
+    profile = profile_of(user)
 
     # Two first reports of the same item can race to insert its row; the loser retries as an update.
     for attempt in range(2):
         try:
             entry = _history_upsert(
                 user=user,
+                profile=profile,
                 title=title,
                 episode=episode,
                 position_s=position_s,
@@ -476,6 +514,7 @@ def history_record(
 def _history_upsert(
     *,
     user: User,
+    profile: Profile,
     title: Title,
     episode: Episode | None,
     position_s: float,
@@ -485,12 +524,12 @@ def _history_upsert(
     rating: float | None,
 ) -> WatchHistory:
     with transaction.atomic():
-        entry = WatchHistory.objects.select_for_update().filter(user=user, title=title, episode=episode).first()
+        entry = WatchHistory.objects.select_for_update().filter(profile=profile, title=title, episode=episode).first()
         duration = float(duration_s) if duration_s is not None else _known_duration(title, episode, entry)
         if duration is not None and position_s > duration:
             raise ValidationError({"position_s": [f"The position is beyond the duration ({duration:g} s)."]})
         if entry is None:
-            entry = WatchHistory(user=user, title=title, episode=episode, last_watched_at=watched_at)
+            entry = WatchHistory(user=user, profile=profile, title=title, episode=episode, last_watched_at=watched_at)
             stale = False
         else:
             stale = watched_at < entry.last_watched_at
@@ -500,10 +539,11 @@ def _history_upsert(
             entry.hidden_from_continue_watching = False
         if rating is not None:
             entry.rating = rating
-        entry.full_clean(exclude=["user", "title", "episode"], validate_constraints=False)
+        entry.full_clean(exclude=["user", "profile", "title", "episode"], validate_constraints=False)
         entry.save()
         if watched_s:
-            _daily_watch_time_add(user=user, day=watched_at.astimezone(user_zone(user)).date(), seconds=watched_s)
+            day = watched_at.astimezone(user_zone(user)).date()
+            _daily_watch_time_add(user=user, profile=profile, day=day, seconds=watched_s)
     return entry
 
 
@@ -527,10 +567,10 @@ def _apply_resume_rules(entry: WatchHistory, *, position_s: float, duration: flo
         entry.position_s = position_s
 
 
-def _daily_watch_time_add(*, user: User, day, seconds: float) -> None:
-    updated = DailyWatchTime.objects.filter(user=user, day=day).update(watched_s=F("watched_s") + seconds)
+def _daily_watch_time_add(*, user: User, profile: Profile, day, seconds: float) -> None:
+    updated = DailyWatchTime.objects.filter(profile=profile, day=day).update(watched_s=F("watched_s") + seconds)
     if not updated:
-        DailyWatchTime.objects.create(user=user, day=day, watched_s=seconds)
+        DailyWatchTime.objects.create(user=user, profile=profile, day=day, watched_s=seconds)
 
 
 @boundary
@@ -542,8 +582,8 @@ def history_entry_delete(*, entry: WatchHistory) -> None:
 
 @boundary
 def history_clear(*, user: User, before: datetime | None = None) -> int:
-    """Deletes the viewer's history last watched before `before` (all of it when None); returns the count."""
-    entries = WatchHistory.objects.filter(user=user)
+    """Deletes the acting profile's history last watched before `before` (all when None); returns the count."""
+    entries = WatchHistory.objects.filter(profile=profile_of(user))
     if before is not None:
         entries = entries.filter(last_watched_at__lt=before)
     deleted, _ = entries.delete()
@@ -555,4 +595,4 @@ def history_clear(*, user: User, before: datetime | None = None) -> int:
 @boundary
 def continue_watching_hide(*, user: User, title: Title) -> int:
     """Takes a title out of continue-watching, keeping its history; watching it again brings it back."""
-    return WatchHistory.objects.filter(user=user, title=title).update(hidden_from_continue_watching=True)
+    return WatchHistory.objects.filter(profile=profile_of(user), title=title).update(hidden_from_continue_watching=True)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from identity import views
+from identity import library_views, profile_views, rating_views, views
 from identity.account import urls as account_urls
 from streaming_platform.api.routers import ServiceRouter
 from streaming_platform.api.status import status_path
@@ -33,5 +33,23 @@ urlpatterns = [
     path(f"{account}/plan/", views.PlanView.as_view(), name="plan"),
     path(f"{account}/viewing-allowed/", views.ViewingAllowedView.as_view(), name="viewing-allowed"),
     *account_urls.urlpatterns,
+    path(f"{account}/profiles/", profile_views.ProfileListView.as_view(), name="profiles"),
+    path(f"{account}/profiles/<int:profile_id>/", profile_views.ProfileDetailView.as_view(), name="profile"),
+    path(
+        f"{account}/profiles/<int:profile_id>/select/",
+        profile_views.ProfileSelectView.as_view(),
+        name="profile-select",
+    ),
+    path(f"{account}/profiles/<int:profile_id>/pin/", profile_views.ProfilePinView.as_view(), name="profile-pin"),
+    path(
+        f"{account}/profiles/<int:profile_id>/controls/",
+        profile_views.ProfileControlsView.as_view(),
+        name="profile-controls",
+    ),
+    path(f"{account}/list/", library_views.ListView.as_view(), name="list"),
+    path(f"{account}/list/order/", library_views.ListOrderView.as_view(), name="list-order"),
+    path(f"{account}/list/<int:title_id>/", library_views.ListEntryView.as_view(), name="list-entry"),
+    path(f"{account}/ratings/", rating_views.RatingListView.as_view(), name="ratings"),
+    path(f"{account}/ratings/<int:title_id>/", rating_views.RatingView.as_view(), name="rating"),
     *router.urls,
 ]

@@ -27,7 +27,7 @@ from identity.account.models import DeviceType
 from identity.account.serializers import AcceptedSerializer
 from identity.filtersets import UserFilterSet, WatchHistoryFilterSet
 from identity.models import ParentalControls, User, WatchHistory
-from identity.permissions import ME, IsStaff, account_for
+from identity.permissions import ME, IsStaff, account_for, kids_profile_refuse
 from identity.serializers import (
     CONTROL_DEFAULTS,
     PREFERENCE_DEFAULTS,
@@ -195,7 +195,9 @@ class UserViewSet(PinAnswers, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
 
     def get_object(self):
         pk = self.kwargs.get("pk", ME)
-        return account_for(self.request, pk if pk == ME else int(pk), write=self.request.method in WRITE_METHODS)
+        account = account_for(self.request, pk if pk == ME else int(pk), write=self.request.method in WRITE_METHODS)
+        kids_profile_refuse(self.request)  # account settings are not a kids profile's to read or change
+        return account
 
     @extend_schema(
         summary="Register",
@@ -222,6 +224,7 @@ class UserViewSet(PinAnswers, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
 
     @action(detail=False, methods=["get"], url_path="me")
     def me(self, request):
+        kids_profile_refuse(request)
         return Response(UserSerializer(request.user).data)
 
     @extend_schema(request=ProfileUpdateSerializer, responses={200: UserSerializer})
@@ -231,12 +234,21 @@ class UserViewSet(PinAnswers, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
 
 
 class AccountView(GenericAPIView):
-    """Base for the endpoints under /users/<id>/: the account is the caller's, or staff reading it."""
+    """Base for the endpoints under /users/<id>/: the account is the caller's, or staff reading it.
+
+    A kids profile reads (`kids_may_read`) and changes (`kids_may_write`) only what is its own.
+    """
+
+    kids_may_read = True
+    kids_may_write = True
 
     def account(self, *, write: bool | None = None) -> User:
         if write is None:
             write = self.request.method in WRITE_METHODS
-        return account_for(self.request, self.kwargs["user_id"], write=write)
+        account = account_for(self.request, self.kwargs["user_id"], write=write)
+        if not (self.kids_may_write if write else self.kids_may_read):
+            kids_profile_refuse(self.request)
+        return account
 
     def get_object(self) -> User:
         # DRF's OPTIONS answer describes PUT only to a caller who may change this account.
@@ -398,6 +410,7 @@ class PlanView(AccountView):
     """Moves an account to another plan: staff only; the hook a billing system calls."""
 
     serializer_class = PlanSerializer
+    kids_may_read = kids_may_write = False
 
     @extend_schema(request=PlanSerializer, responses={200: UserSerializer})
     def put(self, request, user_id):
@@ -413,6 +426,7 @@ class PinCheckedView(PinAnswers, AccountView):
     """Base for the endpoints that take the account's PIN; wrong PINs count towards the `pin` throttle and lock."""
 
     throttle_classes = [PinThrottle]
+    kids_may_read = kids_may_write = False  # a kids profile never handles PINs
 
     def check_throttles(self, request):
         # Ownership first: an unknown and a foreign account both answer 404, however often they were tried.
@@ -422,12 +436,18 @@ class PinCheckedView(PinAnswers, AccountView):
 
 
 class ControlsView(PinCheckedView):
-    """Parental controls; once the account has a PIN, changing them needs it (wrong PINs are throttled)."""
+    """The acting profile's parental controls; once they have a PIN, changing them needs it (wrong PINs are
+    throttled). A kids profile reads its own but cannot change them."""
 
     serializer_class = ParentalControlsSerializer
+    kids_may_read = True
+    kids_may_write = False
 
     def current(self, account: User) -> ParentalControls:
-        return ParentalControls.objects.filter(user=account).first() or ParentalControls(user=account)
+        profile = selectors.profile_of(account)
+        return ParentalControls.objects.filter(profile=profile).first() or ParentalControls(
+            user=account, profile=profile
+        )
 
     def get(self, request, user_id):
         return Response(ParentalControlsSerializer(self.current(self.account())).data)
@@ -497,6 +517,7 @@ class PinUnlockView(AccountView):
     """Lifts the PIN lock that too many wrong PINs set; needs the account password (under the login lockout)."""
 
     serializer_class = PinUnlockSerializer
+    kids_may_read = kids_may_write = False
 
     @extend_schema(request=PinUnlockSerializer, responses={204: None})
     def post(self, request, user_id):

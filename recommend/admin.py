@@ -27,7 +27,7 @@ class RecommenderModelAdmin(admin.ModelAdmin):
 
 @admin.register(RecommendationList)
 class RecommendationListAdmin(admin.ModelAdmin):
-    list_display = ["user", "generated_at", "fresh_until", "invalidated", "model"]
+    list_display = ["user", "profile", "generated_at", "fresh_until", "invalidated", "model"]
     list_filter = ["invalidated"]
-    raw_id_fields = ["user"]
+    raw_id_fields = ["user", "profile"]
     readonly_fields = ["items", "generated_at", "fresh_until", "model"]

@@ -39,9 +39,12 @@ class RecommenderState(models.Model):
 
 
 class RecommendationList(models.Model):
-    """A viewer's cached recommendations: items as [{title_id, score, reason}], best first."""
+    """A profile's cached recommendations: items as [{title_id, score, reason}], best first."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", help_text="The account."
+    )
+    profile = models.OneToOneField("identity.Profile", on_delete=models.CASCADE, related_name="+")
     items = models.JSONField(default=list)
     generated_at = models.DateTimeField()
     fresh_until = models.DateTimeField()
@@ -53,7 +56,7 @@ class RecommendationList(models.Model):
         ordering = ["user_id"]
 
     def __str__(self) -> str:
-        return f"Recommendations for user {self.user_id}"
+        return f"Recommendations for profile {self.profile_id} of user {self.user_id}"
 
 
 class FeaturedTitle(models.Model):

@@ -5,7 +5,7 @@ from recommend.services import recommendations_invalidate
 
 
 def viewer_changed(*, user, **_) -> None:
-    """New history, preferences or parental controls: the viewer's cached list is stale."""
+    """New history, preferences, parental controls or My List: the viewer's cached list is stale."""
     recommendations_invalidate(user=user)
 
 
@@ -14,5 +14,7 @@ def connect() -> None:
         identity_events.history_changed,
         identity_events.preferences_changed,
         identity_events.parental_controls_changed,
+        identity_events.list_changed,
+        identity_events.rating_changed,
     ):
         event.connect(viewer_changed)

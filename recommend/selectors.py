@@ -26,7 +26,8 @@ from catalog.selectors import (
     titles_visible_to,
     viewer_region,
 )
-from identity.selectors import history_interactions, user_list
+from identity.ratings import not_interested_title_ids
+from identity.selectors import history_interactions, profile_of, user_list
 from recommend import engine
 from recommend.models import RecommendationList, RecommenderModel
 from streaming_platform.boundary import boundary
@@ -169,7 +170,8 @@ def catalogue_for_model() -> engine.Catalogue:
 
 @boundary
 def recommendation_list_for(*, user) -> RecommendationList | None:
-    return RecommendationList.objects.filter(user_id=user.pk).first()
+    """The cached list of the profile `user` acts for."""
+    return RecommendationList.objects.filter(profile=profile_of(user)).first()
 
 
 def recommendation_list_is_fresh(
@@ -263,6 +265,7 @@ def titles_similar_to(*, title: Title, user, region: str | None = None, limit: i
     order = order[np.isfinite(scores[order]) & (scores[order] > 0)]
     candidates = [int(model.title_ids[i]) for i in order]
     visible = set(titles_visible_to(user, region).filter(id__in=candidates).order_by().values_list("id", flat=True))
+    visible -= not_interested_title_ids(user)
     peak = float(scores[order[0]]) if len(order) else 1.0
     chosen = [
         (title_id, float(scores[i])) for i, title_id in zip(order, candidates, strict=True) if title_id in visible
@@ -297,6 +300,7 @@ def titles_popular(*, user, region: str | None = None, days: int = 7, limit: int
         cache.set(key, counts, settings.RECOMMEND_POPULAR_CACHE_S)
     ids = [title_id for title_id, _ in counts]
     visible = set(titles_visible_to(user, region).filter(id__in=ids).order_by().values_list("id", flat=True))
+    visible -= not_interested_title_ids(user)
     chosen = [(title_id, viewers) for title_id, viewers in counts if title_id in visible][:limit]
     cards = title_cards([title_id for title_id, _ in chosen])
     items = [{"title": cards[title_id], "viewers": viewers} for title_id, viewers in chosen]

@@ -16,7 +16,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from catalog.selectors import title_cards, title_names, titles_exist_after, titles_visible_to, viewer_region
-from identity.selectors import favourite_genre_ids_for, history_interactions, user_list
+from identity.library import list_title_ids_for
+from identity.ratings import rating_values_for
+from identity.selectors import favourite_genre_ids_for, history_interactions, profile_of, user_list
 from recommend import engine
 from recommend.models import RecommendationList, RecommenderModel, RecommenderState
 from recommend.selectors import (
@@ -35,6 +37,12 @@ MAX_LIMIT = 100
 KEPT_MODELS = 2
 # A rebuild that has not finished after this long is presumed dead, and another process may start one.
 REBUILD_CLAIM_TIMEOUT = dt.timedelta(minutes=30)
+# A title on My List is a like, weaker than one watched past a quarter (engine.like_weights' scale, 0..1).
+LIST_LIKE_WEIGHT = 0.2
+# Thumbs: love > up > a title finished (1.0) > one watched past a quarter; a thumbs-down is no like at all.
+RATING_LIKE_WEIGHTS = {"love": 1.6, "up": 1.3}
+# How much a thumbs-down title's close neighbours lose, as a share of the best score.
+DISLIKE_NEIGHBOUR_PENALTY = 0.5
 
 
 # --- the model ---------------------------------------------------------------------------------------
@@ -134,7 +142,8 @@ def recommender_rebuild_if_due() -> bool:
 
 @boundary
 def recommendations_invalidate(*, user) -> None:
-    """New history for `user`: their cached list is stale, and the model may be due for a rebuild."""
+    """New history for `user`: the cached lists of the account's profiles are stale, and the model may be due
+    for a rebuild."""
     with transaction.atomic():
         RecommendationList.objects.filter(user_id=user.pk).update(invalidated=True)
         if not RecommenderState.objects.filter(pk=1).update(new_history=F("new_history") + 1):
@@ -146,8 +155,8 @@ def recommendations_invalidate(*, user) -> None:
 
 
 def _viewer_history(user) -> dict[str, np.ndarray]:
-    """The viewer's history rows folded per title: strongest like, latest time, started or not."""
-    rows = history_arrays(history_interactions().filter(user_id=user.pk))
+    """The acting profile's history rows folded per title: strongest like, latest time, started or not."""
+    rows = history_arrays(history_interactions().filter(profile=profile_of(user)))
     weights = engine.like_weights(rows["progress"], rows["completed"], rows["rating"], rows["watch_count"])
     titles, inverse = np.unique(rows["title_id"], return_inverse=True)
     folded_weight = np.zeros(len(titles), dtype=np.float32)
@@ -157,7 +166,34 @@ def _viewer_history(user) -> dict[str, np.ndarray]:
     started = np.zeros(len(titles), dtype=bool)
     progress = np.nan_to_num(rows["progress"], nan=0.0)
     np.logical_or.at(started, inverse, rows["completed"] | (progress >= STARTED_AT_PROGRESS))
-    return {"title_ids": titles, "weights": folded_weight, "times": latest, "started": started}
+    # Ratings and My List: titles rated or kept without being watched join the history; none of them is
+    # recommended back (they are known already).
+    now = timezone.now().timestamp()
+    thumbs = rating_values_for(user=user)
+    rated = np.setdiff1d(np.array(sorted(thumbs), dtype=np.int64), titles)
+    listed = np.setdiff1d(np.array(list_title_ids_for(user=user), dtype=np.int64), np.concatenate([titles, rated]))
+    titles = np.concatenate([titles, rated, listed])
+    weights = np.concatenate(
+        [folded_weight, np.zeros(len(rated), dtype=np.float32), np.full(len(listed), LIST_LIKE_WEIGHT, np.float32)]
+    )
+    latest = np.concatenate([latest, np.full(len(rated) + len(listed), now)])
+    started = np.concatenate([started, np.ones(len(rated) + len(listed), dtype=bool)])
+    disliked = np.zeros(len(titles), dtype=bool)
+    for index, title_id in enumerate(titles.tolist()):
+        thumb = thumbs.get(title_id)
+        if thumb == "down":
+            weights[index], disliked[index] = 0.0, True
+        elif thumb in RATING_LIKE_WEIGHTS:
+            weights[index] = max(float(weights[index]), RATING_LIKE_WEIGHTS[thumb])
+    return {
+        "title_ids": titles,
+        "weights": weights,
+        "times": latest,
+        "started": started,
+        "disliked": disliked,
+        "listed_only": listed,
+        "liked_rated": np.array([t for t, v in thumbs.items() if v in RATING_LIKE_WEIGHTS], dtype=np.int64),
+    }
 
 
 def _reason(
@@ -169,12 +205,19 @@ def _reason(
     model: engine.Model,
     favourites: set[int],
     has_history: bool,
+    listed_only: set[int] | None = None,
+    liked_rated: set[int] | None = None,
 ) -> str:
     genre_ids = set(
         model.genre_ids[model.genres.indices[model.genres.indptr[position] : model.genres.indptr[position + 1]]]
     )
     if has_history and because >= 0 and scored.collaborative[position] >= scored.content[position] * 0.5:
-        return f"Because you watched {names.get(int(model.title_ids[because]), 'a title you liked')}"
+        because_id = int(model.title_ids[because])
+        if liked_rated and because_id in liked_rated:
+            return f"Because you liked {names.get(because_id, 'a title')}"
+        if listed_only and because_id in listed_only:
+            return f"Because {names.get(because_id, 'a title')} is on your list"
+        return f"Because you watched {names.get(because_id, 'a title you liked')}"
     if favourites & genre_ids:
         return "Matches your favourite genres"
     if has_history and scored.content[position] > 0:
@@ -225,8 +268,15 @@ def recommendations_generate(*, user, now: dt.datetime | None = None) -> Recomme
     )
     has_history = bool((history["weights"][known] > 0).any())
     scores = scored.scores.copy()
-    scores[positions[known & history["started"]]] = -np.inf
-    excluded = set(history["title_ids"][history["started"]].tolist())
+    disliked = positions[known & history["disliked"]]
+    if len(disliked):
+        # A thumbs-down: its close neighbours lose weight, and it is never recommended.
+        penalty = np.asarray(model.neighbours[disliked].sum(axis=0)).ravel()
+        if penalty.max() > 0:
+            peak = float(scores[np.isfinite(scores)].max()) if np.isfinite(scores).any() else 1.0
+            scores = scores - DISLIKE_NEIGHBOUR_PENALTY * peak * (penalty / penalty.max())
+    scores[positions[known & (history["started"] | history["disliked"])]] = -np.inf
+    excluded = set(history["title_ids"][history["started"] | history["disliked"]].tolist())
 
     # Walk down the ranking until enough visible titles are found (visibility is one query per batch).
     order = np.argsort(-scores, kind="stable")
@@ -243,6 +293,8 @@ def recommendations_generate(*, user, now: dt.datetime | None = None) -> Recomme
             break
     chosen = engine.diversify(np.array(visible_positions, dtype=np.int64), model, limit=size)
 
+    listed_only = set(history["listed_only"].tolist())
+    liked_rated = set(history["liked_rated"].tolist())
     because = scored.because(chosen)
     because_ids = {int(model.title_ids[b]) for b in because if b >= 0}
     names = title_names(title_ids=because_ids)
@@ -250,7 +302,17 @@ def recommendations_generate(*, user, now: dt.datetime | None = None) -> Recomme
         {
             "title_id": int(model.title_ids[p]),
             "score": round(float(scores[p]), 4),
-            "reason": _reason(p, b, scored, names=names, model=model, favourites=favourites, has_history=has_history),
+            "reason": _reason(
+                p,
+                b,
+                scored,
+                names=names,
+                model=model,
+                favourites=favourites,
+                has_history=has_history,
+                listed_only=listed_only,
+                liked_rated=liked_rated,
+            ),
         }
         for p, b in zip(chosen, because, strict=True)
     ]
@@ -278,6 +340,7 @@ def recommendations_generate(*, user, now: dt.datetime | None = None) -> Recomme
     ttl = dt.timedelta(seconds=settings.RECOMMEND_TTL_S)
     recommendations = RecommendationList(
         user_id=user.pk,
+        profile=profile_of(user),
         items=items,
         generated_at=now,
         fresh_until=now + ttl,
@@ -288,7 +351,7 @@ def recommendations_generate(*, user, now: dt.datetime | None = None) -> Recomme
     RecommendationList.objects.bulk_create(
         [recommendations],
         update_conflicts=True,
-        unique_fields=["user"],
+        unique_fields=["profile"],
         update_fields=["items", "generated_at", "fresh_until", "invalidated", "model"],
     )
     return recommendations

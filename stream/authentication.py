@@ -3,6 +3,7 @@
 from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from knox.auth import TokenAuthentication
 
+from identity.selectors import profile_token_note
 from stream.heartbeat import token
 
 
@@ -17,6 +18,7 @@ class HeartbeatTokenAuthentication(TokenAuthentication):
         if credentials is None:
             return None
         user, auth_token, _ = token.check(credentials)
+        profile_token_note(user, auth_token)  # the profile the token acts for, read only if a view needs it
         return user, auth_token
 
 

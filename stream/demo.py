@@ -107,7 +107,7 @@ def demo_seed(context) -> int:
     """Adds the CDNs and about `events / 40` finished views; a second run adds nothing."""
     from catalog.models import Episode
     from catalog.selectors import titles_visible_to
-    from identity.selectors import user_list
+    from identity.selectors import profile_of, user_list
 
     rng = context.rng
     cdns = [
@@ -148,6 +148,7 @@ def demo_seed(context) -> int:
             duration = float((episode.runtime_s if episode else title.runtime_s) or 5400)
             session = PlaybackSession.objects.create(
                 user=user,
+                profile=profile_of(user),
                 title=title,
                 episode=episode,
                 cdn=cdn,

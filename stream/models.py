@@ -92,6 +92,14 @@ class PlaybackSession(models.Model):
 
     id = models.CharField(primary_key=True, max_length=64, default=new_session_id, editable=False)
     user = models.ForeignKey("identity.User", on_delete=models.CASCADE, related_name="playback_sessions")
+    profile = models.ForeignKey(
+        "identity.Profile",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The profile watching (its history and controls); empty once the profile is deleted.",
+    )
     title = models.ForeignKey("catalog.Title", on_delete=models.CASCADE, related_name="playback_sessions")
     episode = models.ForeignKey(
         "catalog.Episode", on_delete=models.CASCADE, null=True, blank=True, related_name="playback_sessions"

@@ -14,6 +14,7 @@ urlpatterns = [
     path("reset-password/", pages.password_reset),
     path("forgot-password", pages.password_forgotten, name="password-forgotten"),
     path("forgot-password/", pages.password_forgotten),
+    path("profiles/", pages.watch_profiles, name="profiles"),
     path("logout/", LogoutView.as_view(next_page="stream_pages:login"), name="logout"),
     path("<int:title_id>", pages.watch, name="watch"),
     path("<int:title_id>/", pages.watch),

@@ -180,12 +180,15 @@ def cdns_ranked(*, region: str, healths: list[CdnHealth] | None = None) -> list[
 
 @boundary
 def session_get(*, session_id: str, user=None) -> PlaybackSession:
-    """A session by id; with `user`, only the owner's (or any for staff). 404 otherwise."""
+    """A session by id; with `user`, only the owner's (or any for staff; a kids profile only its own). 404
+    otherwise."""
     session = PlaybackSession.objects.select_related("cdn").filter(pk=session_id).first()
     if session is None:
         raise NotFound(SESSION_NOT_FOUND)
     if user is not None:
         owner_or_staff_check(user, session.user_id, write=False, not_found=SESSION_NOT_FOUND)
+        if not user.is_staff and not _shown_to_profile(session.profile_id, user):
+            raise NotFound(SESSION_NOT_FOUND)
     return live.store().overlay([session])[0]
 
 
@@ -193,6 +196,26 @@ def session_get(*, session_id: str, user=None) -> PlaybackSession:
 def sessions_live(*, sessions: list[PlaybackSession]) -> list[PlaybackSession]:
     """The sessions (a page of `session_list`, `sessions_active_for`) with their live state: position, QoE."""
     return live.store().overlay(list(sessions))
+
+
+def _shown_to_profile(profile_id: int | None, user) -> bool:
+    """The account's sessions are every profile's to see, except from a kids profile: only its own."""
+    from identity.selectors import profile_of
+
+    profile = profile_of(user)
+    return profile is None or not profile.is_kids or profile.pk == profile_id
+
+
+@boundary
+def sessions_mine(*, user) -> QuerySet[PlaybackSession]:
+    """The active sessions the caller sees as theirs: the account's (a kids profile's own only)."""
+    from identity.selectors import profile_of
+
+    sessions = sessions_active_for(user=user)
+    profile = profile_of(user)
+    if profile is not None and profile.is_kids:
+        sessions = sessions.filter(profile=profile)
+    return sessions
 
 
 @boundary
@@ -223,10 +246,13 @@ def initial_bitrate_hint(*, region: str, device_type: str, at: datetime | None =
 
 
 @boundary
-def active_watch_seconds(*, user) -> float:
-    """Seconds played so far in the viewer's running sessions (not yet in their recorded daily watch time)."""
-    running = live.store().overlay(list(PlaybackSession.objects.filter(user=user, status=SessionStatus.ACTIVE)))
-    return float(sum(session.watch_time_s for session in running))
+def active_watch_seconds(*, user, profile=None) -> float:
+    """Seconds played so far in the running sessions of the account (of `profile` only, when given): not yet
+    in the recorded daily watch time."""
+    running = PlaybackSession.objects.filter(user=user, status=SessionStatus.ACTIVE)
+    if profile is not None:
+        running = running.filter(profile=profile)
+    return float(sum(session.watch_time_s for session in live.store().overlay(list(running))))
 
 
 @boundary

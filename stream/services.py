@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Subquery
 from django.utils import timezone
 
 from catalog.models import Episode, Kind, Title
@@ -125,7 +126,7 @@ def session_start(
     both pass (SQLite's BEGIN IMMEDIATE serializes writers the same way).
     """
     from catalog.selectors import viewer_region
-    from identity.selectors import resume_position_for
+    from identity.selectors import profile_of, resume_position_for
 
     at = at or timezone.now()
     title, episode = _title_and_episode(user=user, title_id=title_id, episode_id=episode_id)
@@ -156,6 +157,7 @@ def session_start(
             session_end(session_id=previous.pk, reason=EndReason.REPLACED, at=at)
         session = PlaybackSession(
             user=user,
+            profile=profile_of(user),
             title=title,
             episode=episode,
             cdn=ranked[0].cdn,
@@ -172,7 +174,7 @@ def session_start(
         )
         resume = resume_position_for(user=user, title=title, episode=episode)
         session.position_s = session.start_position_s = resume or 0.0
-        session.full_clean(exclude=["user", "title", "episode", "cdn"], validate_constraints=False)
+        session.full_clean(exclude=["user", "profile", "title", "episode", "cdn"], validate_constraints=False)
         session.save(force_insert=True)
         transaction.on_commit(lambda: store.started(session))
     return StartedSession(session=session, ladder=[*ladder, *hevc_ladder], resume_position_s=resume)
@@ -295,15 +297,17 @@ def session_viewing_check(*, session: PlaybackSession, at: datetime | None = Non
 def _viewing_allowed(*, user, at: datetime) -> tuple[bool, str | None]:
     """Identity's rule (viewing hours, days, daily limit), with the watch time of the viewer's running sessions
     counted toward the daily limit as it accumulates, not only once they end."""
-    from identity.selectors import parental_controls_for, viewing_allowed_now
+    from identity.selectors import parental_controls_for, profile_of, viewing_allowed_now
 
     if parental_controls_for(user=user) is None:
         return True, None
-    running_s = selectors.active_watch_seconds(user=user)
+    running_s = selectors.active_watch_seconds(user=user, profile=profile_of(user))
     return viewing_allowed_now(user=user, at=at, unrecorded_watch_s=running_s)
 
 
 def _viewing_check(*, session: PlaybackSession, user, at: datetime) -> None:
+    from identity.selectors import profile_bind_of_session
+
     # A viewer known from the token cache holds only its id and staff flag: the controls need the account.
     if (
         user is None
@@ -312,6 +316,14 @@ def _viewing_check(*, session: PlaybackSession, user, at: datetime) -> None:
         or getattr(user, "from_token_cache", False)
     ):
         user = get_user_model().objects.get(pk=session.user_id)
+    # The session's profile is the one watching, whichever profile the caller's token now acts for. A metric
+    # update's session has its profile deferred: it is read inside the query that reads that profile.
+    if "profile_id" in session.__dict__:
+        profile_bind_of_session(user=user, profile_id=session.profile_id)
+    else:
+        profile_bind_of_session(
+            user=user, profile_id=Subquery(PlaybackSession.objects.filter(pk=session.pk).values("profile_id")[:1])
+        )
     allowed, reason = _viewing_allowed(user=user, at=at)
     if not allowed:
         reason = reason or "Viewing is not allowed now."
@@ -402,7 +414,7 @@ def _session_end_recorded(*, session_id: str, reason: str, at: datetime, live_va
     with transaction.atomic():
         session = (
             PlaybackSession.objects.select_for_update(of=("self",))
-            .select_related("user", "title", "episode", "cdn")
+            .select_related("user", "profile", "title", "episode", "cdn")
             .get(pk=session_id)
         )
         if session.status != SessionStatus.ACTIVE:
@@ -434,9 +446,11 @@ def _session_end_recorded(*, session_id: str, reason: str, at: datetime, live_va
         )
         if not flipped:
             return PlaybackSession.objects.get(pk=session.pk)
-        if session.first_frame_at is not None:
+        # A session whose profile was deleted leaves no history behind (its profile's history went with it).
+        if session.first_frame_at is not None and session.profile_id is not None:
             history_record(
                 user=session.user,
+                profile=session.profile,
                 title=session.title,
                 episode=session.episode,
                 position_s=session.position_s,
@@ -447,6 +461,7 @@ def _session_end_recorded(*, session_id: str, reason: str, at: datetime, live_va
         view_summary_record(
             session_id=session.pk,
             user=session.user,
+            profile=session.profile,
             title=session.title,
             episode=session.episode,
             region=session.region,
@@ -468,6 +483,17 @@ def _session_end_recorded(*, session_id: str, reason: str, at: datetime, live_va
             duration_s=session.duration_s,
         )
     return session
+
+
+@boundary
+def sessions_end_of_deleted_profile(*, user) -> int:
+    """Ends the account's running sessions whose profile was deleted (their profile is empty now)."""
+    running = PlaybackSession.objects.filter(user=user, status=SessionStatus.ACTIVE, profile__isnull=True)
+    ended = 0
+    for session_id in running.values_list("pk", flat=True):
+        session_end(session_id=session_id, reason=EndReason.PARENTAL)
+        ended += 1
+    return ended
 
 
 @boundary

@@ -11,7 +11,6 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, PermissionDenied, UnsupportedMediaType
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -19,6 +18,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from identity.authentication import ProfileSessionAuthentication
 from stream import cmcd, delivery, heartbeat, playlists, selectors, services, signing, tracks
 from stream.authentication import HeartbeatTokenAuthentication
 from stream.filtersets import PlaybackSessionFilterSet
@@ -139,7 +139,7 @@ class SessionViewSet(
     """Playback sessions: start (POST), read, send metrics (PUT), end (DELETE); staff list them all."""
 
     serializer_class = SessionSerializer
-    authentication_classes = [HeartbeatTokenAuthentication, SessionAuthentication]
+    authentication_classes = [HeartbeatTokenAuthentication, ProfileSessionAuthentication]
     filterset_class = PlaybackSessionFilterSet
     permission_classes = [IsAuthenticated, IsStaffForList, IsOwnerOrStaffReadOnly]
     lookup_value_regex = SESSION_ID_PATTERN
@@ -289,9 +289,7 @@ class SessionViewSet(
     )
     @action(detail=False, methods=["get"], pagination_class=None, filterset_class=None)
     def mine(self, request):
-        sessions = selectors.sessions_live(
-            sessions=selectors.sessions_active_for(user=request.user).order_by("-started_at")
-        )
+        sessions = selectors.sessions_live(sessions=selectors.sessions_mine(user=request.user).order_by("-started_at"))
         return Response(ActiveSessionSerializer(sessions, many=True).data)
 
     @extend_schema(request=None, responses={200: SessionSerializer, 404: ErrorSerializer})

@@ -18,6 +18,7 @@ from identity.account.serializers import (
     DeviceTokenSerializer,
 )
 from identity.account.throttles import DeviceApprovalThrottle, DeviceCodeAddressThrottle
+from identity.permissions import kids_profile_refuse
 from identity.serializers import UserSerializer
 
 
@@ -66,6 +67,7 @@ class DeviceApprovalView(APIView):
         },
     )
     def post(self, request):
+        kids_profile_refuse(request)  # signing a TV in to the account is the account holder's
         serializer = DeviceApprovalSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:

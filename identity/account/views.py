@@ -56,6 +56,8 @@ class AccountAnswers:
 class PasswordChangeView(AccountAnswers, AccountView):
     """Changes the caller's password (the current one re-entered); optionally signs out the other devices."""
 
+    kids_may_read = kids_may_write = False  # the account's, not a kids profile's
+
     serializer_class = PasswordChangeSerializer
 
     @extend_schema(
@@ -143,6 +145,8 @@ class PasswordResetConfirmView(AccountAnswers, APIView):
 class DevicesView(AccountView):
     """The viewer's signed-in devices: one per bearer token, with the name and type given at sign-in."""
 
+    kids_may_read = kids_may_write = False  # the account's, not a kids profile's
+
     serializer_class = DeviceSerializer
     queryset = AuthToken.objects.none()  # for the schema; requests list the account's tokens
 
@@ -161,6 +165,8 @@ class DevicesView(AccountView):
 
 class DeviceView(AccountView):
     """Signs one device out: its token is revoked."""
+
+    kids_may_read = kids_may_write = False  # the account's, not a kids profile's
 
     @extend_schema(
         summary="Sign a device out",
@@ -183,6 +189,8 @@ class DeviceView(AccountView):
 
 class AccountDeleteView(AccountAnswers, AccountView):
     """Deletes the caller's account, with the password re-entered."""
+
+    kids_may_read = kids_may_write = False  # the account's, not a kids profile's
 
     serializer_class = PasswordSerializer
 
@@ -207,6 +215,8 @@ class AccountDeleteView(AccountAnswers, AccountView):
 
 class AccountExportView(AccountView):
     """The viewer's data as one JSON document."""
+
+    kids_may_read = kids_may_write = False  # the account's, not a kids profile's
 
     @extend_schema(
         summary="Export the account's data",

@@ -8,7 +8,7 @@ from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from catalog.tests.factories import TitleFactory
-from identity.models import ParentalControls, Plan, Preferences, User, WatchHistory
+from identity.models import ParentalControls, Plan, Preferences, Profile, User, WatchHistory
 
 TEST_PASSWORD = "correct-horse-battery-staple"
 
@@ -34,7 +34,43 @@ class UserFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *args, password=None, **kwargs):
         kwargs["password"] = make_password(password) if password else hashed_test_password()
-        return super()._create(model_class, *args, **kwargs)
+        user = super()._create(model_class, *args, **kwargs)
+        Profile.objects.create(account=user, name=(user.display_name or user.email)[:50], is_main=True)
+        return user
+
+
+def main_profile(user: User) -> Profile:
+    return Profile.objects.get(account=user, is_main=True)
+
+
+def _main_profile_of(row) -> Profile | None:
+    return main_profile(row.user) if row.user.pk else None
+
+
+class ProfileFactory(factory.django.DjangoModelFactory):
+    """A second (not main) profile of an account."""
+
+    class Meta:
+        model = Profile
+        skip_postgeneration_save = True
+
+    account = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"Profile {n}")
+    is_kids = False
+
+
+class KidsProfileFactory(ProfileFactory):
+    """A kids profile: PG at most, unrated titles blocked (as the service creates one)."""
+
+    is_kids = True
+    name = factory.Sequence(lambda n: f"Kid {n}")
+
+    @factory.post_generation
+    def controls(obj, create, extracted, **kwargs):
+        from catalog.models import Maturity
+
+        if create:
+            ParentalControls.objects.create(user=obj.account, profile=obj, max_maturity=Maturity.PG, block_unrated=True)
 
 
 class PreferencesFactory(factory.django.DjangoModelFactory):
@@ -42,6 +78,7 @@ class PreferencesFactory(factory.django.DjangoModelFactory):
         model = Preferences
 
     user = factory.SubFactory(UserFactory)
+    profile = factory.LazyAttribute(_main_profile_of)
     audio_languages = factory.LazyFunction(lambda: ["en"])
 
 
@@ -53,6 +90,7 @@ class ParentalControlsFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     user = factory.SubFactory(UserFactory)
+    profile = factory.LazyAttribute(_main_profile_of)
 
     @factory.post_generation
     def blocked_genres(obj, create, extracted, **kwargs):
@@ -73,6 +111,7 @@ class WatchHistoryFactory(factory.django.DjangoModelFactory):
         model = WatchHistory
 
     user = factory.SubFactory(UserFactory)
+    profile = factory.LazyAttribute(_main_profile_of)
     title = factory.SubFactory(TitleFactory)
     episode = None
     duration_s = 6000.0

@@ -33,7 +33,7 @@ def test_user_pages_load(admin_client):
     assert changelist.status_code == change.status_code == add.status_code == history.status_code == 200
     assert "kid@example.org" in changelist.content.decode()
     page = change.content.decode()
-    for inline in ("parental_controls", "preferences", "auth_token_set", "watch_history"):
+    for inline in ("profiles", "auth_token_set", "watch_history"):
         assert f'name="{inline}-TOTAL_FORMS"' in page
     assert 'name="watch_history-INITIAL_FORMS" value="4"' in page
     assert "pin_hash" not in page
@@ -125,3 +125,15 @@ def test_the_user_page_shows_each_tokens_device(admin_client):
 
     assert page.status_code == 200
     assert "Kitchen tablet" in page.content.decode() and "Tablet" in page.content.decode()
+
+
+def test_profile_page_shows_its_controls_and_preferences(admin_client):
+    from identity.tests.factories import KidsProfileFactory
+
+    kid = KidsProfileFactory(name="Robin")
+
+    page = admin_client.get(reverse("admin:identity_profile_change", args=[kid.pk]))
+
+    assert page.status_code == 200
+    assert 'name="parental_controls-TOTAL_FORMS"' in page.content.decode()
+    assert 'name="preferences-TOTAL_FORMS"' in page.content.decode()

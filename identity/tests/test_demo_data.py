@@ -9,8 +9,16 @@ from rest_framework.test import APIClient
 
 from catalog.models import Maturity
 from catalog.tests.factories import EpisodeFactory, SeasonFactory, TitleFactory
-from identity.demo_data import DEMO_PASSWORD, KIDS_PIN, STAFF_EMAIL, STAFF_PASSWORD, demo_identity_seed
-from identity.models import ParentalControls, User, WatchHistory
+from identity.demo_data import (
+    DEMO_PASSWORD,
+    HOUSEHOLD_EMAIL,
+    KIDS_PIN,
+    PROFILE_PIN,
+    STAFF_EMAIL,
+    STAFF_PASSWORD,
+    demo_identity_seed,
+)
+from identity.models import ParentalControls, Profile, Rating, User, WatchHistory
 
 pytestmark = pytest.mark.django_db
 
@@ -28,14 +36,24 @@ def test_seed_creates_staff_household_and_viewers_with_history():
 
     created = seed()
 
-    assert created == 1 + 3 + 12
+    assert created == 1 + 1 + 12
     staff = User.objects.get(email=STAFF_EMAIL)
     assert staff.is_staff and staff.is_superuser and staff.check_password(STAFF_PASSWORD)
-    kid = User.objects.get(email="kid@example.org")
-    controls = ParentalControls.objects.get(user=kid)
+    household = User.objects.get(email=HOUSEHOLD_EMAIL)
+    assert household.check_password(DEMO_PASSWORD)
+    profiles = list(Profile.objects.filter(account=household).order_by("-is_main", "id"))
+    assert [(p.name, p.is_main, p.is_kids) for p in profiles] == [
+        ("Sam", True, False),
+        ("Alex", False, False),
+        ("Kid", False, True),
+    ]
+    kid = profiles[2]
+    controls = ParentalControls.objects.get(profile=kid)
     assert controls.max_maturity == Maturity.PG and controls.block_unrated and controls.daily_limit_minutes == 120
-    assert kid.check_password(DEMO_PASSWORD)
-    kid_history = WatchHistory.objects.filter(user=kid).select_related("title")
+    assert all(WatchHistory.objects.filter(profile=profile).exists() for profile in profiles)
+    rated = WatchHistory.objects.filter(rating__gte=4).values_list("profile_id", "title_id").first()
+    assert rated is None or Rating.objects.filter(profile_id=rated[0], title_id=rated[1]).exists()
+    kid_history = WatchHistory.objects.filter(profile=kid).select_related("title")
     assert kid_history.exists()
     assert all(entry.title.maturity_rating in (Maturity.G, Maturity.PG) for entry in kid_history)
     assert WatchHistory.objects.count() > 30
@@ -52,16 +70,23 @@ def test_seed_is_idempotent():
     assert (User.objects.count(), WatchHistory.objects.count()) == counts
 
 
-def test_seeded_accounts_can_log_in_and_the_kids_pin_works():
+def test_the_household_signs_in_picks_the_kids_profile_and_cannot_leave_it_without_the_pin():
     TitleFactory.create_batch(3)
     seed(users=1)
     client = APIClient()
 
-    response = client.post("/api/identity/auth/login", {"email": "kid@example.org", "password": DEMO_PASSWORD})
-    kid = response.json()["user"]["id"]
+    response = client.post("/api/identity/auth/login", {"email": HOUSEHOLD_EMAIL, "password": DEMO_PASSWORD})
+    account = response.json()["user"]["id"]
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {response.json()['token']}")
+    profiles = {p["name"]: p for p in client.get(f"/api/identity/users/{account}/profiles").json()["results"]}
+    base = f"/api/identity/users/{account}/profiles"
 
-    assert client.post(f"/api/identity/users/{kid}/controls/pin/verify", {"pin": KIDS_PIN}).status_code == 204
+    assert client.post(f"{base}/{profiles['Kid']['id']}/select", {}).status_code == 200
+    assert client.post(f"{base}/{profiles['Sam']['id']}/select", {}).status_code == 403
+    assert client.post(f"{base}/{profiles['Sam']['id']}/select", {"pin": PROFILE_PIN}).status_code == 200
+    assert client.post(f"{base}/{profiles['Kid']['id']}/select", {}).status_code == 200
+    assert client.get(f"/api/identity/users/{account}/controls").json()["max_maturity"] == "PG"
+    assert KIDS_PIN
 
 
 def subset(tmp_path: Path, movielens_dir: Path, lines: int) -> Path:

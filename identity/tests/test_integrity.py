@@ -13,7 +13,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from catalog.models import Availability
 from catalog.tests.factories import EpisodeFactory, ShowFactory, TitleFactory
 from identity.models import DailyWatchTime, ParentalControls, User, WatchHistory
-from identity.tests.factories import TEST_PASSWORD, ParentalControlsFactory, UserFactory
+from identity.tests.factories import TEST_PASSWORD, ParentalControlsFactory, UserFactory, main_profile
 
 pytestmark = pytest.mark.django_db
 
@@ -87,7 +87,7 @@ def test_stream_start_stays_refused_outside_the_hours_whatever_time_zone_the_kid
 def test_a_kid_cannot_skip_to_tomorrow_past_the_daily_limit(db):
     kid = UserFactory(time_zone="UTC")
     ParentalControlsFactory(user=kid, pin="1234", daily_limit_minutes=60)
-    DailyWatchTime.objects.create(user=kid, day=timezone.now().date(), watched_s=3600)
+    DailyWatchTime.objects.create(user=kid, profile=main_profile(kid), day=timezone.now().date(), watched_s=3600)
     client = client_for(kid)
 
     response = client.patch(f"{USERS}/{kid.pk}", {"time_zone": "Pacific/Kiritimati", "pin": "9999"})

@@ -6,7 +6,7 @@ import factory
 from django.utils import timezone
 
 from catalog.tests.factories import TitleFactory
-from identity.tests.factories import UserFactory
+from identity.tests.factories import UserFactory, main_profile
 from stream.models import Cdn, PlaybackSession
 
 
@@ -32,6 +32,7 @@ class PlaybackSessionFactory(factory.django.DjangoModelFactory):
         model = PlaybackSession
 
     user = factory.SubFactory(UserFactory)
+    profile = factory.LazyAttribute(lambda o: main_profile(o.user))
     title = factory.SubFactory(TitleFactory)
     cdn = factory.SubFactory(CdnFactory)
     region = "US"

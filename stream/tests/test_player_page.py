@@ -57,3 +57,38 @@ def test_the_index_lists_what_the_viewer_may_watch(movie):
 
 def test_the_dashboard_links_to_the_player(staff_user):
     assert 'href="/watch/"' in signed_in(staff_user).get("/").content.decode()
+
+
+def test_the_household_picks_the_kids_profile_on_the_player_page_and_watches_what_it_may():
+    from django.contrib.auth.hashers import make_password
+
+    from catalog.models import Maturity
+    from identity.models import Profile
+    from identity.tests.factories import KidsProfileFactory, main_profile
+    from stream.tests.factories import CdnFactory
+
+    CdnFactory(regions=["US"])
+    account = UserFactory()
+    kids = KidsProfileFactory(account=account, name="Robin")
+    Profile.objects.filter(pk=main_profile(account).pk).update(pin_hash=make_password("2468"))
+    cartoon = TitleFactory(title="Cartoon", maturity_rating=Maturity.G)
+    thriller = TitleFactory(title="Thriller", maturity_rating=Maturity.R)
+    client = signed_in(account)
+
+    picked = client.post("/watch/profiles/", {"profile": kids.pk})
+    index = client.get("/watch/").content.decode()
+    refused = client.post("/watch/profiles/", {"profile": main_profile(account).pk, "pin": "0000"})
+    started = client.post(
+        "/api/stream/sessions", {"title": cartoon.pk, "device": {"type": "web", "id": "p"}}, "application/json"
+    )
+
+    assert picked.status_code == 302
+    assert "Cartoon" in index and "Thriller" not in index
+    assert client.get(f"/watch/{thriller.pk}").status_code == 404
+    assert refused.status_code == 403 and "wrong" in refused.content.decode()
+    assert started.status_code == 201
+    from stream.models import PlaybackSession
+
+    assert PlaybackSession.objects.get().profile == kids
+    assert client.post("/watch/profiles/", {"profile": main_profile(account).pk, "pin": "2468"}).status_code == 302
+    assert "Thriller" in client.get("/watch/").content.decode()

@@ -13,7 +13,7 @@ from analytics.models import ViewSummary
 from catalog.models import Maturity
 from catalog.tests.factories import EpisodeFactory, TitleFactory
 from identity.models import Plan, WatchHistory
-from identity.tests.factories import ParentalControlsFactory, UserFactory, WatchHistoryFactory
+from identity.tests.factories import ParentalControlsFactory, UserFactory, WatchHistoryFactory, main_profile
 from stream import services
 from stream.heartbeat import statements
 from stream.models import PlaybackSession
@@ -107,7 +107,7 @@ def test_daily_limit_reached_is_403(user, user_client, movie, start):
     from identity.models import DailyWatchTime
 
     ParentalControlsFactory(user=user, daily_limit_minutes=30)
-    DailyWatchTime.objects.create(user=user, day=timezone.now().date(), watched_s=31 * 60)
+    DailyWatchTime.objects.create(user=user, profile=main_profile(user), day=timezone.now().date(), watched_s=31 * 60)
 
     response = start(user_client, movie)
 

@@ -1,8 +1,9 @@
 """One authorization matrix for every endpoint of every service, checked against the URL configuration.
 
 Every route under /api/ and each of its methods must have a row here, so a new endpoint cannot be
-added without deciding who may call it. Each row is called as four identities on a fresh database:
-anonymous, the owner of the records in the path, another viewer, and staff.
+added without deciding who may call it. Each row is called as five identities on a fresh database:
+anonymous, the owner of the records in the path (their main profile), another viewer, staff, and a kids
+profile of the owner's account (the owner's expectation unless the row says otherwise).
 """
 
 import uuid
@@ -16,7 +17,7 @@ from django.utils import timezone
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-IDENTITIES = ("anonymous", "owner", "other", "staff")
+IDENTITIES = ("anonymous", "owner", "other", "staff", "kids")
 DOCUMENTATION_ROUTES = {":schema", ":docs"}
 
 
@@ -35,6 +36,9 @@ class World:
     person: object = None
     poster: object = None
     device: object = None  # a bearer token of the owner's, signed in on another device
+    main_profile: object = None
+    extra_profile: object = None
+    kids_profile: object = None
 
     def format(self, template: str) -> str:
         values = {
@@ -44,6 +48,9 @@ class World:
             "entry": self.history_entry.pk,
             "session": self.session.pk,
             "person": self.person.pk,
+            "main_profile": self.main_profile.pk,
+            "extra_profile": self.extra_profile.pk,
+            "kids_profile": self.kids_profile.pk,
             "poster": f"{self.poster.pk}/160/{self.poster.version}.jpg",
             "device": getattr(self.device, "token_key", ""),
         }
@@ -73,6 +80,12 @@ class Row:
     path: str
     expect: tuple[int, int, int, int]  # anonymous, owner, other viewer, staff
     body: Callable[[World], dict | list] | None = field(default=None)
+    kids: int | None = None  # a kids profile of the owner's account; None: as the owner
+
+    def expected(self, identity_index: int) -> int:
+        if IDENTITIES[identity_index] == "kids":
+            return self.expect[1] if self.kids is None else self.kids
+        return self.expect[identity_index]
 
 
 ANYONE = (200, 200, 200, 200)
@@ -82,6 +95,7 @@ OWNER_WRITE_OK = (401, 200, 404, 403)  # ...but not change them
 OWNER_CREATE = (401, 201, 404, 403)
 OWNER_NO_CONTENT = (401, 204, 404, 403)
 USER = "/api/identity/users/{owner}"
+KIDS_REFUSED = 403
 
 MATRIX: dict[tuple[str, str], Row] = {
     # Every service's health.
@@ -112,12 +126,14 @@ MATRIX: dict[tuple[str, str], Row] = {
         (202, 202, 202, 202),
         lambda w: {"email": f"new-{uuid.uuid4().hex[:8]}@example.org", "password": "a-long-Unusual-pass-42"},
     ),
-    ("identity:user-me", "get"): Row("/api/identity/users/me/", (401, 200, 200, 200)),
+    ("identity:user-me", "get"): Row("/api/identity/users/me/", (401, 200, 200, 200), kids=KIDS_REFUSED),
     ("identity:user-me", "patch"): Row(
-        "/api/identity/users/me/", (401, 200, 200, 200), lambda w: {"display_name": "Me"}
+        "/api/identity/users/me/", (401, 200, 200, 200), lambda w: {"display_name": "Me"}, kids=KIDS_REFUSED
     ),
-    ("identity:user-detail", "get"): Row(USER + "/", OWNER_READ),
-    ("identity:user-detail", "patch"): Row(USER + "/", OWNER_WRITE_OK, lambda w: {"display_name": "Renamed"}),
+    ("identity:user-detail", "get"): Row(USER + "/", OWNER_READ, kids=KIDS_REFUSED),
+    ("identity:user-detail", "patch"): Row(
+        USER + "/", OWNER_WRITE_OK, lambda w: {"display_name": "Renamed"}, kids=KIDS_REFUSED
+    ),
     ("identity:preferences", "get"): Row(USER + "/preferences/", OWNER_READ),
     ("identity:preferences", "put"): Row(USER + "/preferences/", OWNER_WRITE_OK, lambda w: {"autoplay": False}),
     ("identity:preferences", "patch"): Row(USER + "/preferences/", OWNER_WRITE_OK, lambda w: {"autoplay": False}),
@@ -126,21 +142,32 @@ MATRIX: dict[tuple[str, str], Row] = {
         USER + "/history/", OWNER_CREATE, lambda w: {"title": w.title.pk, "position_s": 600, "duration_s": 6000}
     ),
     ("identity:history", "delete"): Row(USER + "/history/?before=2100-01-01", OWNER_WRITE_OK),
-    ("identity:history-entry", "get"): Row(USER + "/history/{entry}/", OWNER_READ),
-    ("identity:history-entry", "delete"): Row(USER + "/history/{entry}/", OWNER_NO_CONTENT),
+    # The history entry is the main profile's: another profile of the account does not see it.
+    ("identity:history-entry", "get"): Row(USER + "/history/{entry}/", OWNER_READ, kids=404),
+    ("identity:history-entry", "delete"): Row(USER + "/history/{entry}/", OWNER_NO_CONTENT, kids=404),
     ("identity:continue-watching", "get"): Row(USER + "/continue-watching/", OWNER_READ),
-    ("identity:continue-watching-entry", "delete"): Row(USER + "/continue-watching/{title}/", OWNER_NO_CONTENT),
+    ("identity:continue-watching-entry", "delete"): Row(
+        USER + "/continue-watching/{title}/", OWNER_NO_CONTENT, kids=404
+    ),
     ("identity:controls", "get"): Row(USER + "/controls/", OWNER_READ),
-    ("identity:controls", "put"): Row(USER + "/controls/", OWNER_WRITE_OK, lambda w: {"block_unrated": True}),
-    ("identity:controls", "patch"): Row(USER + "/controls/", OWNER_WRITE_OK, lambda w: {"block_unrated": True}),
-    ("identity:controls-pin", "post"): Row(USER + "/controls/pin/", OWNER_NO_CONTENT, lambda w: {"pin": "1234"}),
-    ("identity:controls-pin", "delete"): Row(USER + "/controls/pin/", OWNER_NO_CONTENT, lambda w: {"pin": "4321"}),
+    ("identity:controls", "put"): Row(
+        USER + "/controls/", OWNER_WRITE_OK, lambda w: {"block_unrated": True}, kids=KIDS_REFUSED
+    ),
+    ("identity:controls", "patch"): Row(
+        USER + "/controls/", OWNER_WRITE_OK, lambda w: {"block_unrated": True}, kids=KIDS_REFUSED
+    ),
+    ("identity:controls-pin", "post"): Row(
+        USER + "/controls/pin/", OWNER_NO_CONTENT, lambda w: {"pin": "1234"}, kids=KIDS_REFUSED
+    ),
+    ("identity:controls-pin", "delete"): Row(
+        USER + "/controls/pin/", OWNER_NO_CONTENT, lambda w: {"pin": "4321"}, kids=KIDS_REFUSED
+    ),
     ("identity:controls-pin-verify", "post"): Row(
-        USER + "/controls/pin/verify/", OWNER_NO_CONTENT, lambda w: {"pin": "4321"}
+        USER + "/controls/pin/verify/", OWNER_NO_CONTENT, lambda w: {"pin": "4321"}, kids=KIDS_REFUSED
     ),
     ("identity:viewing-allowed", "get"): Row(USER + "/viewing-allowed/", OWNER_READ),
     ("identity:controls-pin-unlock", "post"): Row(
-        USER + "/controls/pin/unlock/", OWNER_NO_CONTENT, lambda w: {"password": PASSWORD}
+        USER + "/controls/pin/unlock/", OWNER_NO_CONTENT, lambda w: {"password": PASSWORD}, kids=KIDS_REFUSED
     ),
     ("identity:plan", "put"): Row(USER + "/plan/", (401, 403, 404, 200), lambda w: {"plan": "premium"}),
     # Identity: the account a viewer manages.
@@ -148,6 +175,7 @@ MATRIX: dict[tuple[str, str], Row] = {
         USER + "/password/",
         OWNER_WRITE_OK,
         lambda w: {"current_password": PASSWORD, "new_password": "a-long-Unusual-pass-42"},
+        kids=KIDS_REFUSED,
     ),
     ("identity:password-reset", "post"): Row(
         "/api/identity/auth/password-reset/", (202,) * 4, lambda w: {"email": w.owner.email}
@@ -155,12 +183,18 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("identity:password-reset-confirm", "post"): Row(
         "/api/identity/auth/password-reset/confirm/", (204,) * 4, lambda w: reset_link(w.owner)
     ),
-    ("identity:devices", "get"): Row(USER + "/devices/", OWNER_READ),
-    ("identity:account-export", "get"): Row(USER + "/export/", OWNER_READ),
-    ("identity:account-delete", "post"): Row(USER + "/delete/", OWNER_NO_CONTENT, lambda w: {"password": PASSWORD}),
+    # The account's devices, data and existence are not a kids profile's.
+    ("identity:devices", "get"): Row(USER + "/devices/", OWNER_READ, kids=KIDS_REFUSED),
+    ("identity:account-export", "get"): Row(USER + "/export/", OWNER_READ, kids=KIDS_REFUSED),
+    ("identity:account-delete", "post"): Row(
+        USER + "/delete/", OWNER_NO_CONTENT, lambda w: {"password": PASSWORD}, kids=KIDS_REFUSED
+    ),
     ("identity:device-authorization", "post"): Row("/api/identity/auth/device/", ANYONE, lambda w: {}),
     ("identity:device-approve", "post"): Row(
-        "/api/identity/auth/device/approve/", (401, 200, 200, 200), lambda w: {"user_code": device_code().user_code}
+        "/api/identity/auth/device/approve/",
+        (401, 200, 200, 200),
+        lambda w: {"user_code": device_code().user_code},
+        kids=KIDS_REFUSED,  # signing a TV in to the account is the account holder's
     ),
     # Until a viewer approves, the TV's poll is RFC 8628's 400 authorization_pending, whoever asks.
     ("identity:device-token", "post"): Row(
@@ -171,7 +205,56 @@ MATRIX: dict[tuple[str, str], Row] = {
             "device_code": device_code().device_code,
         },
     ),
-    ("identity:device", "delete"): Row(USER + "/devices/{device}/", OWNER_NO_CONTENT),
+    ("identity:device", "delete"): Row(USER + "/devices/{device}/", OWNER_NO_CONTENT, kids=KIDS_REFUSED),
+    # My List: the acting profile's own (the kids profile's is empty, so removing is 404 there).
+    ("identity:list", "get"): Row(USER + "/list/", OWNER_READ),
+    ("identity:list", "post"): Row(USER + "/list/", (401, 200, 404, 403), lambda w: {"title": w.title.pk}, kids=201),
+    ("identity:list-entry", "delete"): Row(USER + "/list/{title}/", OWNER_NO_CONTENT, kids=404),
+    ("identity:list-order", "put"): Row(
+        USER + "/list/order/", OWNER_NO_CONTENT, lambda w: {"titles": [w.title.pk]}, kids=400
+    ),
+    # Ratings: the acting profile's own (the kids profile rated nothing).
+    ("identity:ratings", "get"): Row(USER + "/ratings/", OWNER_READ),
+    ("identity:rating", "get"): Row(USER + "/ratings/{title}/", OWNER_READ, kids=404),
+    ("identity:rating", "put"): Row(
+        USER + "/ratings/{title}/", (401, 200, 404, 403), lambda w: {"rating": "up"}, kids=201
+    ),
+    ("identity:rating", "delete"): Row(USER + "/ratings/{title}/", OWNER_NO_CONTENT, kids=404),
+    # Profiles: a kids profile lists them (the picker) and selects one, and nothing else.
+    ("identity:profiles", "get"): Row(USER + "/profiles/", OWNER_READ),
+    ("identity:profiles", "post"): Row(
+        USER + "/profiles/", OWNER_CREATE, lambda w: {"name": f"P {uuid.uuid4().hex[:6]}"}, kids=KIDS_REFUSED
+    ),
+    ("identity:profile", "get"): Row(USER + "/profiles/{main_profile}/", OWNER_READ, kids=KIDS_REFUSED),
+    ("identity:profile", "patch"): Row(
+        USER + "/profiles/{extra_profile}/", OWNER_WRITE_OK, lambda w: {"avatar": "owl"}, kids=KIDS_REFUSED
+    ),
+    ("identity:profile", "delete"): Row(USER + "/profiles/{extra_profile}/", OWNER_NO_CONTENT, kids=KIDS_REFUSED),
+    ("identity:profile-select", "post"): Row(USER + "/profiles/{extra_profile}/select/", OWNER_WRITE_OK),
+    ("identity:profile-pin", "put"): Row(
+        USER + "/profiles/{extra_profile}/pin/",
+        OWNER_NO_CONTENT,
+        lambda w: {"pin": "2468", "password": PASSWORD},
+        kids=KIDS_REFUSED,
+    ),
+    ("identity:profile-pin", "delete"): Row(
+        USER + "/profiles/{extra_profile}/pin/", OWNER_NO_CONTENT, lambda w: {"password": PASSWORD}, kids=KIDS_REFUSED
+    ),
+    ("identity:profile-controls", "get"): Row(
+        USER + "/profiles/{kids_profile}/controls/", OWNER_READ, kids=KIDS_REFUSED
+    ),
+    ("identity:profile-controls", "put"): Row(
+        USER + "/profiles/{kids_profile}/controls/",
+        OWNER_WRITE_OK,
+        lambda w: {"max_maturity": "G"},
+        kids=KIDS_REFUSED,
+    ),
+    ("identity:profile-controls", "patch"): Row(
+        USER + "/profiles/{kids_profile}/controls/",
+        OWNER_WRITE_OK,
+        lambda w: {"max_maturity": "G"},
+        kids=KIDS_REFUSED,
+    ),
     # Stream.
     ("stream:session-list", "get"): Row("/api/stream/sessions/", STAFF_ONLY),
     ("stream:session-list", "post"): Row(
@@ -180,11 +263,12 @@ MATRIX: dict[tuple[str, str], Row] = {
         lambda w: {"title": w.title.pk, "device": {"type": "web", "id": f"d-{uuid.uuid4().hex[:6]}"}},
     ),
     ("stream:session-mine", "get"): Row("/api/stream/sessions/mine/", (401, 200, 200, 200)),  # each their own
-    ("stream:session-detail", "get"): Row("/api/stream/sessions/{session}/", OWNER_READ),
+    # The session is the main profile's: a kids profile of the account sees only its own.
+    ("stream:session-detail", "get"): Row("/api/stream/sessions/{session}/", OWNER_READ, kids=404),
     ("stream:session-detail", "put"): Row(
         "/api/stream/sessions/{session}/", OWNER_WRITE_OK, lambda w: {"sequence": 1, "position_s": 30}
     ),
-    ("stream:session-detail", "delete"): Row("/api/stream/sessions/{session}/", OWNER_WRITE_OK),
+    ("stream:session-detail", "delete"): Row("/api/stream/sessions/{session}/", OWNER_WRITE_OK, kids=404),
     # Playlist and steering are authorized by their signature alone: players fetch them without the token.
     ("stream:session-manifest", "get"): Row(
         "/api/stream/sessions/{session}/manifest.m3u8?{signed:stream:session-manifest}", ANYONE
@@ -291,6 +375,7 @@ def test_every_api_endpoint_has_a_row():
 
 @pytest.fixture
 def world(db) -> World:
+    from catalog.models import Maturity
     from catalog.services import generated_artwork_create
     from catalog.tests.factories import (
         CreditFactory,
@@ -300,14 +385,22 @@ def world(db) -> World:
         ShowFactory,
         TitleFactory,
     )
-    from identity.tests.factories import UserFactory, WatchHistoryFactory
+    from identity.tests.factories import (
+        KidsProfileFactory,
+        ProfileFactory,
+        UserFactory,
+        WatchHistoryFactory,
+    )
     from stream.tests.factories import PlaybackSessionFactory
 
     owner, other = UserFactory(), UserFactory()
-    title = TitleFactory(title="Title of the matrix", genres=[GenreFactory(name="Matrix", slug="matrix")])
+    # Rated G, so the kids profile sees what the owner sees and its answers are about authorization alone.
+    title = TitleFactory(
+        title="Title of the matrix", maturity_rating=Maturity.G, genres=[GenreFactory(name="Matrix", slug="matrix")]
+    )
     person = CreditFactory(title=title).person
     generated_artwork_create(titles=[title])
-    show = ShowFactory()
+    show = ShowFactory(maturity_rating=Maturity.G)
     episode = EpisodeFactory(season=SeasonFactory(show=show, number=1), number=1)
     return World(
         owner=owner,
@@ -321,15 +414,33 @@ def world(db) -> World:
         person=person,
         poster=title.images.get(kind="poster"),
         device=AuthToken.objects.create(user=owner)[0],
+        main_profile=list_entry(owner, title),
+        extra_profile=ProfileFactory(account=owner, name="Second"),
+        kids_profile=KidsProfileFactory(account=owner, name="Kid"),
     )
+
+
+def list_entry(owner, title):
+    """The owner's main profile, with `title` on its list and rated."""
+    from identity.models import ListEntry, Rating
+    from identity.tests.factories import main_profile
+
+    profile = main_profile(owner)
+    ListEntry.objects.create(profile=profile, title=title)
+    Rating.objects.create(profile=profile, title=title, value="love")
+    return profile
 
 
 def client_for(identity: str, world: World) -> APIClient:
     client = APIClient()
-    user = {"owner": world.owner, "other": world.other, "staff": world.staff}.get(identity)
+    user = {"owner": world.owner, "other": world.other, "staff": world.staff, "kids": world.owner}.get(identity)
     if user is not None:
-        _, token = AuthToken.objects.create(user=user)
+        instance, token = AuthToken.objects.create(user=user)
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        if identity == "kids":
+            from identity.models import TokenProfile
+
+            TokenProfile.objects.create(token=instance, profile=world.kids_profile)
     return client
 
 
@@ -341,13 +452,13 @@ def test_authorization(route, identity_index, identity, world):
     if name == "identity:controls-pin" and method == "delete" or name == "identity:controls-pin-verify":
         from identity.services import parental_pin_set
 
-        parental_pin_set(user=world.owner, pin="4321")
+        parental_pin_set(user=world.owner, pin="4321")  # the main profile's controls
     client = client_for(identity, world)
     body = row.body(world) if row.body else None
 
     response = getattr(client, method)(world.format(row.path), body, format="json")
 
-    expected = row.expect[identity_index]
+    expected = row.expected(identity_index)
     assert response.status_code == expected, (
         f"{method.upper()} {world.format(row.path)} as {identity}: {response.status_code} "
         f"(expected {expected}): {getattr(response, 'data', response.content)!r}"[:600]
