@@ -15,10 +15,6 @@ from identity.models import LoginFailures, ParentalControls, Preferences, Profil
 from identity.throttles import LoginAddressThrottle
 
 
-def locked_message(until) -> str:
-    return f"Too many failed logins: this account is locked until {until.replace(microsecond=0).isoformat()}."
-
-
 class LockoutAdminLoginForm(AdminAuthenticationForm):
     """The admin login, under the same lockout as the API (the backend enforces it), saying when it ends."""
 
@@ -28,7 +24,7 @@ class LockoutAdminLoginForm(AdminAuthenticationForm):
         except forms.ValidationError:
             until = services.login_locked_until(email=self.cleaned_data.get("username") or "")
             if until is not None:
-                raise forms.ValidationError(locked_message(until), code="account_locked") from None
+                raise forms.ValidationError(services.locked_message(until), code="account_locked") from None
             if self.request is not None and not LoginAddressThrottle().allow_request(self.request, None):
                 raise forms.ValidationError(
                     "Too many failed logins from this address. Try again later.", code="throttled"
@@ -47,7 +43,7 @@ class LockoutPasswordChangeForm(AdminPasswordChangeForm):
         if authenticate(None, email=self.user.email, password=old_password) is None:
             until = services.login_locked_until(email=self.user.email)
             if until is not None:
-                raise forms.ValidationError(locked_message(until), code="account_locked")
+                raise forms.ValidationError(services.locked_message(until), code="account_locked")
             raise forms.ValidationError(self.error_messages["password_incorrect"], code="password_incorrect")
         return old_password
 

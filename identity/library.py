@@ -12,14 +12,20 @@ from identity import events
 from identity.models import ListEntry
 from identity.profile_selectors import profile_of
 from streaming_platform.boundary import boundary
+from streaming_platform.errors import Conflict
 
 # A profile's list holds at most this many titles (adding one more is a 409).
 LIST_MAX_ENTRIES = 500
 LIST_ORDERS = ("added", "own")
 
 
-class ListFull(Exception):
-    """The profile's list already holds LIST_MAX_ENTRIES titles."""
+class ListFull(Conflict):
+    """The profile's list already holds LIST_MAX_ENTRIES titles (409 `list_full`)."""
+
+    code = "list_full"
+
+    def __init__(self):
+        super().__init__(f"My List holds at most {LIST_MAX_ENTRIES} titles; remove one first.")
 
 
 @boundary

@@ -10,7 +10,6 @@ from identity import library
 from identity.models import ListEntry
 from identity.serializers import RefusesUnknownFields, TitleBriefSerializer
 from identity.views import AccountView
-from streaming_platform.api.errors import Conflict
 
 
 class ListEntrySerializer(serializers.Serializer):
@@ -69,12 +68,7 @@ class ListView(AccountView):
         title = titles_visible_to(account).filter(pk=serializer.validated_data["title"]).first()
         if title is None:
             raise exceptions.ValidationError({"title": [f"Unknown title {serializer.validated_data['title']}."]})
-        try:
-            entry, created = library.list_add(user=account, title=title)
-        except library.ListFull:
-            raise Conflict(
-                f"My List holds at most {library.LIST_MAX_ENTRIES} titles; remove one first.", code="list_full"
-            ) from None
+        entry, created = library.list_add(user=account, title=title)  # 409 when the list is full
         answer = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return Response(ListEntrySerializer(entry).data, status=answer)
 

@@ -23,6 +23,7 @@ from identity.models import (
 )
 from identity.profile_selectors import profile_bind, profile_of
 from streaming_platform.boundary import boundary
+from streaming_platform.errors import Conflict, Forbidden
 
 PIN_PATTERN = re.compile(r"^\d{4}$")
 # A new kids profile sees at most this (catalog.models.Maturity) until its controls say otherwise.
@@ -30,21 +31,26 @@ KIDS_DEFAULT_MATURITY = Maturity.PG
 PROFILE_NAME_MAX = 50
 
 
-class ProfileConflict(Exception):
+class ProfileConflict(Conflict):
     """The change cannot be made in the account's current state (409): the cap, the main profile."""
 
     def __init__(self, detail: str, *, code: str):
-        super().__init__(detail)
+        super().__init__(detail, code=code)
         self.detail = detail
-        self.code = code
 
 
-class ProfilePinWrong(Exception):
+class ProfilePinWrong(Forbidden):
     """The profile has a lock PIN and the one given is missing or wrong."""
 
+    code = "wrong_pin"
+    default_message = "The profile's PIN is wrong or missing."
 
-class ProfilePinLocked(Exception):
+
+class ProfilePinLocked(Forbidden):
     """Too many wrong PINs for this profile: none is checked until its PIN is set again."""
+
+    code = "profile_pin_locked"
+    default_message = "Too many wrong PINs: this profile is locked. Set its PIN again with the account password."
 
 
 def _default_name(account: User) -> str:

@@ -19,28 +19,17 @@ from identity.profile_serializers import (
     ProfileSerializer,
 )
 from identity.throttles import PinThrottle
-from identity.views import AccountView, ControlsView, WrongPinError
-from streaming_platform.api.errors import Conflict
+from identity.views import AccountView, ControlsView
 
 CONFLICT_409 = OpenApiResponse(description="The account already has 5 profiles, or the profile is the main one.")
 
 
-class ProfilePinLockedError(exceptions.PermissionDenied):
-    default_detail = "Too many wrong PINs: this profile is locked. Set its PIN again with the account password."
-    default_code = "profile_pin_locked"
-
-
 class ProfileAnswers:
-    """Domain errors of the profile services as JSON answers; a wrong PIN counts towards the `pin` throttle."""
+    """A wrong profile PIN counts towards the `pin` throttle (the error itself is the service's 403)."""
 
     def handle_exception(self, exc):
-        if isinstance(exc, profile_services.ProfileConflict):
-            exc = Conflict(exc.detail, code=exc.code)
-        elif isinstance(exc, profile_services.ProfilePinWrong):
+        if isinstance(exc, profile_services.ProfilePinWrong):
             PinThrottle().record_failure(self.request, self)
-            exc = WrongPinError("The profile's PIN is wrong or missing.")
-        elif isinstance(exc, profile_services.ProfilePinLocked):
-            exc = ProfilePinLockedError()
         return super().handle_exception(exc)
 
 

@@ -42,6 +42,7 @@ from identity.profile_services import (  # noqa: F401 - other services change pr
     profiles_main_create_many,
 )
 from streaming_platform.boundary import boundary
+from streaming_platform.errors import Forbidden
 
 logger = logging.getLogger(__name__)
 
@@ -177,11 +178,22 @@ def login_locked_until(*, email: str) -> datetime | None:
     return None
 
 
-class LoginLocked(Exception):
+def locked_message(until: datetime | None) -> str:
+    if until is None:
+        return "Too many failed password checks; try later."
+    return (
+        "Too many failed logins: this account is locked until "
+        f"{until.replace(microsecond=0).isoformat()}. Try again later."
+    )
+
+
+class LoginLocked(Forbidden):
     """Too many failed logins for this email: no password is checked until `until`."""
 
-    def __init__(self, until: datetime):
-        super().__init__(f"locked until {until.isoformat()}")
+    code = "account_locked"
+
+    def __init__(self, until: datetime | None):
+        super().__init__(locked_message(until))
         self.until = until
 
 
@@ -299,12 +311,21 @@ def preferences_update(
 # --- Parental controls -----------------------------------------------------------------------------
 
 
-class WrongPin(Exception):
+class WrongPin(Forbidden):
     """The acting profile's controls have a PIN and the one given is missing or wrong."""
 
+    code = "wrong_pin"
+    default_message = "The PIN is wrong or missing."
 
-class PinLocked(Exception):
+
+class PinLocked(Forbidden):
     """Too many wrong PINs: no PIN is checked until the account password unlocks it."""
+
+    code = "pin_locked"
+    default_message = (
+        "Too many wrong PINs: the PIN is locked. Unlock it with the account password "
+        "(POST users/<id>/controls/pin/unlock)."
+    )
 
 
 def _pin_lockout_failures() -> int:

@@ -53,38 +53,13 @@ from identity.throttles import LoginAccountThrottle, LoginAddressThrottle, PinTh
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-class InvalidCredentials(exceptions.APIException):
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_detail = "Unable to log in with the given email and password."
-    default_code = "invalid_credentials"
-
-
-class AccountLocked(exceptions.PermissionDenied):
-    default_code = "account_locked"
-
-
-class WrongPinError(exceptions.PermissionDenied):
-    default_detail = "The PIN is wrong or missing."
-    default_code = "wrong_pin"
-
-
-class PinLockedError(exceptions.PermissionDenied):
-    default_detail = (
-        "Too many wrong PINs: the PIN is locked. Unlock it with the account password "
-        "(POST users/<id>/controls/pin/unlock)."
-    )
-    default_code = "pin_locked"
-
-
 class PinAnswers:
-    """For views that take the account's PIN: a wrong one counts towards the `pin` throttle, then 403."""
+    """For views that take the account's PIN: a wrong one counts towards the `pin` throttle (then the service's
+    403)."""
 
     def handle_exception(self, exc):
         if isinstance(exc, services.WrongPin):
             PinThrottle().record_failure(self.request, self)
-            exc = WrongPinError()
-        elif isinstance(exc, services.PinLocked):
-            exc = PinLockedError()
         return super().handle_exception(exc)
 
 
@@ -117,21 +92,13 @@ class LoginView(APIView):
                 device_name=data.get("device_name", ""),
                 device_type=data.get("device_type", DeviceType.OTHER),
             )
-        except (account_services.WrongCredentials, account_services.AccountLocked) as exc:
+        except (account_services.WrongCredentials, account_services.AccountLocked):
+            # The service's 400 or 403, once the failure counts towards the account's throttle.
             for throttle in self.get_throttles():
                 if isinstance(throttle, LoginAccountThrottle):
                     throttle.record_failure(request, self)
-            if isinstance(exc, account_services.AccountLocked):
-                raise AccountLocked(self.locked_message(exc.until)) from None
-            raise InvalidCredentials from None
+            raise
         return Response({"token": token, "expiry": instance.expiry, "user": UserSerializer(user).data})
-
-    @staticmethod
-    def locked_message(until) -> str:
-        return (
-            "Too many failed logins: this account is locked until "
-            f"{until.replace(microsecond=0).isoformat()}. Try again later."
-        )
 
 
 class LogoutView(APIView):
@@ -527,8 +494,8 @@ class PinUnlockView(AccountView):
         if authenticate(request, email=account.email, password=serializer.validated_data["password"]) is None:
             locked_until = services.login_locked_until(email=account.email)
             if locked_until is not None:
-                raise AccountLocked(LoginView.locked_message(locked_until))
-            raise exceptions.PermissionDenied("The account password is wrong.", code="wrong_password")
+                raise account_services.AccountLocked(locked_until)
+            raise account_services.WrongPassword
         services.parental_pin_unlock(user=account)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

@@ -40,7 +40,15 @@ class DomainError(Exception):
 
 
 class Invalid(DomainError):
-    """The request names something the rules do not allow (400)."""
+    """The request names something the rules do not allow (400). With `fields` (field name -> messages), the
+    answer is DRF's field-error shape, as a serializer's would be."""
+
+    def __init__(self, message: str | None = None, *, fields: dict[str, list[str]] | None = None, **kwargs):
+        super().__init__(message, **kwargs)
+        self.fields = fields
+
+    def body(self) -> dict[str, Any]:
+        return dict(self.fields) if self.fields else super().body()
 
 
 class NotFound(DomainError, Http404):

@@ -20,6 +20,7 @@ from identity.account.models import DeviceAuthorizationStatus as Status
 from identity.account.services import device_token_create
 from identity.models import User
 from streaming_platform.boundary import boundary
+from streaming_platform.errors import Invalid
 
 GRANT_TYPE = "urn:ietf:params:oauth:grant-type:device_code"
 # RFC 8628 section 6.1: consonants only (no vowels, so no words; no 0/O or 1/I to confuse), 8 of them.
@@ -36,8 +37,13 @@ class DeviceGrantError(Exception):
         self.error, self.description, self.interval = error, description, interval
 
 
-class UserCodeUnknown(Exception):
+class UserCodeUnknown(Invalid):
     """No pending sign-in has this user code (never issued, mistyped, expired, or already decided)."""
+
+    code = "user_code_unknown"
+
+    def __init__(self):
+        super().__init__(fields={"user_code": ["No sign-in is waiting for this code."]})
 
 
 @dataclass(frozen=True)

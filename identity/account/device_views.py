@@ -79,7 +79,7 @@ class DeviceApprovalView(APIView):
         except device_grant.UserCodeUnknown:
             for throttle in self.get_throttles():
                 throttle.record_failure(request, self)
-            raise exceptions.ValidationError({"user_code": ["No sign-in is waiting for this code."]}) from None
+            raise
         approved = grant.status == "approved"
         return Response({"device_name": grant.device_name, "device_type": grant.device_type, "approved": approved})
 

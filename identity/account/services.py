@@ -1,7 +1,7 @@
 """Writes of the account a viewer manages: sign-in with a device, passwords, devices, deletion."""
 
 from collections.abc import Callable
-from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -10,7 +10,6 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
@@ -21,34 +20,45 @@ from identity.account.mail import viewer_mail_send
 from identity.account.models import Device, DeviceType
 from identity.models import User
 from streaming_platform.boundary import boundary
+from streaming_platform.errors import Forbidden, Invalid
 
-# --- Errors the views turn into answers ---------------------------------------------------------------
+if TYPE_CHECKING:  # the request only reaches the lockout backend (its client address)
+    from django.http import HttpRequest
 
-
-class AccountLocked(Exception):
-    """Too many failed password checks for this email: nothing is checked until `until`."""
-
-    def __init__(self, until: datetime | None):
-        super().__init__("account locked")
-        self.until = until
+# --- Errors (streaming_platform.errors: the API answers them) ----------------------------------------
 
 
-class WrongCredentials(Exception):
+class AccountLocked(identity_services.LoginLocked):
+    """Too many failed password checks for this email: nothing is checked until `until` (403 `account_locked`)."""
+
+
+class WrongCredentials(Invalid):
     """The email and password do not match an active account (the same for an unknown email)."""
 
+    code = "invalid_credentials"
+    default_message = "Unable to log in with the given email and password."
 
-class WrongPassword(Exception):
+
+class WrongPassword(Forbidden):
     """The signed-in viewer's password, re-entered, is wrong."""
 
+    code = "wrong_password"
+    default_message = "The account password is wrong."
 
-class ResetLinkInvalid(Exception):
+
+class ResetLinkInvalid(Invalid):
     """The password reset link is unknown, used already, or older than PASSWORD_RESET_TIMEOUT."""
+
+    code = "reset_link_invalid"
+
+    def __init__(self):
+        super().__init__(fields={"token": ["This reset link is invalid, already used or expired; ask for a new one."]})
 
 
 # --- Password checks under the login lockout --------------------------------------------------------
 
 
-def _authenticate(*, request: HttpRequest | None, email: str, password: str) -> User | None:
+def _authenticate(*, request: "HttpRequest | None", email: str, password: str) -> User | None:
     """`authenticate` through the lockout backend; AccountLocked when the email or the address is locked."""
     # A locked email makes the backend refuse without checking (authenticate then answers None).
     user = authenticate(request, email=email, password=password)
@@ -59,7 +69,7 @@ def _authenticate(*, request: HttpRequest | None, email: str, password: str) -> 
     return user
 
 
-def password_check(*, request: HttpRequest | None, user: User, password: str) -> None:
+def password_check(*, request: "HttpRequest | None", user: User, password: str) -> None:
     """The viewer re-enters their password (change, deletion): counted like a login; WrongPassword or AccountLocked."""
     if _authenticate(request=request, email=user.email, password=password) is None:
         raise WrongPassword
@@ -80,7 +90,7 @@ def device_token_create(*, user: User, device_name: str = "", device_type: str =
 @boundary
 def login(
     *,
-    request: HttpRequest | None,
+    request: "HttpRequest | None",
     email: str,
     password: str,
     device_name: str = "",
@@ -110,7 +120,7 @@ def _password_set(*, user: User, new_password: str) -> None:
 @boundary
 def password_change(
     *,
-    request: HttpRequest | None,
+    request: "HttpRequest | None",
     user: User,
     current_password: str,
     new_password: str,
@@ -236,7 +246,7 @@ def account_erasure_run(sender=None, *, instance: User, **_) -> None:
 
 
 @boundary
-def account_delete(*, request: HttpRequest | None, user: User, password: str) -> None:
+def account_delete(*, request: "HttpRequest | None", user: User, password: str) -> None:
     """Deletes the account after the password is re-entered (under the lockout); everything personal goes.
 
     Tokens, devices, preferences, controls, history, playback sessions and recommendations go with the

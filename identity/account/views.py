@@ -23,7 +23,7 @@ from identity.account.serializers import (
     PasswordSerializer,
 )
 from identity.account.throttles import PasswordResetAddressThrottle, ResetConfirmAddressThrottle
-from identity.views import AccountLocked, AccountView, LoginView
+from identity.views import AccountView
 
 LOCKED = OpenApiResponse(
     AccountErrorSerializer, description="`account_locked`: too many failed password checks; the lock's end is named."
@@ -33,27 +33,10 @@ WRONG_PASSWORD = OpenApiResponse(
 )
 
 
-class AccountAnswers:
-    """Turns the account services' refusals into answers: 403 for a wrong or locked password."""
-
-    def handle_exception(self, exc):
-        if isinstance(exc, services.AccountLocked):
-            exc = AccountLocked(
-                LoginView.locked_message(exc.until) if exc.until else "Too many failed password checks; try later."
-            )
-        elif isinstance(exc, services.WrongPassword):
-            exc = exceptions.PermissionDenied("The account password is wrong.", code="wrong_password")
-        elif isinstance(exc, services.ResetLinkInvalid):
-            exc = exceptions.ValidationError(
-                {"token": ["This reset link is invalid, already used or expired; ask for a new one."]}
-            )
-        return super().handle_exception(exc)
-
-
 # --- Passwords ------------------------------------------------------------------------------------
 
 
-class PasswordChangeView(AccountAnswers, AccountView):
+class PasswordChangeView(AccountView):
     """Changes the caller's password (the current one re-entered); optionally signs out the other devices."""
 
     kids_may_read = kids_may_write = False  # the account's, not a kids profile's
@@ -106,7 +89,7 @@ class PasswordResetRequestView(APIView):
         return Response({"detail": services.RESET_ACCEPTED}, status=status.HTTP_202_ACCEPTED)
 
 
-class PasswordResetConfirmView(AccountAnswers, APIView):
+class PasswordResetConfirmView(APIView):
     """Sets a new password with the uid and token of a reset link; every device of the account is signed out."""
 
     permission_classes = [AllowAny]
@@ -187,7 +170,7 @@ class DeviceView(AccountView):
 # --- Deletion and export --------------------------------------------------------------------------
 
 
-class AccountDeleteView(AccountAnswers, AccountView):
+class AccountDeleteView(AccountView):
     """Deletes the caller's account, with the password re-entered."""
 
     kids_may_read = kids_may_write = False  # the account's, not a kids profile's
