@@ -75,7 +75,7 @@ lint: $(STAMP)
 
 ## typecheck: mypy (django-stubs, djangorestframework-stubs) on every services.py and selectors.py and what they delegate to
 typecheck: $(STAMP)
-	$(VENV)/bin/mypy $(wildcard */services.py */selectors.py */*/services.py */*/selectors.py) analytics/rollups.py analytics/reports
+	$(VENV)/bin/mypy $(wildcard */services.py */selectors.py */*/services.py */*/selectors.py */selectors/*.py) analytics/rollups.py analytics/reports
 
 ## check-deploy: Django's deployment checks with the production settings (DEBUG off, HTTPS on)
 check-deploy: $(STAMP)

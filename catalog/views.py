@@ -30,6 +30,7 @@ from catalog.listing import listed_mark
 from catalog.models import Genre, ImageKind, Kind, Title
 from catalog.pagination import CachedCountPagination
 from catalog.regions import region_code_normalize
+from catalog.selectors import browse
 from catalog.serializers import (
     GenreCountSerializer,
     GenreSerializer,
@@ -202,10 +203,10 @@ class SearchView(CatalogViewMixin, ListAPIView):
 
     def add_typed_results(self, response, types: "list[str]", *, query: str) -> None:
         if "people" in types:
-            people = selectors.search_people(query=query, user=self.request.user, region=self.region_param)
+            people = browse.search_people(query=query, user=self.request.user, region=self.region_param)
             response.data["people"] = TypedPersonSerializer(people, many=True).data
         if "genres" in types:
-            genres = selectors.search_genres(query=query, user=self.request.user)
+            genres = browse.search_genres(query=query, user=self.request.user)
             response.data["genres"] = TypedGenreSerializer(genres, many=True).data
 
 
@@ -224,7 +225,7 @@ class GenreListView(CatalogViewMixin, ListAPIView):
     queryset = Genre.objects.none()
 
     def get_queryset(self):
-        return selectors.genres_with_title_counts(user=self.request.user, region=self.region_param)
+        return browse.genres_with_title_counts(user=self.request.user, region=self.region_param)
 
 
 class GenreTitleFilterSet(TitleFilterSet):
@@ -266,8 +267,8 @@ class GenreDetailView(CatalogViewMixin, ListAPIView):
     queryset = Title.objects.none()
 
     def get_queryset(self):
-        self.genre = selectors.genre_get_visible(user=self.request.user, slug=self.kwargs["slug"])
-        return selectors.genre_titles(user=self.request.user, genre=self.genre, region=self.region_param)
+        self.genre = browse.genre_get_visible(user=self.request.user, slug=self.kwargs["slug"])
+        return browse.genre_titles(user=self.request.user, genre=self.genre, region=self.region_param)
 
     def paginate_queryset(self, queryset):
         self.paginator.genre = self.genre
@@ -289,7 +290,7 @@ class PersonDetailView(CatalogViewMixin, APIView):
     """
 
     def get(self, request, person_id: int):
-        person = selectors.person_get_visible(user=request.user, person_id=person_id, region=self.region_param)
+        person = browse.person_get_visible(user=request.user, person_id=person_id, region=self.region_param)
         return Response(PersonDetailSerializer(person).data)
 
 
@@ -339,7 +340,7 @@ class ImageFileView(CatalogViewMixin, APIView):
     )
     def get(self, request, image_id: int, width: int, filename: str):
         version, _, extension = filename.partition(".")
-        image = selectors.image_get_visible(user=request.user, image_id=image_id, region=self.region_param)
+        image = browse.image_get_visible(user=request.user, image_id=image_id, region=self.region_param)
         if version != (image.version or "0") or extension != artwork.extension_for(image.kind):
             raise Http404("No such image.")
         if width not in artwork.widths_for(image):

@@ -7,6 +7,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 from identity import profile_services, selectors
+from identity.controls_views import ControlsView
 from identity.models import Profile
 from identity.permissions import kids_profile_refuse
 from identity.profile_selectors import SESSION_PROFILE_KEY
@@ -19,7 +20,7 @@ from identity.profile_serializers import (
     ProfileSerializer,
 )
 from identity.throttles import PinThrottle
-from identity.views import AccountView, ControlsView
+from identity.views import AccountView
 
 CONFLICT_409 = OpenApiResponse(description="The account already has 5 profiles, or the profile is the main one.")
 

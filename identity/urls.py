@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from identity import library_views, profile_views, rating_views, views
+from identity import controls_views, library_views, profile_views, rating_views, views
 from identity.account import urls as account_urls
 from streaming_platform.api.routers import ServiceRouter
 from streaming_platform.api.status import status_path
@@ -26,12 +26,12 @@ urlpatterns = [
         views.ContinueWatchingEntryView.as_view(),
         name="continue-watching-entry",
     ),
-    path(f"{account}/controls/", views.ControlsView.as_view(), name="controls"),
-    path(f"{account}/controls/pin/", views.PinView.as_view(), name="controls-pin"),
-    path(f"{account}/controls/pin/verify/", views.PinVerifyView.as_view(), name="controls-pin-verify"),
-    path(f"{account}/controls/pin/unlock/", views.PinUnlockView.as_view(), name="controls-pin-unlock"),
+    path(f"{account}/controls/", controls_views.ControlsView.as_view(), name="controls"),
+    path(f"{account}/controls/pin/", controls_views.PinView.as_view(), name="controls-pin"),
+    path(f"{account}/controls/pin/verify/", controls_views.PinVerifyView.as_view(), name="controls-pin-verify"),
+    path(f"{account}/controls/pin/unlock/", controls_views.PinUnlockView.as_view(), name="controls-pin-unlock"),
     path(f"{account}/plan/", views.PlanView.as_view(), name="plan"),
-    path(f"{account}/viewing-allowed/", views.ViewingAllowedView.as_view(), name="viewing-allowed"),
+    path(f"{account}/viewing-allowed/", controls_views.ViewingAllowedView.as_view(), name="viewing-allowed"),
     *account_urls.urlpatterns,
     path(f"{account}/profiles/", profile_views.ProfileListView.as_view(), name="profiles"),
     path(f"{account}/profiles/<int:profile_id>/", profile_views.ProfileDetailView.as_view(), name="profile"),

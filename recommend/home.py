@@ -18,16 +18,10 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from catalog.models import Kind
-from catalog.selectors import (
-    title_cards,
-    title_ids_arrived,
-    title_ids_by_genre,
-    title_ids_leaving,
-    title_ids_visible,
-    viewer_region,
-)
+from catalog.selectors import title_cards, title_ids_visible, viewer_region
+from catalog.selectors.home import title_ids_arrived, title_ids_by_genre, title_ids_leaving
 from identity.selectors import continue_watching_for, favourite_genre_ids_for, history_interactions
-from recommend import engine
+from recommend import scoring
 from recommend.models import FeaturedTitle
 from recommend.selectors import recommender_model_current
 from streaming_platform.boundary import boundary
@@ -214,7 +208,7 @@ def nearest_titles(loaded, title_ids: list[int]) -> dict[int, list[int]]:
             continue
         if position < 0:
             continue
-        scores, _, _ = engine.similar_to(model, int(position))
+        scores, _, _ = scoring.similar_to(model, int(position))
         order = np.argsort(-scores)[: ROW_SIZE * (CANDIDATES + 1)]
         order = order[np.isfinite(scores[order]) & (scores[order] > 0)]
         nearest[title_id] = [int(model.title_ids[i]) for i in order]

@@ -28,7 +28,7 @@ from catalog.selectors import (
 )
 from identity.ratings import not_interested_title_ids
 from identity.selectors import history_interactions, profile_of, user_list
-from recommend import engine
+from recommend import engine, scoring
 from recommend.models import RecommendationList, RecommenderModel
 from streaming_platform.boundary import boundary
 
@@ -260,7 +260,7 @@ def titles_similar_to(*, title: Title, user, region: str | None = None, limit: i
     position = int(model.index_of([title.pk])[0])
     if position < 0:
         return []
-    scores, _, _ = engine.similar_to(model, position)
+    scores, _, _ = scoring.similar_to(model, position)
     order = np.argsort(-scores)[: max(limit * 5, 100)]
     order = order[np.isfinite(scores[order]) & (scores[order] > 0)]
     candidates = [int(model.title_ids[i]) for i in order]

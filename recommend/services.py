@@ -19,7 +19,7 @@ from catalog.selectors import title_cards, title_names, titles_exist_after, titl
 from identity.library import list_title_ids_for
 from identity.ratings import rating_values_for
 from identity.selectors import favourite_genre_ids_for, history_interactions, profile_of, user_list
-from recommend import engine
+from recommend import engine, scoring
 from recommend.models import RecommendationList, RecommenderModel, RecommenderState
 from recommend.selectors import (
     STARTED_AT_PROGRESS,
@@ -199,7 +199,7 @@ def _viewer_history(user) -> dict[str, np.ndarray]:
 def _reason(
     position: int,
     because: int,
-    scored: engine.Scored,
+    scored: scoring.Scored,
     *,
     names: dict[int, str],
     model: engine.Model,
@@ -258,7 +258,7 @@ def recommendations_generate(*, user, now: dt.datetime | None = None) -> Recomme
     known = positions >= 0
     favourites = set(favourite_genre_ids_for(user=user))
     region = viewer_region(user)
-    scored = engine.score(
+    scored = scoring.score(
         model,
         history_idx=positions[known],
         history_weights=history["weights"][known],
@@ -291,7 +291,7 @@ def recommendations_generate(*, user, now: dt.datetime | None = None) -> Recomme
         visible_positions.extend(int(p) for p, t in zip(chunk, ids, strict=True) if int(t) in visible)
         if len(visible_positions) >= size * 1.5 or start + batch >= len(order):
             break
-    chosen = engine.diversify(np.array(visible_positions, dtype=np.int64), model, limit=size)
+    chosen = scoring.diversify(np.array(visible_positions, dtype=np.int64), model, limit=size)
 
     listed_only = set(history["listed_only"].tolist())
     liked_rated = set(history["liked_rated"].tolist())

@@ -9,8 +9,9 @@ from rest_framework.response import Response
 
 from stream import services
 from stream.models import EndReason
+from stream.playback_views import SignedSessionView
 from stream.serializers import metric_update_validate
-from stream.views import SIGNATURE_PARAMETERS, ErrorSerializer, SignedSessionView, signed_url
+from stream.views import SIGNATURE_PARAMETERS, ErrorSerializer, signed_url
 
 MAX_BODY_BYTES = 4096
 

@@ -4,14 +4,14 @@ import pytest
 from django.core.cache import cache
 
 from catalog.tests.factories import TitleFactory
-from stream import services
+from stream import ending
 from stream.tests.factories import CdnFactory
 
 
 @pytest.fixture(autouse=True)
 def _fresh_state():
     # Automatic reaping is throttled per process; every test starts as if it had never run.
-    services._last_reap["at"] = float("-inf")
+    ending._last_reap["at"] = float("-inf")
     cache.clear()
     yield
     cache.clear()

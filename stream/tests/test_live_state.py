@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 from analytics.models import ViewSummary
 from identity.models import WatchHistory
 from identity.tests.factories import ParentalControlsFactory, UserFactory
-from stream import selectors, services
+from stream import ending, selectors, services
 from stream.heartbeat import live
 from stream.heartbeat.apply import WRITTEN_FIELDS
 from stream.models import EndReason, PlaybackSession
@@ -170,9 +170,7 @@ def test_an_update_after_the_end_began_is_refused_and_not_counted(user, movie, s
 
     values = live_redis.end_begin(session_id)  # a DELETE on another worker, between its two steps
     late = put(client, session_id, {"sequence": 2, "position_s": 90})
-    services._session_end_recorded(
-        session_id=session_id, reason=EndReason.CLIENT, at=timezone.now(), live_values=values
-    )
+    ending._session_end_recorded(session_id=session_id, reason=EndReason.CLIENT, at=timezone.now(), live_values=values)
 
     assert late.status_code == 409
     assert PlaybackSession.objects.get(pk=session_id).position_s == 30.0
