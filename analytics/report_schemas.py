@@ -66,7 +66,8 @@ class ContentRowSerializer(ViewFiguresSerializer):
     title_id = serializers.IntegerField()
     title = serializers.CharField()
     kind = serializers.CharField()
-    unique_viewers = serializers.IntegerField()
+    unique_viewers = serializers.IntegerField(help_text="Accounts that watched.")
+    unique_profiles = serializers.IntegerField(help_text="Profiles of those accounts that watched.")
 
 
 class ContentReportSerializer(ReportMetaSerializer):
@@ -75,7 +76,8 @@ class ContentReportSerializer(ReportMetaSerializer):
 
 
 class TitleTotalsSerializer(ViewFiguresSerializer):
-    unique_viewers = serializers.IntegerField()
+    unique_viewers = serializers.IntegerField(help_text="Accounts that watched.")
+    unique_profiles = serializers.IntegerField(help_text="Profiles of those accounts that watched.")
 
 
 class ViewPointSerializer(ViewFiguresSerializer):

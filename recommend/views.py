@@ -44,7 +44,7 @@ class RecommendationsView(APIView):
     """A viewer's recommendations (the viewer or staff): cached while fresh, rebuilt inline when stale."""
 
     @extend_schema(parameters=[LIMIT_PARAMETER], responses=RecommendationListSerializer)
-    def get(self, request, user_id: int):
+    def get(self, request, user_id: int | str):
         viewer = viewer_for(request, user_id)
         limit = parse_query(LimitSerializer, request)["limit"]
         recommendations, items = services.recommendations_serve(user=viewer, limit=limit)
@@ -55,7 +55,7 @@ class GenerateView(APIView):
     """Rebuild a viewer's list now and return it."""
 
     @extend_schema(request=None, parameters=[LIMIT_PARAMETER], responses=RecommendationListSerializer)
-    def post(self, request, user_id: int):
+    def post(self, request, user_id: int | str):
         viewer = viewer_for(request, user_id)
         limit = parse_query(LimitSerializer, request)["limit"]
         services.recommendations_generate(user=viewer)

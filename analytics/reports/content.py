@@ -43,19 +43,21 @@ def content_report(query: ReportQuery, *, order: str = "views", limit: int = 20)
     rows = [{key.removeprefix("sum_"): value for key, value in row.items()} for row in rows]
     ids = [row["title_id"] for row in rows]
     titles = titles_by_id(title_ids=ids)
-    viewers = dict(
-        views_for(query)
+    # Accounts and, within them, the household's profiles that watched (a deleted profile counts no more).
+    audiences = {
+        row["title_id"]: row
+        for row in views_for(query)
         .filter(title_id__in=ids)
         .values("title_id")
-        .annotate(n=Count("user_id", distinct=True))
-        .values_list("title_id", "n")
-    )
+        .annotate(accounts=Count("user_id", distinct=True), profiles=Count("profile_id", distinct=True))
+    }
     return [
         {
             "title_id": row["title_id"],
             "title": titles[row["title_id"]].title,
             "kind": titles[row["title_id"]].kind,
-            "unique_viewers": viewers.get(row["title_id"], 0),
+            "unique_viewers": audiences.get(row["title_id"], {}).get("accounts", 0),
+            "unique_profiles": audiences.get(row["title_id"], {}).get("profiles", 0),
             **view_figures(row),
         }
         for row in rows

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from django.db.models import Count
 
 from analytics.reports.figures import retention, view_figures
 from analytics.reports.query import ReportQuery
@@ -27,7 +28,9 @@ def title_report(query: ReportQuery, *, title) -> dict:
     """One title: its totals, a time series and the audience retention curve."""
     views = views_for(query, title_id=title.pk)
     totals = {
-        "unique_viewers": views.values("user_id").distinct().count(),
+        **views.aggregate(
+            unique_viewers=Count("user_id", distinct=True), unique_profiles=Count("profile_id", distinct=True)
+        ),
         **view_figures(sums(rollups_for(query, title_id=title.pk))[0]),
     }
     return {

@@ -165,6 +165,7 @@ def test_content_top_titles(staff_client, data, django_assert_num_queries):
             "title": "Alpha",
             "kind": "movie",
             "unique_viewers": 3,  # A, E, C
+            "unique_profiles": 0,  # these views name no profile
             "views": 4,
             "watch_time_s": 1800.0,
             "avg_view_length_s": 450.0,
@@ -176,6 +177,7 @@ def test_content_top_titles(staff_client, data, django_assert_num_queries):
             "title": "Beta",
             "kind": "show",
             "unique_viewers": 1,
+            "unique_profiles": 0,
             "views": 1,
             "watch_time_s": 300.0,
             "avg_view_length_s": 300.0,
@@ -429,3 +431,23 @@ def test_the_day_still_under_way_is_marked_partial(staff_client):
     past_hours = {"from": "2026-03-03T20:00:00Z", "to": "2026-03-03T22:00:00Z", "granularity": "hour"}
     hourly = staff_client.get("/api/analytics/engagement", past_hours).json()["series"]
     assert [point["partial"] for point in hourly] == [False, False]
+
+
+def test_reports_count_accounts_and_the_profiles_that_watched(staff_client):
+    from analytics.tests.factories import view_record
+    from catalog.tests.factories import TitleFactory
+    from identity.services import profile_main_ensure
+    from identity.tests.factories import KidsProfileFactory, UserFactory
+
+    household, single = UserFactory(), UserFactory()
+    main, kid = profile_main_ensure(account=household), KidsProfileFactory(account=household)
+    film = TitleFactory(title="Shared")
+    alone = profile_main_ensure(account=single)
+    for user, profile in ((household, main), (household, kid), (household, kid), (single, alone)):
+        view_record(user=user, profile=profile, title=film)
+
+    (row,) = get(staff_client, "content", query="").json()["results"]  # the last 30 days
+    totals = get(staff_client, f"content/{film.pk}", query="").json()["totals"]
+
+    assert (row["views"], row["unique_viewers"], row["unique_profiles"]) == (4, 2, 3)
+    assert (totals["unique_viewers"], totals["unique_profiles"]) == (2, 3)

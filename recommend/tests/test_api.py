@@ -374,3 +374,17 @@ def test_a_catalog_nobody_has_watched_still_gives_a_list(user, user_client):
 
     assert {item["title"]["id"] for item in results} == {title.pk for title in titles}
     assert all(item["reason"] for item in results)
+
+
+def test_me_stands_for_the_caller_on_the_recommendation_paths(world, user, user_client, api_client):
+    CompletedWatchFactory(user=user, title=world["scifi"][0])
+    recommender_build()
+
+    mine = user_client.get("/api/recommend/users/me")
+    generated = user_client.post("/api/recommend/generate/me")
+
+    assert mine.status_code == generated.status_code == 200
+    assert ids(mine) == ids(user_client.get(url(user)))
+    assert ids(generated) == ids(mine)
+    assert api_client.get("/api/recommend/users/me").status_code == 401
+    assert user_client.get("/api/recommend/users/you").status_code == 404
