@@ -227,6 +227,7 @@ class SessionSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "user",
+            "profile",
             "title",
             "episode",
             "cdn",

@@ -50,8 +50,14 @@ track_upsert(title=dubbed, kind="audio", language="Spanish", name="Español")
 track_upsert(title=dubbed, kind="subtitles", language="en", name="English")
 track_upsert(title=dubbed, kind="subtitles", language="es", name="Español")
 local_cdns_seed(DemoContext(rng=random.Random(1)))
+from catalog.models import Maturity
+from identity.tests.factories import KidsProfileFactory
+KidsProfileFactory(account=viewer, name="Robin")  # PG at most, unrated titles blocked
+cartoon = TitleFactory(title="Cartoon Pattern", runtime_s=300, maturity_rating=Maturity.G)
+grim = TitleFactory(title="Grim Pattern", runtime_s=300, maturity_rating=Maturity.R)
 token = AuthToken.objects.create(user=viewer)[1]
-print(json.dumps({{"token": token, "user": viewer.pk, "title": title.pk, "dubbed": dubbed.pk}}))
+print(json.dumps({{"token": token, "user": viewer.pk, "title": title.pk, "dubbed": dubbed.pk,
+                  "cartoon": cartoon.pk, "grim": grim.pk}}))
 """
 
 
@@ -238,5 +244,38 @@ def test_viewer_watches_a_title_steered_to_the_backup_cdn_and_delivery_stops_whe
             assert refused.value.code == 410
             expect(page.locator("#player-status")).to_contain_text("session has ended", timeout=60_000)
             page.screenshot(path=str(tmp_path / "player.png"))
+        finally:
+            browser.close()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_household_kids_profile_watches_what_it_may_and_nothing_else(player_server):
+    """From the viewer's sign-in to the kids profile watching: the profile picker, the home screen, a G title
+    playing under the kids profile's session, an R title refused."""
+    from playwright.sync_api import sync_playwright
+
+    server = player_server
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1000, "height": 700}, screen={"width": 960, "height": 540})
+            sign_in(page, server, f"{server['url']}/watch/profiles/")
+            page.click("button:has-text('Robin')")
+            page.wait_for_url(f"{server['url']}/watch/")
+            listed = page.locator("ul.titles").inner_text()
+            assert "Cartoon Pattern" in listed and "Grim Pattern" not in listed and "Test Pattern" not in listed
+
+            page.goto(f"{server['url']}/watch/{server['cartoon']}")
+            page.wait_for_function("() => document.getElementById('video').currentTime > 2", timeout=30_000)
+            session_id = page.evaluate("player.session.id")
+            session = api_get(server, f"/api/stream/sessions/{session_id}")
+            assert session["title"] == server["cartoon"]
+            profiles = api_get(server, f"/api/identity/users/{server['user']}/profiles/")["results"]
+            robin = next(profile for profile in profiles if profile["name"] == "Robin")
+            assert session["profile"] == robin["id"]  # the kids profile is the one watching
+
+            refused = page.goto(f"{server['url']}/watch/{server['grim']}")
+            assert refused.status == 404  # above the kids profile's ceiling: as if it did not exist
         finally:
             browser.close()
