@@ -111,7 +111,8 @@ def resume_position_for(*, user, title: Title, episode: Episode | None = None) -
     return position if position else None
 
 
-def _progress_expression():
+def history_progress():
+    """How far along a history entry is, in [0, 1] (a finished entry without a position counts as 1)."""
     return Case(
         When(completed=True, position_s=0, then=Value(1.0)),
         When(duration_s__gt=0, then=Cast(F("position_s"), FloatField()) / F("duration_s")),
@@ -124,7 +125,7 @@ def _progress_expression():
 def history_interactions() -> QuerySet[WatchHistory]:
     """Every viewer's history as interactions: user_id, title_id, episode_id, position_s, duration_s,
     progress (0..1), completed, watch_count, rating (or None), last_watched_at."""
-    return WatchHistory.objects.annotate(progress=_progress_expression())
+    return WatchHistory.objects.annotate(progress=history_progress())
 
 
 @boundary
@@ -140,7 +141,7 @@ def history_for(*, user) -> QuerySet[WatchHistory]:
     if not restrictions.is_unrestricted:
         history = history.filter(title__in=restrictions.apply(Title.objects.all()))
     return (
-        history.annotate(progress=_progress_expression())
+        history.annotate(progress=history_progress())
         .select_related("title", "episode__season")
         .order_by("-last_watched_at", "-id")
     )

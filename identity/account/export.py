@@ -57,6 +57,46 @@ def _ratings(user: User) -> list:
     ]
 
 
+def _profiles(user: User) -> list:
+    """Every profile of the household with what is personal to it: preferences, controls (never the PIN),
+    history, My List and thumbs ratings."""
+    from identity.models import ListEntry, ParentalControls, Preferences, Profile, Rating, WatchHistory
+    from identity.serializers import HistoryEntrySerializer, ParentalControlsSerializer, PreferencesSerializer
+
+    profiles = []
+    for profile in Profile.objects.filter(account=user).order_by("-is_main", "id"):
+        preferences = Preferences.objects.filter(profile=profile).first()
+        controls = ParentalControls.objects.filter(profile=profile).first()
+        # The whole history: the account holder exports what every profile watched, hidden titles too.
+        history = (
+            WatchHistory.objects.filter(profile=profile)
+            .annotate(progress=identity_selectors.history_progress())
+            .select_related("title", "episode__season")
+        )
+        profiles.append(
+            {
+                "id": profile.pk,
+                "name": profile.name,
+                "avatar": profile.avatar,
+                "is_main": profile.is_main,
+                "is_kids": profile.is_kids,
+                "language": profile.language,
+                "preferences": PreferencesSerializer(preferences).data if preferences else None,
+                "parental_controls": ParentalControlsSerializer(controls).data if controls else None,
+                "history": list(HistoryEntrySerializer(history.order_by("-last_watched_at", "-id"), many=True).data),
+                "my_list": [
+                    {"title": entry.title_id, "position": entry.position, "added_at": entry.added_at.isoformat()}
+                    for entry in ListEntry.objects.filter(profile=profile).order_by("position", "id")
+                ],
+                "ratings": [
+                    {"title": rating.title_id, "rating": rating.value, "rated_at": rating.rated_at.isoformat()}
+                    for rating in Rating.objects.filter(profile=profile).order_by("-rated_at", "-id")
+                ],
+            }
+        )
+    return profiles
+
+
 def _devices(user: User) -> list:
     from identity.account.serializers import DeviceSerializer
 
@@ -69,6 +109,7 @@ for _name, _section in {
     "parental_controls": _parental_controls,
     "history": _history,
     "ratings": _ratings,
+    "profiles": _profiles,
     "devices": _devices,
 }.items():
     export_section_register(_name, _section)

@@ -1,5 +1,7 @@
 """Account deletion (password re-entered; everything personal goes, analytics keep no identity) and data export."""
 
+from unittest.mock import ANY
+
 import pytest
 from django.test import Client
 from knox.models import AuthToken
@@ -162,3 +164,27 @@ def test_an_account_deleted_any_other_way_leaves_analytics_without_identity_too(
     assert Event.objects.filter(client_id__startswith="erased-", user=None).count() == 1
     assert ViewSummary.objects.get(session_id="s-9").user_id is None
     assert not Viewer.objects.filter(user_id=user.pk).exists()
+
+
+def test_the_export_holds_every_profile_with_its_list_ratings_and_history():
+    from catalog.tests.factories import TitleFactory
+    from identity.models import ListEntry, Rating
+    from identity.services import profile_main_ensure
+    from identity.tests.factories import KidsProfileFactory, WatchHistoryFactory
+
+    user = UserFactory()
+    main, kid = profile_main_ensure(account=user), KidsProfileFactory(account=user, name="Robin")
+    film, cartoon = TitleFactory(), TitleFactory()
+    ListEntry.objects.create(profile=main, title=film)
+    Rating.objects.create(profile=main, title=film, value="love")
+    WatchHistoryFactory(user=user, profile=kid, title=cartoon)
+
+    document = sign_in(user).get(f"/api/identity/users/{user.pk}/export").json()
+
+    by_name = {profile["name"]: profile for profile in document["profiles"]}
+    assert set(by_name) == {main.name, "Robin"} and by_name["Robin"]["is_kids"]
+    assert by_name[main.name]["my_list"][0]["title"] == film.pk
+    assert by_name[main.name]["ratings"] == [{"title": film.pk, "rating": "love", "rated_at": ANY}]
+    assert [entry["title"]["id"] for entry in by_name["Robin"]["history"]] == [cartoon.pk]
+    assert by_name["Robin"]["parental_controls"]["max_maturity"] == "PG"
+    assert "pin_hash" not in str(document)
