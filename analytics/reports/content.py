@@ -44,20 +44,21 @@ def content_report(query: ReportQuery, *, order: str = "views", limit: int = 20)
     ids = [row["title_id"] for row in rows]
     titles = titles_by_id(title_ids=ids)
     # Accounts and, within them, the household's profiles that watched (a deleted profile counts no more).
-    audiences = {
-        row["title_id"]: row
-        for row in views_for(query)
+    audiences: dict[int, tuple[int, int]] = {
+        title_id: (accounts, profiles)
+        for title_id, accounts, profiles in views_for(query)
         .filter(title_id__in=ids)
         .values("title_id")
         .annotate(accounts=Count("user_id", distinct=True), profiles=Count("profile_id", distinct=True))
+        .values_list("title_id", "accounts", "profiles")
     }
     return [
         {
             "title_id": row["title_id"],
             "title": titles[row["title_id"]].title,
             "kind": titles[row["title_id"]].kind,
-            "unique_viewers": audiences.get(row["title_id"], {}).get("accounts", 0),
-            "unique_profiles": audiences.get(row["title_id"], {}).get("profiles", 0),
+            "unique_viewers": audiences.get(row["title_id"], (0, 0))[0],
+            "unique_profiles": audiences.get(row["title_id"], (0, 0))[1],
             **view_figures(row),
         }
         for row in rows
