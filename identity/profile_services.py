@@ -189,31 +189,33 @@ def profile_delete(*, profile: Profile) -> None:
     events.history_changed.send_on_commit(user=account, entry=None, watched_at=None)
 
 
-def _pin_lockout_failures() -> int:
-    return settings.IDENTITY_PIN_LOCKOUT_FAILURES
-
-
-def _profile_pin_attempt(*, profile: Profile, pin: str | None) -> bool:
-    """True when the profile has no lock or `pin` opens it; wrong PINs count towards its lock.
+def pin_attempt(rows, *, pin: str | None, locked: type[Exception]) -> bool:
+    """True when the row of `rows` (a profile, or a profile's parental controls) has no PIN or `pin` is it;
+    `locked` is raised while the row is locked. Wrong PINs count towards the lock.
 
     The failure slot is taken (and committed) before the hash is checked, so parallel guesses cannot pass
     the bound; the right PIN gives it back.
     """
     with transaction.atomic():
-        row = Profile.objects.select_for_update().filter(pk=profile.pk).first()
+        row = rows.select_for_update().first()
         if row is None or not row.pin_hash:
             return True
         if row.pin_locked_at is not None:
-            raise ProfilePinLocked
+            raise locked
         row.pin_failures += 1
-        if row.pin_failures >= _pin_lockout_failures():
+        if row.pin_failures >= settings.IDENTITY_PIN_LOCKOUT_FAILURES:
             row.pin_locked_at = timezone.now()
         row.save(update_fields=["pin_failures", "pin_locked_at"])
         pin_hash = row.pin_hash
     if not pin or not check_password(str(pin), pin_hash):
         return False
-    Profile.objects.filter(pk=profile.pk).update(pin_failures=0, pin_locked_at=None)
+    type(row).objects.filter(pk=row.pk).update(pin_failures=0, pin_locked_at=None)
     return True
+
+
+def _profile_pin_attempt(*, profile: Profile, pin: str | None) -> bool:
+    """True when the profile has no lock or `pin` opens it (ProfilePinLocked while it is locked)."""
+    return pin_attempt(Profile.objects.filter(pk=profile.pk), pin=pin, locked=ProfilePinLocked)
 
 
 @boundary

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from zoneinfo import available_timezones
 
 from django.conf import settings
-from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -44,6 +44,7 @@ from identity.profile_services import (  # noqa: F401 - other services change pr
     ProfileConflict,
     ProfilePinLocked,
     ProfilePinWrong,
+    pin_attempt,
     profile_create,
     profile_delete,
     profile_main_ensure,
@@ -323,31 +324,10 @@ class PinLocked(Forbidden):
     )
 
 
-def _pin_lockout_failures() -> int:
-    return settings.IDENTITY_PIN_LOCKOUT_FAILURES
-
-
 def _pin_attempt(*, user: User, pin: str | None) -> bool:
-    """True when the account has no PIN or `pin` is it; wrong PINs count towards the PIN lock.
-
-    As for logins, the failure slot is taken (and committed) before the hash is checked, so parallel
-    guesses cannot pass the bound; the right PIN gives the slot back.
-    """
-    with transaction.atomic():
-        controls = ParentalControls.objects.select_for_update().filter(profile=profile_of(user)).first()
-        if controls is None or not controls.pin_hash:
-            return True
-        if controls.pin_locked_at is not None:
-            raise PinLocked
-        controls.pin_failures += 1
-        if controls.pin_failures >= _pin_lockout_failures():
-            controls.pin_locked_at = timezone.now()
-        controls.save(update_fields=["pin_failures", "pin_locked_at"])
-        pin_hash = controls.pin_hash
-    if not pin or not check_password(str(pin), pin_hash):
-        return False
-    ParentalControls.objects.filter(pk=controls.pk).update(pin_failures=0, pin_locked_at=None)
-    return True
+    """True when the acting profile's controls have no PIN or `pin` is it; wrong PINs count towards the PIN
+    lock (PinLocked while locked), as for logins."""
+    return pin_attempt(ParentalControls.objects.filter(profile=profile_of(user)), pin=pin, locked=PinLocked)
 
 
 def _require_pin(*, user: User, pin: str | None) -> None:
